@@ -1,0 +1,10 @@
+//! Domain types. The input newtypes ([`username::Username`],
+//! [`email::Email`], [`password::Password`]) can only be built by parsing, so
+//! a value of one of them is valid by construction.
+
+pub mod email;
+pub mod fields;
+pub mod password;
+pub mod session;
+pub mod user;
+pub mod username;

@@ -1,0 +1,136 @@
+//! Server-side sessions and the policy that decides when one has expired.
+
+use crate::domain::user::UserId;
+use time::{Duration, OffsetDateTime};
+
+/// Database identity of a session (not its secret).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SessionId(pub i64);
+
+/// A stored session. The secret token is not here: only its hash is stored,
+/// and it is looked up by that hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id: SessionId,
+    pub user_id: UserId,
+    pub created_at: OffsetDateTime,
+    pub last_seen_at: OffsetDateTime,
+    /// Absolute end of the session, fixed at creation.
+    pub expires_at: OffsetDateTime,
+    /// Created with "remember me": long-lived and exempt from the idle timeout.
+    pub remember: bool,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// How long sessions live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionPolicy {
+    /// A session unused for this long is over (not for remember-me sessions).
+    pub idle_timeout: Duration,
+    /// Hard end of an ordinary session, counted from login.
+    pub absolute_lifetime: Duration,
+    /// Hard end of a remember-me session, counted from login.
+    pub remember_lifetime: Duration,
+    /// `last_seen_at` is written at most this often per session, so that
+    /// reading a protected page does not cost a database write each time.
+    pub touch_interval: Duration,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        Self {
+            idle_timeout: Duration::minutes(30),
+            absolute_lifetime: Duration::hours(24),
+            remember_lifetime: Duration::days(30),
+            touch_interval: Duration::minutes(1),
+        }
+    }
+}
+
+/// What the policy says about a session at a given instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionState {
+    /// Valid; `touch` says whether `last_seen_at` is due for a write.
+    Active { touch: bool },
+    /// Over: past its absolute lifetime or idle for too long.
+    Expired,
+}
+
+impl SessionPolicy {
+    /// Absolute expiry of a session created at `now`.
+    pub fn expires_at(&self, now: OffsetDateTime, remember: bool) -> OffsetDateTime {
+        now + if remember {
+            self.remember_lifetime
+        } else {
+            self.absolute_lifetime
+        }
+    }
+
+    /// Judges `session` at `now`.
+    pub fn judge(&self, session: &Session, now: OffsetDateTime) -> SessionState {
+        if now >= session.expires_at {
+            return SessionState::Expired;
+        }
+        if !session.remember && now - session.last_seen_at >= self.idle_timeout {
+            return SessionState::Expired;
+        }
+        SessionState::Active {
+            touch: now - session.last_seen_at >= self.touch_interval,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(created: OffsetDateTime, remember: bool, policy: &SessionPolicy) -> Session {
+        Session {
+            id: SessionId(1),
+            user_id: UserId(1),
+            created_at: created,
+            last_seen_at: created,
+            expires_at: policy.expires_at(created, remember),
+            remember,
+            ip: None,
+            user_agent: None,
+        }
+    }
+
+    #[test]
+    fn an_ordinary_session_ends_after_the_idle_timeout() {
+        let policy = SessionPolicy::default();
+        let t0 = OffsetDateTime::UNIX_EPOCH;
+        let s = session(t0, false, &policy);
+        assert_eq!(policy.judge(&s, t0 + Duration::minutes(29)), SessionState::Active { touch: true });
+        assert_eq!(policy.judge(&s, t0 + Duration::minutes(30)), SessionState::Expired);
+    }
+
+    #[test]
+    fn activity_does_not_stretch_a_session_past_its_absolute_lifetime() {
+        let policy = SessionPolicy::default();
+        let t0 = OffsetDateTime::UNIX_EPOCH;
+        let mut s = session(t0, false, &policy);
+        s.last_seen_at = t0 + Duration::hours(24) - Duration::seconds(1);
+        assert_eq!(policy.judge(&s, t0 + Duration::hours(24)), SessionState::Expired);
+    }
+
+    #[test]
+    fn remember_me_survives_idleness_until_its_lifetime() {
+        let policy = SessionPolicy::default();
+        let t0 = OffsetDateTime::UNIX_EPOCH;
+        let s = session(t0, true, &policy);
+        assert!(matches!(policy.judge(&s, t0 + Duration::days(29)), SessionState::Active { .. }));
+        assert_eq!(policy.judge(&s, t0 + Duration::days(30)), SessionState::Expired);
+    }
+
+    #[test]
+    fn touches_are_rate_limited() {
+        let policy = SessionPolicy::default();
+        let t0 = OffsetDateTime::UNIX_EPOCH;
+        let s = session(t0, false, &policy);
+        assert_eq!(policy.judge(&s, t0 + Duration::seconds(59)), SessionState::Active { touch: false });
+        assert_eq!(policy.judge(&s, t0 + Duration::seconds(60)), SessionState::Active { touch: true });
+    }
+}

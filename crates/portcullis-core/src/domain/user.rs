@@ -1,0 +1,51 @@
+//! Accounts and roles as the rest of the system sees them. The password hash
+//! is deliberately not a field of [`User`]: it travels only inside the login
+//! use case (see [`crate::store::Credential`]).
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+/// Database identity of a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct UserId(pub i64);
+
+impl std::fmt::Display for UserId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// An account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub email: String,
+    /// Deactivated accounts cannot log in and lose their sessions.
+    pub is_active: bool,
+    /// When the email address was confirmed, if it was.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub confirmed_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// The login before the current one (Flask-Security's "trackable").
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_login_at: Option<OffsetDateTime>,
+    pub last_login_ip: Option<String>,
+    /// The most recent login.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub current_login_at: Option<OffsetDateTime>,
+    pub current_login_ip: Option<String>,
+    pub login_count: i64,
+}
+
+/// A named group of permissions. Built in: `admin`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Role {
+    pub name: String,
+    pub description: String,
+}
+
+/// Name of the built-in administrator role, seeded by the first migration.
+pub const ADMIN_ROLE: &str = "admin";

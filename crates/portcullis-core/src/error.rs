@@ -1,0 +1,47 @@
+//! The error of the core layer: what a service can answer besides success.
+
+use crate::domain::fields::FieldErrors;
+use crate::store::{StoreError, UniqueField};
+
+/// Why a use case did not succeed.
+///
+/// The web layer maps each variant to a status and a message; only
+/// [`Error::Internal`] is a server fault (5xx) and its detail is logged, never
+/// shown.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Input did not parse; one message per field.
+    #[error("invalid input")]
+    Validation(FieldErrors),
+    /// A unique value (username, email) already belongs to another account.
+    #[error("{0} is already taken")]
+    Taken(UniqueField),
+    /// Wrong login or password. Deliberately says nothing about which.
+    #[error("invalid username or password")]
+    InvalidCredentials,
+    /// The credentials were right but the account is deactivated.
+    #[error("account is deactivated")]
+    Inactive,
+    /// The thing asked for does not exist.
+    #[error("not found")]
+    NotFound,
+    /// Something failed that the caller cannot fix (database down, ...).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for Error {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Conflict(field) => Error::Taken(field),
+            StoreError::NotFound => Error::NotFound,
+            StoreError::Backend(detail) => Error::Internal(detail.to_string()),
+        }
+    }
+}
+
+impl From<FieldErrors> for Error {
+    fn from(errors: FieldErrors) -> Self {
+        Error::Validation(errors)
+    }
+}

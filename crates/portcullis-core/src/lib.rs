@@ -1,0 +1,40 @@
+//! The domain of Portcullis: what a user, a credential and a session are, the
+//! rules that govern them, and the use cases (services) that apply those rules.
+//!
+//! This crate does no I/O of its own. Persistence goes through the [`store`]
+//! traits (implemented in `portcullis-store`), time through [`Clock`], and the
+//! web layer (`portcullis-axum`) only parses requests and maps results.
+//!
+//! ```
+//! use portcullis_core::{Username, Email, Password};
+//!
+//! let name = Username::parse("  Alice_1 ").unwrap();
+//! assert_eq!(name.as_str(), "Alice_1");
+//! assert_eq!(name.key(), "alice_1");
+//! assert!(Email::parse("not-an-email").is_err());
+//! assert!(Password::parse("short").is_err());
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod clock;
+pub mod domain;
+pub mod error;
+pub mod hashing;
+pub mod services;
+pub mod store;
+pub mod token;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use domain::{
+    email::Email,
+    fields::{FieldError, FieldErrors},
+    password::Password,
+    session::{Session, SessionId, SessionPolicy},
+    user::{Role, User, UserId},
+    username::Username,
+};
+pub use error::Error;
+pub use hashing::{HashingConfig, PasswordHasher};
+pub use services::auth::{AuthService, LoginAttempt, LoginSuccess, Registration};
+pub use store::{Store, StoreError, UniqueField};
+pub use token::{SecretToken, TokenHash};

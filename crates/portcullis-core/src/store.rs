@@ -1,0 +1,149 @@
+//! The persistence boundary. `portcullis-store` implements these traits for
+//! SQLite and PostgreSQL; the services in this crate only ever talk to them.
+//!
+//! The traits are narrow on purpose: each method is one statement's worth of
+//! work, and none of them decides policy (expiry, lockout, who may do what).
+
+use crate::domain::session::{Session, SessionId};
+use crate::domain::user::{Role, User, UserId};
+use crate::token::TokenHash;
+use async_trait::async_trait;
+use std::fmt;
+use time::OffsetDateTime;
+
+/// Which unique value collided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UniqueField {
+    Username,
+    Email,
+    /// Any other unique constraint (role name, ...).
+    Other,
+}
+
+impl fmt::Display for UniqueField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            UniqueField::Username => "username",
+            UniqueField::Email => "email",
+            UniqueField::Other => "value",
+        })
+    }
+}
+
+/// What can go wrong in storage.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint refused the write.
+    #[error("unique constraint on {0}")]
+    Conflict(UniqueField),
+    /// A row that the operation needs does not exist.
+    #[error("not found")]
+    NotFound,
+    /// The database failed or is unreachable.
+    #[error("database error: {0}")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// A new account, already validated and hashed.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    /// Case-folded username; unique.
+    pub username_key: String,
+    pub email: String,
+    /// Case-folded email; unique.
+    pub email_key: String,
+    /// PHC string, or `None` for accounts that only log in through a provider.
+    pub password_hash: Option<String>,
+    pub is_active: bool,
+    pub confirmed_at: Option<OffsetDateTime>,
+    pub created_at: OffsetDateTime,
+}
+
+/// A user together with the stored password hash, for the login use case only.
+#[derive(Clone)]
+pub struct Credential {
+    pub user: User,
+    pub password_hash: Option<String>,
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credential")
+            .field("user", &self.user)
+            .field("password_hash", &"<redacted>")
+            .finish()
+    }
+}
+
+/// A session about to be stored.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token_hash: TokenHash,
+    pub user_id: UserId,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub remember: bool,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// Accounts.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Inserts an account; `Conflict` if the username or email key is taken.
+    async fn create_user(&self, new: &NewUser) -> Result<User, StoreError>;
+    /// Looks an account up by id.
+    async fn user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError>;
+    /// Finds the account whose username key or email key equals `login_key`.
+    async fn credential_by_login(&self, login_key: &str) -> Result<Option<Credential>, StoreError>;
+    /// Replaces the password hash (rehash on login, password change).
+    async fn set_password_hash(&self, id: UserId, hash: &str) -> Result<(), StoreError>;
+    /// Shifts the current login to "last" and records this one.
+    async fn record_login(&self, id: UserId, at: OffsetDateTime, ip: Option<&str>) -> Result<(), StoreError>;
+    /// A page of accounts ordered by id.
+    async fn list_users(&self, offset: i64, limit: i64) -> Result<Vec<User>, StoreError>;
+    /// How many accounts exist.
+    async fn count_users(&self) -> Result<i64, StoreError>;
+}
+
+/// Roles and membership.
+#[async_trait]
+pub trait RoleStore: Send + Sync {
+    /// Creates the role if no role of that name exists; leaves it alone otherwise.
+    async fn ensure_role(&self, name: &str, description: &str) -> Result<(), StoreError>;
+    /// Makes `user` a member of `role`; `NotFound` if either is missing.
+    /// Granting a role the user already has is not an error.
+    async fn grant_role(&self, user: UserId, role: &str) -> Result<(), StoreError>;
+    /// The roles `user` is a member of, by name.
+    async fn roles_of(&self, user: UserId) -> Result<Vec<Role>, StoreError>;
+}
+
+/// Server-side sessions, keyed by the hash of their token.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Stores a new session.
+    async fn create_session(&self, new: &NewSession) -> Result<Session, StoreError>;
+    /// The session whose token hashes to `hash`.
+    async fn session_by_token(&self, hash: &TokenHash) -> Result<Option<Session>, StoreError>;
+    /// Records activity on a session.
+    async fn touch_session(&self, id: SessionId, at: OffsetDateTime) -> Result<(), StoreError>;
+    /// Ends one session. Deleting a session that is already gone is not an error.
+    async fn delete_session(&self, id: SessionId) -> Result<(), StoreError>;
+    /// Ends every session of `user`; returns how many there were.
+    async fn delete_sessions_of(&self, user: UserId) -> Result<u64, StoreError>;
+    /// Removes sessions past `now` or, unless remember-me, last seen before
+    /// `idle_cutoff`; returns how many.
+    async fn delete_expired_sessions(
+        &self,
+        now: OffsetDateTime,
+        idle_cutoff: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
+}
+
+/// Everything the services need from storage.
+#[async_trait]
+pub trait Store: UserStore + RoleStore + SessionStore {
+    /// Succeeds when the database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+}
