@@ -83,8 +83,13 @@ impl std::fmt::Debug for PasswordHasher {
 impl PasswordHasher {
     /// Builds a hasher; fails if the parameters are out of argon2's range.
     pub fn new(config: HashingConfig) -> Result<Self, Error> {
-        let params = Params::new(config.memory_kib, config.iterations, config.parallelism, None)
-            .map_err(|e| Error::Internal(format!("invalid argon2 parameters: {e}")))?;
+        let params = Params::new(
+            config.memory_kib,
+            config.iterations,
+            config.parallelism,
+            None,
+        )
+        .map_err(|e| Error::Internal(format!("invalid argon2 parameters: {e}")))?;
         let mut random = [0u8; 32];
         rand::fill(&mut random);
         let dummy = hash_blocking(&params, &hex::encode(random))?;
@@ -107,7 +112,8 @@ impl PasswordHasher {
         let params = self.params.clone();
         let password = password.to_owned();
         let stored = stored.to_owned();
-        self.run(move || Ok(verify_blocking(&params, &password, &stored))).await?
+        self.run(move || Ok(verify_blocking(&params, &password, &stored)))
+            .await?
     }
 
     /// Spends the same work as a real verification, for accounts that do not
@@ -117,7 +123,10 @@ impl PasswordHasher {
         self.verify(password, &dummy).await.map(|_| ())
     }
 
-    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, Error> {
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Error> {
         let _permit = self
             .permits
             .acquire()
@@ -145,20 +154,31 @@ fn verify_blocking(params: &Params, password: &str, stored: &str) -> Verified {
         HashFormat::Argon2 => {
             let Ok(parsed) = PasswordHash::new(stored) else {
                 tracing::warn!("stored argon2 hash does not parse");
-                return Verified { matches: false, needs_rehash: false };
+                return Verified {
+                    matches: false,
+                    needs_rehash: false,
+                };
             };
-            let matches = argon2(params).verify_password(password.as_bytes(), &parsed).is_ok();
+            let matches = argon2(params)
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok();
             let current = parsed.algorithm.as_str() == "argon2id"
                 && Params::try_from(&parsed).is_ok_and(|p| {
                     p.m_cost() == params.m_cost()
                         && p.t_cost() == params.t_cost()
                         && p.p_cost() == params.p_cost()
                 });
-            Verified { matches, needs_rehash: matches && !current }
+            Verified {
+                matches,
+                needs_rehash: matches && !current,
+            }
         }
         HashFormat::Unknown => {
             tracing::warn!("stored password hash has an unknown format");
-            Verified { matches: false, needs_rehash: false }
+            Verified {
+                matches: false,
+                needs_rehash: false,
+            }
         }
     }
 }
@@ -183,7 +203,13 @@ mod tests {
         let hash = hasher.hash("correct horse").await.unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"));
         let ok = hasher.verify("correct horse", &hash).await.unwrap();
-        assert_eq!(ok, Verified { matches: true, needs_rehash: false });
+        assert_eq!(
+            ok,
+            Verified {
+                matches: true,
+                needs_rehash: false
+            }
+        );
         let bad = hasher.verify("correct horsE", &hash).await.unwrap();
         assert!(!bad.matches);
     }
@@ -194,7 +220,10 @@ mod tests {
         let hasher = cheap(2048);
         assert_eq!(
             hasher.verify("pw-123456", &old).await.unwrap(),
-            Verified { matches: true, needs_rehash: true }
+            Verified {
+                matches: true,
+                needs_rehash: true
+            }
         );
         assert!(!hasher.verify("wrong", &old).await.unwrap().needs_rehash);
     }
@@ -203,7 +232,10 @@ mod tests {
     async fn unknown_or_garbled_hashes_never_match() {
         let hasher = cheap(1024);
         for stored in ["", "plaintext", "$argon2id$garbage", "md5$abc"] {
-            assert!(!hasher.verify("plaintext", stored).await.unwrap().matches, "{stored}");
+            assert!(
+                !hasher.verify("plaintext", stored).await.unwrap().matches,
+                "{stored}"
+            );
         }
         hasher.verify_dummy("anything").await.unwrap();
     }
@@ -211,6 +243,9 @@ mod tests {
     #[test]
     fn default_parameters_are_owasp_argon2id() {
         let config = HashingConfig::default();
-        assert_eq!((config.memory_kib, config.iterations, config.parallelism), (19456, 2, 1));
+        assert_eq!(
+            (config.memory_kib, config.iterations, config.parallelism),
+            (19456, 2, 1)
+        );
     }
 }

@@ -97,10 +97,20 @@ pub trait UserStore: Send + Sync {
     async fn user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError>;
     /// Finds the account whose username key or email key equals `login_key`.
     async fn credential_by_login(&self, login_key: &str) -> Result<Option<Credential>, StoreError>;
-    /// Replaces the password hash (rehash on login, password change).
-    async fn set_password_hash(&self, id: UserId, hash: &str) -> Result<(), StoreError>;
+    /// Replaces the password hash (rehash on login, password change) at `at`.
+    async fn set_password_hash(
+        &self,
+        id: UserId,
+        hash: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
     /// Shifts the current login to "last" and records this one.
-    async fn record_login(&self, id: UserId, at: OffsetDateTime, ip: Option<&str>) -> Result<(), StoreError>;
+    async fn record_login(
+        &self,
+        id: UserId,
+        at: OffsetDateTime,
+        ip: Option<&str>,
+    ) -> Result<(), StoreError>;
     /// A page of accounts ordered by id.
     async fn list_users(&self, offset: i64, limit: i64) -> Result<Vec<User>, StoreError>;
     /// How many accounts exist.

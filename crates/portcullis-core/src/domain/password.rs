@@ -74,7 +74,10 @@ mod tests {
         assert!(Password::parse("ééééééé").is_err()); // 7 chars, 14 bytes
         assert!(Password::parse("éééééééé").is_ok());
         assert!(Password::parse(&"é".repeat(128)).is_ok());
-        assert_eq!(Password::parse(&"a".repeat(129)), Err(PasswordError::TooLong(128)));
+        assert_eq!(
+            Password::parse(&"a".repeat(129)),
+            Err(PasswordError::TooLong(128))
+        );
         assert_eq!(Password::parse("short"), Err(PasswordError::TooShort(8)));
         assert_eq!(Password::parse(""), Err(PasswordError::Empty));
     }

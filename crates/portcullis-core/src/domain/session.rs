@@ -103,8 +103,14 @@ mod tests {
         let policy = SessionPolicy::default();
         let t0 = OffsetDateTime::UNIX_EPOCH;
         let s = session(t0, false, &policy);
-        assert_eq!(policy.judge(&s, t0 + Duration::minutes(29)), SessionState::Active { touch: true });
-        assert_eq!(policy.judge(&s, t0 + Duration::minutes(30)), SessionState::Expired);
+        assert_eq!(
+            policy.judge(&s, t0 + Duration::minutes(29)),
+            SessionState::Active { touch: true }
+        );
+        assert_eq!(
+            policy.judge(&s, t0 + Duration::minutes(30)),
+            SessionState::Expired
+        );
     }
 
     #[test]
@@ -113,7 +119,10 @@ mod tests {
         let t0 = OffsetDateTime::UNIX_EPOCH;
         let mut s = session(t0, false, &policy);
         s.last_seen_at = t0 + Duration::hours(24) - Duration::seconds(1);
-        assert_eq!(policy.judge(&s, t0 + Duration::hours(24)), SessionState::Expired);
+        assert_eq!(
+            policy.judge(&s, t0 + Duration::hours(24)),
+            SessionState::Expired
+        );
     }
 
     #[test]
@@ -121,8 +130,14 @@ mod tests {
         let policy = SessionPolicy::default();
         let t0 = OffsetDateTime::UNIX_EPOCH;
         let s = session(t0, true, &policy);
-        assert!(matches!(policy.judge(&s, t0 + Duration::days(29)), SessionState::Active { .. }));
-        assert_eq!(policy.judge(&s, t0 + Duration::days(30)), SessionState::Expired);
+        assert!(matches!(
+            policy.judge(&s, t0 + Duration::days(29)),
+            SessionState::Active { .. }
+        ));
+        assert_eq!(
+            policy.judge(&s, t0 + Duration::days(30)),
+            SessionState::Expired
+        );
     }
 
     #[test]
@@ -130,7 +145,13 @@ mod tests {
         let policy = SessionPolicy::default();
         let t0 = OffsetDateTime::UNIX_EPOCH;
         let s = session(t0, false, &policy);
-        assert_eq!(policy.judge(&s, t0 + Duration::seconds(59)), SessionState::Active { touch: false });
-        assert_eq!(policy.judge(&s, t0 + Duration::seconds(60)), SessionState::Active { touch: true });
+        assert_eq!(
+            policy.judge(&s, t0 + Duration::seconds(59)),
+            SessionState::Active { touch: false }
+        );
+        assert_eq!(
+            policy.judge(&s, t0 + Duration::seconds(60)),
+            SessionState::Active { touch: true }
+        );
     }
 }

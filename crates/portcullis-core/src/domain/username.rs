@@ -77,7 +77,11 @@ mod tests {
         assert_eq!(Username::parse("ab"), Err(UsernameError::Length));
         assert_eq!(Username::parse(&"x".repeat(33)), Err(UsernameError::Length));
         for bad in ["al ice", "alice@x", "<script>", "ålice", "a\nb", "a/b"] {
-            assert_eq!(Username::parse(bad), Err(UsernameError::Characters), "{bad:?}");
+            assert_eq!(
+                Username::parse(bad),
+                Err(UsernameError::Characters),
+                "{bad:?}"
+            );
         }
     }
 

@@ -45,7 +45,11 @@ impl AuthService {
     }
 
     /// A page of users with their roles, ordered by id, and the total count.
-    pub async fn list_users(&self, offset: i64, limit: i64) -> Result<(Vec<UserWithRoles>, i64), Error> {
+    pub async fn list_users(
+        &self,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<UserWithRoles>, i64), Error> {
         let limit = limit.clamp(1, MAX_PAGE);
         let users = self.store.list_users(offset.max(0), limit).await?;
         let total = self.store.count_users().await?;

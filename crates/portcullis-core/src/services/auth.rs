@@ -46,7 +46,9 @@ impl Registration {
         let username = errors.take("username", Username::parse(username));
         let email = errors.take("email", Email::parse(email));
         let password = errors.take("password", Password::parse(password));
-        if password.is_some() && password::normalise(password_confirm) != password::normalise(password_str(&password)) {
+        if password.is_some()
+            && password::normalise(password_confirm) != password::normalise(password_str(&password))
+        {
             errors.add("password_confirm", "Passwords do not match.");
         }
         match (username, email, password) {
@@ -201,27 +203,42 @@ impl AuthService {
                 user_agent: attempt.user_agent.map(|ua| truncate(ua, MAX_USER_AGENT)),
             })
             .await?;
-        self.store.record_login(user.id, now, attempt.ip.as_deref()).await?;
+        self.store
+            .record_login(user.id, now, attempt.ip.as_deref())
+            .await?;
         let user = self.store.user_by_id(user.id).await?.unwrap_or(user);
-        Ok(LoginSuccess { user, session, token })
+        Ok(LoginSuccess {
+            user,
+            session,
+            token,
+        })
     }
 
     async fn upgrade_hash(&self, user: &User, password: &str) {
         // Best effort: a failed upgrade must not fail a correct login.
         match self.hasher.hash(password).await {
             Ok(hash) => {
-                if let Err(err) = self.store.set_password_hash(user.id, &hash).await {
+                if let Err(err) = self
+                    .store
+                    .set_password_hash(user.id, &hash, self.clock.now())
+                    .await
+                {
                     tracing::warn!(user_id = %user.id, error = %err, "could not store upgraded password hash");
                 }
             }
-            Err(err) => tracing::warn!(user_id = %user.id, error = %err, "could not rehash password"),
+            Err(err) => {
+                tracing::warn!(user_id = %user.id, error = %err, "could not rehash password")
+            }
         }
     }
 
     /// Resolves a presented session token to its user and session, enforcing
     /// the idle and absolute timeouts. Expired sessions are deleted; sessions
     /// of deactivated accounts are refused and deleted.
-    pub async fn authenticate(&self, token: &SecretToken) -> Result<Option<(User, Session)>, Error> {
+    pub async fn authenticate(
+        &self,
+        token: &SecretToken,
+    ) -> Result<Option<(User, Session)>, Error> {
         let Some(mut session) = self.store.session_by_token(&token.hash()).await? else {
             return Ok(None);
         };
@@ -289,15 +306,23 @@ mod tests {
         let errors = Registration::parse("", "nope", "short", "short").unwrap_err();
         assert_eq!(errors.get("username"), Some("Username is required."));
         assert_eq!(errors.get("email"), Some("Enter a valid email address."));
-        assert_eq!(errors.get("password"), Some("Password must be at least 8 characters long."));
+        assert_eq!(
+            errors.get("password"),
+            Some("Password must be at least 8 characters long.")
+        );
         assert_eq!(errors.get("password_confirm"), None);
     }
 
     #[test]
     fn registration_requires_a_matching_confirmation() {
-        assert!(Registration::parse("alice", "a@example.com", "s3cret-pass", "s3cret-pass").is_ok());
+        assert!(
+            Registration::parse("alice", "a@example.com", "s3cret-pass", "s3cret-pass").is_ok()
+        );
         let errors = Registration::parse("alice", "a@example.com", "s3cret-pass", "").unwrap_err();
-        assert_eq!(errors.get("password_confirm"), Some("Passwords do not match."));
+        assert_eq!(
+            errors.get("password_confirm"),
+            Some("Passwords do not match.")
+        );
     }
 
     #[test]
