@@ -1,0 +1,50 @@
+//! The PostgreSQL backend: how a pool is opened, its embedded migrations, and
+//! how its constraint names map to fields. The statements themselves are
+//! shared (see `store_impl`).
+
+use crate::store_impl::impl_store;
+use portcullis_core::UniqueField;
+use sqlx::error::DatabaseError;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The PostgreSQL schema, embedded at build time.
+pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// How long to wait for a connection before reporting the database as down:
+/// long enough for a server that is starting, short enough for a health check.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The store over a PostgreSQL pool.
+#[derive(Debug, Clone)]
+pub(crate) struct PgStore {
+    pub(crate) pool: PgPool,
+}
+
+impl_store!(
+    store = PgStore,
+    db = sqlx::Postgres,
+    unique_field_of = unique_field_of
+);
+
+/// Opens a pool on a `postgres://` or `postgresql://` URL.
+pub(crate) async fn connect(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {
+    let options = PgConnectOptions::from_str(url)?;
+    PgPoolOptions::new()
+        .max_connections(max_connections.max(1))
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_with(options)
+        .await
+}
+
+/// PostgreSQL reports the constraint by name; the names are fixed by the
+/// migrations.
+fn unique_field_of(err: &dyn DatabaseError) -> UniqueField {
+    match err.constraint() {
+        Some("users_username_key_unique") => UniqueField::Username,
+        Some("users_email_key_unique") => UniqueField::Email,
+        _ => UniqueField::Other,
+    }
+}

@@ -1,0 +1,118 @@
+//! Turning result rows into domain values. Written once, generic over the
+//! backend's row type: both backends name their columns alike and decode the
+//! same Rust types (timestamps through [`Timestamp`]).
+
+use crate::timestamp::Timestamp;
+use portcullis_core::store::Credential;
+use portcullis_core::{Role, Session, SessionId, User, UserId};
+use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
+
+/// A `users` row as a [`User`].
+pub(crate) struct UserRow(pub(crate) User);
+
+/// A `users` row plus its `password_hash` column.
+pub(crate) struct CredentialRow(pub(crate) Credential);
+
+/// A `sessions` row as a [`Session`].
+pub(crate) struct SessionRow(pub(crate) Session);
+
+/// A `roles` row (`name`, `description`) as a [`Role`].
+pub(crate) struct RoleRow(pub(crate) Role);
+
+fn user_from<'r, R>(row: &'r R) -> Result<User, sqlx::Error>
+where
+    R: Row,
+    &'r str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    bool: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    Timestamp: Decode<'r, R::Database> + Type<R::Database>,
+{
+    Ok(User {
+        id: UserId(row.try_get("id")?),
+        username: row.try_get("username")?,
+        email: row.try_get("email")?,
+        is_active: row.try_get("is_active")?,
+        confirmed_at: row
+            .try_get::<Option<Timestamp>, _>("confirmed_at")?
+            .map(Timestamp::get),
+        created_at: row.try_get::<Timestamp, _>("created_at")?.get(),
+        last_login_at: row
+            .try_get::<Option<Timestamp>, _>("last_login_at")?
+            .map(Timestamp::get),
+        last_login_ip: row.try_get("last_login_ip")?,
+        current_login_at: row
+            .try_get::<Option<Timestamp>, _>("current_login_at")?
+            .map(Timestamp::get),
+        current_login_ip: row.try_get("current_login_ip")?,
+        login_count: row.try_get("login_count")?,
+    })
+}
+
+impl<'r, R> FromRow<'r, R> for UserRow
+where
+    R: Row,
+    &'r str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    bool: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    Timestamp: Decode<'r, R::Database> + Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        user_from(row).map(Self)
+    }
+}
+
+impl<'r, R> FromRow<'r, R> for CredentialRow
+where
+    R: Row,
+    &'r str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    bool: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    Timestamp: Decode<'r, R::Database> + Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        Ok(Self(Credential {
+            user: user_from(row)?,
+            password_hash: row.try_get("password_hash")?,
+        }))
+    }
+}
+
+impl<'r, R> FromRow<'r, R> for SessionRow
+where
+    R: Row,
+    &'r str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    bool: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    Timestamp: Decode<'r, R::Database> + Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        Ok(Self(Session {
+            id: SessionId(row.try_get("id")?),
+            user_id: UserId(row.try_get("user_id")?),
+            created_at: row.try_get::<Timestamp, _>("created_at")?.get(),
+            last_seen_at: row.try_get::<Timestamp, _>("last_seen_at")?.get(),
+            expires_at: row.try_get::<Timestamp, _>("expires_at")?.get(),
+            remember: row.try_get("remember")?,
+            ip: row.try_get("ip")?,
+            user_agent: row.try_get("user_agent")?,
+        }))
+    }
+}
+
+impl<'r, R> FromRow<'r, R> for RoleRow
+where
+    R: Row,
+    &'r str: ColumnIndex<R>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        Ok(Self(Role {
+            name: row.try_get("name")?,
+            description: row.try_get("description")?,
+        }))
+    }
+}
