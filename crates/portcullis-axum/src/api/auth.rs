@@ -1,0 +1,122 @@
+//! `POST /api/register`, `POST /api/login`, `POST /api/logout`, `GET /api/me`.
+
+use crate::csrf::CsrfToken;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ClientInfo};
+use crate::session::{self, Authenticated};
+use crate::state::Portcullis;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use axum_extra::extract::CookieJar;
+use portcullis_core::{LoginAttempt, Registration, User};
+use serde::{Deserialize, Serialize};
+
+pub(super) fn router() -> Router<Portcullis> {
+    Router::new()
+        .route("/register", post(register))
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/me", get(me))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegisterBody {
+    username: String,
+    email: String,
+    password: String,
+    /// Optional for scripts; when present it must match.
+    password_confirm: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginBody {
+    /// Username or email.
+    #[serde(alias = "login", alias = "email")]
+    username: String,
+    password: String,
+    #[serde(default)]
+    remember: bool,
+}
+
+#[derive(Serialize)]
+struct UserBody {
+    user: User,
+}
+
+#[derive(Serialize)]
+struct SessionBody {
+    user: User,
+    roles: Vec<String>,
+    csrf_token: String,
+}
+
+async fn register(
+    State(state): State<Portcullis>,
+    ApiJson(body): ApiJson<RegisterBody>,
+) -> Result<Response, ApiError> {
+    let confirm = body.password_confirm.as_deref().unwrap_or(&body.password);
+    let registration = Registration::parse(&body.username, &body.email, &body.password, confirm)
+        .map_err(portcullis_core::Error::from)?;
+    let user = state.auth().register(registration).await?;
+    Ok((StatusCode::CREATED, Json(UserBody { user })).into_response())
+}
+
+async fn login(
+    State(state): State<Portcullis>,
+    jar: CookieJar,
+    client: ClientInfo,
+    previous: Option<Authenticated>,
+    ApiJson(body): ApiJson<LoginBody>,
+) -> Result<Response, ApiError> {
+    let success = state
+        .auth()
+        .login(LoginAttempt {
+            login: body.username,
+            password: body.password,
+            remember: body.remember,
+            ip: client.ip,
+            user_agent: client.user_agent,
+        })
+        .await?;
+    if let Some(previous) = previous {
+        state.auth().logout(&previous.session).await?;
+    }
+    let roles = state.auth().roles_of(&success.user).await?;
+    let csrf_token = state.inner.csrf.for_session(success.token.hash().as_str());
+    let jar = jar.add(session::cookie_for(&state, &success.token, body.remember));
+    let body = SessionBody {
+        user: success.user,
+        roles: roles.into_iter().map(|r| r.name).collect(),
+        csrf_token,
+    };
+    Ok((jar, Json(body)).into_response())
+}
+
+async fn logout(
+    State(state): State<Portcullis>,
+    jar: CookieJar,
+    auth: Option<Authenticated>,
+) -> Result<Response, ApiError> {
+    let auth = auth.ok_or_else(ApiError::unauthenticated)?;
+    state.auth().logout(&auth.session).await?;
+    Ok((jar.add(session::removal(&state)), StatusCode::NO_CONTENT).into_response())
+}
+
+async fn me(
+    State(state): State<Portcullis>,
+    auth: Option<Authenticated>,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Result<Json<SessionBody>, ApiError> {
+    let auth = auth.ok_or_else(ApiError::unauthenticated)?;
+    let roles = state.auth().roles_of(&auth.user).await?;
+    Ok(Json(SessionBody {
+        user: auth.user,
+        roles: roles.into_iter().map(|r| r.name).collect(),
+        csrf_token: csrf.0,
+    }))
+}

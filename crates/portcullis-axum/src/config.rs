@@ -1,0 +1,56 @@
+//! Settings of the web layer. The binary builds them from its configuration
+//! file and environment; embedding applications build them in code.
+
+use std::fmt;
+use std::path::PathBuf;
+use url::Url;
+
+/// Web-layer settings.
+#[derive(Clone)]
+pub struct WebConfig {
+    /// Where users reach Portcullis. An `https` URL turns on `Secure`,
+    /// `__Host-` cookies and HSTS.
+    pub public_url: Url,
+    /// Server secret keying CSRF tokens. At least 32 bytes.
+    pub secret: Vec<u8>,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Directory whose templates override the embedded ones, file by file.
+    pub templates_dir: Option<PathBuf>,
+    /// Shown in page titles and the header.
+    pub site_name: String,
+    /// Development mode: shown as a banner on every page.
+    pub dev_mode: bool,
+}
+
+impl WebConfig {
+    /// Settings with defaults for everything but the URL and the secret.
+    pub fn new(public_url: Url, secret: Vec<u8>) -> Self {
+        Self {
+            public_url,
+            secret,
+            max_body_bytes: 64 * 1024,
+            templates_dir: None,
+            site_name: "Portcullis".to_owned(),
+            dev_mode: false,
+        }
+    }
+
+    /// Whether the site is served over TLS.
+    pub fn is_https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+}
+
+impl fmt::Debug for WebConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebConfig")
+            .field("public_url", &self.public_url.as_str())
+            .field("secret", &"<redacted>")
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("templates_dir", &self.templates_dir)
+            .field("site_name", &self.site_name)
+            .field("dev_mode", &self.dev_mode)
+            .finish()
+    }
+}

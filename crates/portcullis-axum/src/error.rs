@@ -1,0 +1,214 @@
+//! Mapping failures to responses: JSON `{"error": {"code", "message",
+//! "fields"}}` under `/api`, an HTML error page everywhere else. Server
+//! faults are logged with their detail and answered with a generic message.
+//!
+//! Page errors are rendered by the security middleware (which holds the
+//! templates), so a handler, an extractor or the panic catcher can return a
+//! [`PageError`] without access to the application state.
+
+use axum::Json;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use portcullis_core::{Error, UniqueField};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// An error answered as JSON.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub fields: BTreeMap<String, String>,
+}
+
+#[derive(Serialize)]
+struct ApiErrorBody<'a> {
+    error: ApiErrorInner<'a>,
+}
+
+#[derive(Serialize)]
+struct ApiErrorInner<'a> {
+    code: &'a str,
+    message: &'a str,
+    fields: &'a BTreeMap<String, String>,
+}
+
+impl ApiError {
+    /// An error without field details.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            fields: BTreeMap::new(),
+        }
+    }
+
+    /// 401 for a request that needs a session.
+    pub fn unauthenticated() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Authentication required.",
+        )
+    }
+
+    /// Adds a message for one field.
+    pub fn with_field(mut self, field: &str, message: impl Into<String>) -> Self {
+        self.fields.insert(field.to_owned(), message.into());
+        self
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ApiErrorBody {
+            error: ApiErrorInner {
+                code: self.code,
+                message: &self.message,
+                fields: &self.fields,
+            },
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(err: Error) -> Self {
+        match err {
+            Error::Validation(errors) => {
+                let mut api = ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation_failed",
+                    "Some fields are invalid.",
+                );
+                for e in errors.iter() {
+                    api.fields
+                        .entry(e.field.to_owned())
+                        .or_insert_with(|| e.message.clone());
+                }
+                api
+            }
+            Error::Taken(field) => {
+                let (name, message) = taken_message(field);
+                ApiError::new(StatusCode::CONFLICT, "conflict", message).with_field(name, message)
+            }
+            Error::InvalidCredentials => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                INVALID_CREDENTIALS,
+            ),
+            Error::Inactive => {
+                ApiError::new(StatusCode::FORBIDDEN, "account_inactive", ACCOUNT_INACTIVE)
+            }
+            Error::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not_found", "Not found."),
+            Error::Internal(detail) => {
+                tracing::error!(error = %detail, "internal error");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal_error",
+                    INTERNAL,
+                )
+            }
+        }
+    }
+}
+
+/// The one answer to a failed login, whatever the reason.
+pub(crate) const INVALID_CREDENTIALS: &str = "Invalid username or password.";
+pub(crate) const ACCOUNT_INACTIVE: &str = "Your account has been deactivated.";
+const INTERNAL: &str = "Something went wrong on our side. Please try again later.";
+
+/// The field and message for a uniqueness collision.
+pub(crate) fn taken_message(field: UniqueField) -> (&'static str, &'static str) {
+    match field {
+        UniqueField::Username => ("username", "This username is already taken."),
+        UniqueField::Email => ("email", "This email address is already registered."),
+        UniqueField::Other => ("", "This value is already in use."),
+    }
+}
+
+/// An error answered with an HTML page.
+#[derive(Debug, Clone)]
+pub struct PageError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl PageError {
+    /// A page error with a message for the visitor.
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+
+    /// 500, logging the detail.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %detail, "internal error");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, INTERNAL)
+    }
+}
+
+impl From<Error> for PageError {
+    fn from(err: Error) -> Self {
+        let api = ApiError::from(err);
+        Self::new(api.status, api.message)
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        // Rendered into a page by `headers::security`; this body is only a
+        // fallback for routers used without that middleware.
+        let mut response = (self.status, self.message.clone()).into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// True when the client should get JSON rather than HTML.
+pub(crate) fn wants_json(uri: &Uri, headers: &HeaderMap) -> bool {
+    let path = uri.path();
+    if path == "/api" || path.starts_with("/api/") {
+        return true;
+    }
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    accept.contains("application/json") && !accept.contains("text/html")
+}
+
+/// The response for an internal failure while handling `request`.
+pub(crate) fn internal<B>(
+    err: Error,
+    request: &axum::http::Request<B>,
+    _state: &crate::state::Portcullis,
+) -> Response {
+    if wants_json(request.uri(), request.headers()) {
+        ApiError::from(err).into_response()
+    } else {
+        PageError::from(err).into_response()
+    }
+}
+
+/// Fallback for unknown paths.
+pub(crate) async fn not_found(uri: Uri, headers: HeaderMap) -> Response {
+    if wants_json(&uri, &headers) {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such endpoint.").into_response()
+    } else {
+        PageError::new(
+            StatusCode::NOT_FOUND,
+            "The page you asked for does not exist.",
+        )
+        .into_response()
+    }
+}
+
+/// Answer for a handler that panicked: a 500, never a dropped connection.
+pub(crate) fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    PageError::internal("a request handler panicked").into_response()
+}

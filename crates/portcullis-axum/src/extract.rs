@@ -1,0 +1,203 @@
+//! Extractors that guard routes and parse input. Each rejection answers the
+//! way the client expects: browsers are redirected to the login page (or get
+//! an HTML error), API clients get a JSON error with the right status.
+
+use crate::error::{ApiError, PageError, wants_json};
+use crate::flash::Flash;
+use crate::session::Authenticated;
+use crate::state::Portcullis;
+use axum::extract::rejection::{FormRejection, JsonRejection};
+use axum::extract::{
+    ConnectInfo, FromRequest, FromRequestParts, OptionalFromRequestParts, Request,
+};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Form, Json};
+use axum_extra::extract::CookieJar;
+use portcullis_core::User;
+use serde::de::DeserializeOwned;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+
+/// The logged-in user. Anonymous browsers are redirected to
+/// `/auth/login?next=<this page>`; anonymous API clients get 401.
+///
+/// ```
+/// use portcullis_axum::CurrentUser;
+///
+/// async fn profile(CurrentUser(user): CurrentUser) -> String {
+///     format!("You are {}", user.username)
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct CurrentUser(pub User);
+
+/// The logged-in user, if there is one. Never rejects.
+#[derive(Debug, Clone)]
+pub struct MaybeUser(pub Option<User>);
+
+/// Answer to an anonymous request for a protected route.
+#[derive(Debug)]
+pub struct LoginRequired(Response);
+
+impl IntoResponse for LoginRequired {
+    fn into_response(self) -> Response {
+        self.0
+    }
+}
+
+fn login_required(parts: &Parts) -> LoginRequired {
+    // The session middleware puts the Portcullis handle in every request, so
+    // these extractors work whatever the embedding application's state is.
+    let state = match parts.extensions.get::<Portcullis>() {
+        Some(state) if !wants_json(&parts.uri, &parts.headers) => state,
+        _ => return LoginRequired(ApiError::unauthenticated().into_response()),
+    };
+    let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let location = format!(
+        "/auth/login?next={}",
+        url::form_urlencoded::byte_serialize(target.as_bytes()).collect::<String>()
+    );
+    let jar = Flash::LoginRequired.set(state, CookieJar::from_headers(&parts.headers));
+    LoginRequired((jar, Redirect::to(&location)).into_response())
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
+    type Rejection = LoginRequired;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<Authenticated>() {
+            Some(auth) => Ok(auth.clone()),
+            None => Err(login_required(parts)),
+        }
+    }
+}
+
+impl<S> OptionalFromRequestParts<S> for Authenticated
+where
+    S: Send + Sync,
+{
+    type Rejection = Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts.extensions.get::<Authenticated>().cloned())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = LoginRequired;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let auth = <Authenticated as FromRequestParts<S>>::from_request_parts(parts, state).await?;
+        Ok(CurrentUser(auth.user))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeUser {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(MaybeUser(
+            parts
+                .extensions
+                .get::<Authenticated>()
+                .map(|a| a.user.clone()),
+        ))
+    }
+}
+
+/// Who is asking: the peer address and user agent, for login tracking and
+/// the session list. The address is the socket's; it is `None` when the
+/// router was not served with connect info.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientInfo {
+            ip: parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip().to_string()),
+            user_agent: parts
+                .headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        })
+    }
+}
+
+/// A JSON body. Malformed JSON, a wrong content type or an oversized body
+/// answer a JSON error with a 4xx, never a panic or a 500.
+#[derive(Debug, Clone)]
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: JsonRejection) -> ApiError {
+    let status = rejection.status();
+    let (code, message) = match status {
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            "Send a JSON body with Content-Type: application/json.".to_owned(),
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "payload_too_large",
+            "The request body is too large.".to_owned(),
+        ),
+        _ => ("invalid_json", rejection.body_text()),
+    };
+    ApiError::new(status, code, message)
+}
+
+/// A url-encoded form body; a malformed one answers an HTML error page.
+#[derive(Debug, Clone)]
+pub struct HtmlForm<T>(pub T);
+
+impl<S, T> FromRequest<S> for HtmlForm<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Form::<T>::from_request(request, state).await {
+            Ok(Form(value)) => Ok(HtmlForm(value)),
+            Err(rejection) => Err(form_rejection(rejection)),
+        }
+    }
+}
+
+fn form_rejection(rejection: FormRejection) -> PageError {
+    let status = rejection.status();
+    let message = match status {
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "Send the form as application/x-www-form-urlencoded.",
+        StatusCode::PAYLOAD_TOO_LARGE => "The request body is too large.",
+        _ => "The form could not be read.",
+    };
+    PageError::new(status, message)
+}

@@ -1,0 +1,68 @@
+//! One-time messages shown on the next page ("Please log in to access this
+//! page."). The cookie carries only a message code, never text, so nothing a
+//! visitor or another site puts in it can end up on a page.
+
+use crate::state::Portcullis;
+use axum_extra::extract::CookieJar;
+use serde::Serialize;
+use time::Duration;
+
+/// The messages there are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flash {
+    LoginRequired,
+    LoggedIn,
+    LoggedOut,
+    Registered,
+}
+
+/// A flash message as a template sees it.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct FlashView {
+    pub category: &'static str,
+    pub message: &'static str,
+}
+
+const ALL: [Flash; 4] = [
+    Flash::LoginRequired,
+    Flash::LoggedIn,
+    Flash::LoggedOut,
+    Flash::Registered,
+];
+
+impl Flash {
+    fn code(self) -> &'static str {
+        match self {
+            Flash::LoginRequired => "login_required",
+            Flash::LoggedIn => "logged_in",
+            Flash::LoggedOut => "logged_out",
+            Flash::Registered => "registered",
+        }
+    }
+
+    pub fn view(self) -> FlashView {
+        let (category, message) = match self {
+            Flash::LoginRequired => ("info", "Please log in to access this page."),
+            Flash::LoggedIn => ("success", "You are now logged in."),
+            Flash::LoggedOut => ("info", "You have been logged out."),
+            Flash::Registered => ("success", "Registration successful! Please log in."),
+        };
+        FlashView { category, message }
+    }
+
+    /// Adds the flash cookie to `jar`.
+    pub fn set(self, state: &Portcullis, jar: CookieJar) -> CookieJar {
+        let cookies = &state.inner.cookies;
+        jar.add(cookies.build(
+            &cookies.flash,
+            self.code().to_owned(),
+            Some(Duration::minutes(5)),
+        ))
+    }
+
+    /// The pending flash in `jar`, if any.
+    pub fn pending(state: &Portcullis, jar: &CookieJar) -> Option<Self> {
+        let code = jar.get(&state.inner.cookies.flash)?.value().to_owned();
+        ALL.into_iter().find(|f| f.code() == code)
+    }
+}

@@ -1,0 +1,124 @@
+//! Response headers every answer carries, error-page rendering, and the one
+//! log line per request.
+
+use crate::error::{ApiError, PageError, wants_json};
+use crate::state::Portcullis;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tower_http::LatencyUnit;
+use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
+use tower_http::trace::{DefaultOnResponse, MakeSpan, TraceLayer};
+use tracing::{Level, Span};
+
+/// Scripts, styles, images and forms from this origin only; no plugins, no
+/// `<base>` rewriting, no framing by other sites.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   connect-src 'self'; form-action 'self'; object-src 'none'; base-uri 'none'; \
+                   frame-ancestors 'none'";
+
+/// Two years, the preload-list minimum.
+const HSTS: &str = "max-age=63072000; includeSubDomains";
+
+/// Renders page errors and sets the security headers.
+pub(crate) async fn security(
+    State(state): State<Portcullis>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let json = wants_json(request.uri(), request.headers());
+    let mut response = next.run(request).await;
+    if let Some(error) = response.extensions_mut().remove::<PageError>() {
+        let headers = std::mem::take(response.headers_mut());
+        response = if json {
+            ApiError::new(error.status, code_for(error.status), error.message).into_response()
+        } else {
+            crate::pages::render_error(&state, &error)
+        };
+        for (name, value) in headers.iter() {
+            if name == header::SET_COOKIE || name == header::RETRY_AFTER || name == header::ALLOW {
+                response.headers_mut().append(name.clone(), value.clone());
+            }
+        }
+    }
+
+    let headers = response.headers_mut();
+    let set = |headers: &mut axum::http::HeaderMap, name: HeaderName, value: &'static str| {
+        headers
+            .entry(name)
+            .or_insert(HeaderValue::from_static(value));
+    };
+    set(headers, header::CONTENT_SECURITY_POLICY, CSP);
+    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(headers, header::X_FRAME_OPTIONS, "DENY");
+    set(
+        headers,
+        header::REFERRER_POLICY,
+        "strict-origin-when-cross-origin",
+    );
+    set(
+        headers,
+        HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
+    set(
+        headers,
+        HeaderName::from_static("permissions-policy"),
+        "camera=(), microphone=(), geolocation=()",
+    );
+    // Nothing Portcullis answers is meant for shared caches; static assets
+    // set their own policy before reaching here.
+    set(headers, header::CACHE_CONTROL, "no-store");
+    if state.inner.config.is_https() {
+        set(headers, header::STRICT_TRANSPORT_SECURITY, HSTS);
+    }
+    response
+}
+
+fn code_for(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::UNAUTHORIZED => "unauthenticated",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "validation_failed",
+        StatusCode::TOO_MANY_REQUESTS => "rate_limited",
+        s if s.is_server_error() => "internal_error",
+        _ => "error",
+    }
+}
+
+/// Names each request's span with its method, path (never the query, which
+/// may carry tokens) and request id.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RequestSpan;
+
+impl MakeSpan<Body> for RequestSpan {
+    fn make_span(&mut self, request: &Request) -> Span {
+        let id = request
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-");
+        tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+    }
+}
+
+/// One INFO line per request when the response is sent: status and latency,
+/// inside the span that carries method, path and request id.
+pub(crate) fn trace_layer()
+-> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, RequestSpan, (), DefaultOnResponse> {
+    TraceLayer::new_for_http()
+        .make_span_with(RequestSpan)
+        .on_request(())
+        .on_response(
+            DefaultOnResponse::new()
+                .level(Level::INFO)
+                .latency_unit(LatencyUnit::Micros),
+        )
+}

@@ -1,0 +1,80 @@
+//! The home page and the pages only a logged-in user may see.
+
+use super::PageCtx;
+use crate::error::PageError;
+use crate::session::Authenticated;
+use crate::state::Portcullis;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use serde_json::json;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+pub(super) fn router() -> Router<Portcullis> {
+    Router::new()
+        .route("/", get(index))
+        .route("/profile", get(profile))
+        .route("/dashboard", get(dashboard))
+}
+
+async fn index(State(state): State<Portcullis>, page: PageCtx) -> Response {
+    page.render(&state, StatusCode::OK, "index.html", json!({}))
+}
+
+async fn profile(
+    State(state): State<Portcullis>,
+    auth: Authenticated,
+    page: PageCtx,
+) -> Result<Response, PageError> {
+    let roles = state.auth().roles_of(&auth.user).await?;
+    let user = &auth.user;
+    Ok(page.render(
+        &state,
+        StatusCode::OK,
+        "profile.html",
+        json!({
+            "user": {
+                "username": user.username,
+                "email": user.email,
+                "confirmed": user.confirmed_at.is_some(),
+                "created_at": when(Some(user.created_at)),
+                "last_login_at": when(user.last_login_at),
+                "last_login_ip": user.last_login_ip,
+                "current_login_at": when(user.current_login_at),
+                "current_login_ip": user.current_login_ip,
+                "login_count": user.login_count,
+            },
+            "roles": roles.iter().map(|r| &r.name).collect::<Vec<_>>(),
+        }),
+    ))
+}
+
+async fn dashboard(
+    State(state): State<Portcullis>,
+    auth: Authenticated,
+    page: PageCtx,
+) -> Response {
+    let session = &auth.session;
+    page.render(
+        &state,
+        StatusCode::OK,
+        "dashboard.html",
+        json!({
+            "session": {
+                "created_at": when(Some(session.created_at)),
+                "expires_at": when(Some(session.expires_at)),
+                "remember": session.remember,
+                "ip": session.ip,
+            },
+            "login_count": auth.user.login_count,
+        }),
+    )
+}
+
+/// A timestamp as shown on pages (UTC, RFC 3339), or `None`.
+fn when(at: Option<OffsetDateTime>) -> Option<String> {
+    at.and_then(|t| t.replace_nanosecond(0).ok()?.format(&Rfc3339).ok())
+}

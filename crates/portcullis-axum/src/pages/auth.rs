@@ -1,0 +1,222 @@
+//! `/auth/register`, `/auth/login` and `/auth/logout`, with the form field
+//! names of the Flask apps Portcullis replaces.
+
+use super::PageCtx;
+use crate::error::{ACCOUNT_INACTIVE, INVALID_CREDENTIALS, PageError, taken_message};
+use crate::extract::{ClientInfo, HtmlForm};
+use crate::flash::Flash;
+use crate::next::safe_next;
+use crate::session::{self, Authenticated};
+use crate::state::Portcullis;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum_extra::extract::CookieJar;
+use portcullis_core::{Error, LoginAttempt, Registration};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub(super) fn router() -> Router<Portcullis> {
+    Router::new()
+        .route("/auth/register", get(register_form).post(register))
+        .route("/auth/login", get(login_form).post(login))
+        .route("/auth/logout", get(logout_confirm).post(logout))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RegisterForm {
+    username: String,
+    email: String,
+    password: String,
+    password_confirm: String,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct LoginForm {
+    username: String,
+    password: String,
+    remember: Option<String>,
+    next: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+/// A checkbox counts as ticked for any of the values browsers and Flask-WTF send.
+fn ticked(value: Option<&str>) -> bool {
+    matches!(
+        value.map(str::to_ascii_lowercase).as_deref(),
+        Some("on" | "y" | "yes" | "true" | "1")
+    )
+}
+
+async fn register_form(State(state): State<Portcullis>, page: PageCtx) -> Response {
+    if page.auth.is_some() {
+        return Redirect::to("/").into_response();
+    }
+    page.render(
+        &state,
+        StatusCode::OK,
+        "register.html",
+        json!({"form": {}, "errors": {}}),
+    )
+}
+
+async fn register(
+    State(state): State<Portcullis>,
+    page: PageCtx,
+    jar: CookieJar,
+    HtmlForm(form): HtmlForm<RegisterForm>,
+) -> Result<Response, PageError> {
+    let again = |page: PageCtx, status, errors: Value| {
+        // Re-render with what was typed, never the password.
+        let values = json!({"username": form.username, "email": form.email});
+        page.render(
+            &state,
+            status,
+            "register.html",
+            json!({"form": values, "errors": errors}),
+        )
+    };
+    let registration = match Registration::parse(
+        &form.username,
+        &form.email,
+        &form.password,
+        &form.password_confirm,
+    ) {
+        Ok(registration) => registration,
+        Err(errors) => {
+            let errors: serde_json::Map<String, Value> = errors
+                .iter()
+                .map(|e| (e.field.to_owned(), json!(e.message)))
+                .collect();
+            return Ok(again(
+                page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Value::Object(errors),
+            ));
+        }
+    };
+    match state.auth().register(registration).await {
+        Ok(_) => Ok((
+            Flash::Registered.set(&state, jar),
+            Redirect::to("/auth/login"),
+        )
+            .into_response()),
+        Err(Error::Taken(field)) => {
+            let (name, message) = taken_message(field);
+            Ok(again(page, StatusCode::CONFLICT, json!({ name: message })))
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+async fn login_form(
+    State(state): State<Portcullis>,
+    Query(query): Query<NextQuery>,
+    page: PageCtx,
+) -> Response {
+    let next = safe_next(query.next.as_deref()).to_owned();
+    if page.auth.is_some() {
+        return Redirect::to(&next).into_response();
+    }
+    page.render(
+        &state,
+        StatusCode::OK,
+        "login.html",
+        json!({"username": "", "next": next, "error": null}),
+    )
+}
+
+async fn login(
+    State(state): State<Portcullis>,
+    Query(query): Query<NextQuery>,
+    page: PageCtx,
+    jar: CookieJar,
+    client: ClientInfo,
+    previous: Option<Authenticated>,
+    HtmlForm(form): HtmlForm<LoginForm>,
+) -> Result<Response, PageError> {
+    let next = safe_next(form.next.as_deref().or(query.next.as_deref())).to_owned();
+    let remember = ticked(form.remember.as_deref());
+    let attempt = LoginAttempt {
+        login: form.username.clone(),
+        password: form.password,
+        remember,
+        ip: client.ip,
+        user_agent: client.user_agent,
+    };
+    let failed = |page: PageCtx, status, message: &str| {
+        page.render(
+            &state,
+            status,
+            "login.html",
+            json!({"username": form.username, "next": next, "remember": remember, "error": message}),
+        )
+    };
+    match state.auth().login(attempt).await {
+        Ok(success) => {
+            // Logging in over an existing session replaces it.
+            if let Some(previous) = previous {
+                state.auth().logout(&previous.session).await?;
+            }
+            let jar = Flash::LoggedIn.set(&state, jar).add(session::cookie_for(
+                &state,
+                &success.token,
+                remember,
+            ));
+            Ok((jar, Redirect::to(&next)).into_response())
+        }
+        Err(Error::InvalidCredentials) => {
+            Ok(failed(page, StatusCode::UNAUTHORIZED, INVALID_CREDENTIALS))
+        }
+        Err(Error::Inactive) => Ok(failed(page, StatusCode::FORBIDDEN, ACCOUNT_INACTIVE)),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// `GET /auth/logout` does not log out (a link or an image tag could trigger
+/// it); it shows a button that POSTs with the CSRF token.
+async fn logout_confirm(State(state): State<Portcullis>, page: PageCtx) -> Response {
+    if page.auth.is_none() {
+        return Redirect::to("/").into_response();
+    }
+    page.render(&state, StatusCode::OK, "logout.html", json!({}))
+}
+
+async fn logout(
+    State(state): State<Portcullis>,
+    jar: CookieJar,
+    auth: Option<Authenticated>,
+) -> Result<Response, PageError> {
+    let Some(auth) = auth else {
+        return Ok(Redirect::to("/").into_response());
+    };
+    state.auth().logout(&auth.session).await?;
+    let jar = Flash::LoggedOut
+        .set(&state, jar)
+        .add(session::removal(&state));
+    Ok((jar, Redirect::to("/")).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ticked;
+
+    #[test]
+    fn remember_checkbox_values() {
+        for yes in ["on", "y", "YES", "true", "1"] {
+            assert!(ticked(Some(yes)));
+        }
+        for no in [None, Some(""), Some("off"), Some("0"), Some("false")] {
+            assert!(!ticked(no));
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! The HTML pages. Each handler parses its input, calls one service, and
+//! renders a template or redirects.
+
+mod account;
+mod auth;
+
+use crate::csrf::{CsrfToken, UsedCsrf};
+use crate::error::PageError;
+use crate::flash::{Flash, FlashView};
+use crate::session::Authenticated;
+use crate::state::Portcullis;
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{Html, IntoResponse, Response};
+use axum_extra::extract::CookieJar;
+use serde_json::{Map, Value, json};
+use std::convert::Infallible;
+
+pub(crate) fn router() -> Router<Portcullis> {
+    Router::new().merge(auth::router()).merge(account::router())
+}
+
+/// What every page template needs: who is logged in, the CSRF token for its
+/// forms, and the pending flash message.
+pub(crate) struct PageCtx {
+    pub auth: Option<Authenticated>,
+    csrf_token: String,
+    flash: Option<Flash>,
+    jar: CookieJar,
+}
+
+impl FromRequestParts<Portcullis> for PageCtx {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Portcullis,
+    ) -> Result<Self, Self::Rejection> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        Ok(PageCtx {
+            auth: parts.extensions.get::<Authenticated>().cloned(),
+            csrf_token: parts
+                .extensions
+                .get::<CsrfToken>()
+                .map(|t| t.0.clone())
+                .unwrap_or_default(),
+            flash: Flash::pending(state, &jar),
+            jar,
+        })
+    }
+}
+
+impl PageCtx {
+    /// Renders `template` with the common context plus `extra`.
+    pub fn render(
+        self,
+        state: &Portcullis,
+        status: StatusCode,
+        template: &str,
+        extra: Value,
+    ) -> Response {
+        let mut context = Map::new();
+        context.insert("site_name".into(), json!(state.config().site_name));
+        context.insert("dev_mode".into(), json!(state.config().dev_mode));
+        context.insert("csrf_token".into(), json!(self.csrf_token));
+        context.insert(
+            "current_user".into(),
+            match &self.auth {
+                Some(auth) => json!({"username": auth.user.username, "email": auth.user.email}),
+                None => Value::Null,
+            },
+        );
+        let flashes: Vec<FlashView> = self.flash.map(Flash::view).into_iter().collect();
+        context.insert("flashes".into(), json!(flashes));
+        if let Value::Object(extra) = extra {
+            context.extend(extra);
+        }
+        let html = match state
+            .inner
+            .templates
+            .render(template, &Value::Object(context))
+        {
+            Ok(html) => html,
+            Err(err) => {
+                return PageError::internal(format!("template {template}: {err:#}"))
+                    .into_response();
+            }
+        };
+        let jar = if self.flash.is_some() {
+            self.jar
+                .add(state.inner.cookies.removal(&state.inner.cookies.flash))
+        } else {
+            self.jar
+        };
+        let mut response = (status, jar, Html(html)).into_response();
+        response.extensions_mut().insert(UsedCsrf);
+        response
+    }
+}
+
+/// The HTML page for an error, used by the security middleware.
+pub(crate) fn render_error(state: &Portcullis, error: &PageError) -> Response {
+    let context = json!({
+        "site_name": state.config().site_name,
+        "dev_mode": state.config().dev_mode,
+        "current_user": null,
+        "flashes": [],
+        "status": error.status.as_u16(),
+        "reason": error.status.canonical_reason().unwrap_or("Error"),
+        "message": error.message,
+    });
+    match state.inner.templates.render("error.html", &context) {
+        Ok(html) => (error.status, Html(html)).into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "error template failed");
+            (error.status, error.message.clone()).into_response()
+        }
+    }
+}
