@@ -1,0 +1,247 @@
+//! The command line: `portcullis [serve]`, `migrate`, `create-admin`,
+//! `users list`.
+
+use crate::settings::{Mode, Settings};
+use crate::startup::{Application, Services};
+use anyhow::{Context as _, bail};
+use clap::{Args, Parser, Subcommand};
+use portcullis_core::{Registration, SystemClock};
+use std::io::{BufRead, IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use url::Url;
+
+/// Self-hosted authentication and user management.
+#[derive(Debug, Parser)]
+#[command(name = "portcullis", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// TOML configuration file.
+    #[arg(long, global = true, env = "PORTCULLIS_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Database URL: sqlite://path or postgres://... (overrides database.url).
+    #[arg(long, global = true, value_name = "URL")]
+    pub database: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (the default).
+    Serve(ServeArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Create an administrator account.
+    CreateAdmin(CreateAdminArgs),
+    /// Manage users.
+    #[command(subcommand)]
+    Users(UsersCommand),
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ServeArgs {
+    /// Address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free one).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// The URL users reach the server at.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<Url>,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateAdminArgs {
+    #[arg(long)]
+    pub username: Option<String>,
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// List accounts.
+    List {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 0)]
+        offset: i64,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+    },
+}
+
+impl Cli {
+    /// Loads the settings this invocation asks for: file, environment, then flags.
+    pub fn settings(&self) -> anyhow::Result<Settings> {
+        let mut settings = Settings::load(self.global.config.as_deref(), std::env::vars())?;
+        if let Some(url) = &self.global.database {
+            settings.database.url.clone_from(url);
+        }
+        if let Some(Command::Serve(serve)) = &self.command {
+            if let Some(listen) = serve.listen {
+                settings.listen = listen;
+            }
+            if let Some(url) = &serve.public_url {
+                settings.public_url = Some(url.clone());
+            }
+            settings.validate()?;
+        }
+        Ok(settings)
+    }
+
+    /// Runs the command.
+    pub async fn run(self, settings: Settings) -> anyhow::Result<()> {
+        match self.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+            Command::Serve(_) => serve(settings).await,
+            Command::Migrate => {
+                let services = Services::open(&settings, Arc::new(SystemClock)).await?;
+                println!("Database is up to date ({}).", services.database.backend());
+                Ok(())
+            }
+            Command::CreateAdmin(args) => create_admin(settings, args).await,
+            Command::Users(UsersCommand::List {
+                json,
+                offset,
+                limit,
+            }) => list_users(settings, json, offset, limit).await,
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    if settings.mode == Mode::Dev {
+        dev_banner(&settings);
+    }
+    Application::build(settings)
+        .await?
+        .run_until_stopped()
+        .await
+}
+
+fn dev_banner(settings: &Settings) {
+    tracing::warn!(
+        "\n\
+         ************************************************************\n\
+         *  DEVELOPMENT MODE                                        *\n\
+         *  - the secret is generated at each start                 *\n\
+         *  - database: {:<44}*\n\
+         *  Set mode = \"production\", secret and public_url to    *\n\
+         *  run Portcullis for real.                                *\n\
+         ************************************************************",
+        redact_url(&settings.database.url)
+    );
+}
+
+/// Hides a password in a database URL before it is printed.
+fn redact_url(raw: &str) -> String {
+    match Url::parse(raw) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        _ => raw.to_owned(),
+    }
+}
+
+async fn create_admin(settings: Settings, args: CreateAdminArgs) -> anyhow::Result<()> {
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines();
+    let mut ask = |prompt: &str| -> anyhow::Result<String> {
+        eprint!("{prompt}: ");
+        std::io::stderr().flush()?;
+        Ok(lines.next().transpose()?.unwrap_or_default())
+    };
+    let username = match args.username {
+        Some(u) => u,
+        None => ask("Username")?,
+    };
+    let email = match args.email {
+        Some(e) => e,
+        None => ask("Email")?,
+    };
+    let (password, confirm) = if args.password_stdin {
+        let password = ask("Password")?;
+        (password.clone(), password)
+    } else {
+        if !std::io::stdin().is_terminal() {
+            bail!("no terminal to prompt for the password; use --password-stdin");
+        }
+        let password = rpassword::prompt_password("Password: ")?;
+        let confirm = rpassword::prompt_password("Password (again): ")?;
+        (password, confirm)
+    };
+    let registration = match Registration::parse(&username, &email, &password, &confirm) {
+        Ok(r) => r,
+        Err(errors) => {
+            let lines: Vec<String> = errors
+                .iter()
+                .map(|e| format!("  {}: {}", e.field, e.message))
+                .collect();
+            bail!("cannot create the administrator:\n{}", lines.join("\n"));
+        }
+    };
+    let services = Services::open(&settings, Arc::new(SystemClock)).await?;
+    let user = services
+        .auth
+        .create_admin(registration)
+        .await
+        .map_err(|e| anyhow::anyhow!(describe(e)))
+        .context("cannot create the administrator")?;
+    println!("Created administrator {} (id {}).", user.username, user.id);
+    Ok(())
+}
+
+fn describe(err: portcullis_core::Error) -> String {
+    match err {
+        portcullis_core::Error::Taken(field) => format!("that {field} is already taken"),
+        other => other.to_string(),
+    }
+}
+
+async fn list_users(settings: Settings, json: bool, offset: i64, limit: i64) -> anyhow::Result<()> {
+    let services = Services::open(&settings, Arc::new(SystemClock)).await?;
+    let (users, total) = services
+        .auth
+        .list_users(offset, limit)
+        .await
+        .map_err(|e| anyhow::anyhow!(describe(e)))?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({"total": total, "users": users}))?
+        );
+        return Ok(());
+    }
+    println!(
+        "{:<6} {:<24} {:<32} {:<8} {:<10} ROLES",
+        "ID", "USERNAME", "EMAIL", "ACTIVE", "CONFIRMED"
+    );
+    for u in &users {
+        println!(
+            "{:<6} {:<24} {:<32} {:<8} {:<10} {}",
+            u.user.id,
+            u.user.username,
+            u.user.email,
+            if u.user.is_active { "yes" } else { "no" },
+            if u.user.confirmed_at.is_some() {
+                "yes"
+            } else {
+                "no"
+            },
+            u.roles.join(",")
+        );
+    }
+    println!("{} of {total} users", users.len());
+    Ok(())
+}

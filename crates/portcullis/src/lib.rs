@@ -1,0 +1,12 @@
+//! The Portcullis server: configuration, start-up and the command line. The
+//! library half exists so the black-box tests can start the real server
+//! in-process on port 0, with a clock they control.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod settings;
+pub mod startup;
+pub mod telemetry;
+
+pub use settings::{Mode, Settings};
+pub use startup::{Application, Services};

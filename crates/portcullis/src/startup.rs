@@ -1,0 +1,211 @@
+//! Building the services from settings, and running the HTTP server.
+
+use crate::settings::{Mode, Settings};
+use anyhow::Context as _;
+use portcullis_axum::{Portcullis, WebConfig};
+use portcullis_core::{
+    AuthService, Clock, HashingConfig, PasswordHasher, SessionPolicy, SystemClock,
+};
+use portcullis_store::{Database, StoreConfig};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use url::Url;
+
+/// Sessions past their expiry are swept this often.
+const PURGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// The database and the services over it: what every command needs.
+#[derive(Debug)]
+pub struct Services {
+    pub database: Database,
+    pub auth: AuthService,
+}
+
+impl Services {
+    /// Connects to the configured database, migrates it, and wires the
+    /// services with the given clock.
+    pub async fn open(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let database = Database::connect(&StoreConfig {
+            url: settings.database.url.clone(),
+            max_connections: settings.database.max_connections,
+        })
+        .await
+        .context("could not open the database")?;
+        database
+            .migrate()
+            .await
+            .context("could not migrate the database")?;
+
+        let password = &settings.password;
+        let hasher = PasswordHasher::new(HashingConfig {
+            memory_kib: password.memory_kib,
+            iterations: password.iterations,
+            parallelism: password.parallelism,
+            max_concurrent: match password.max_concurrent_hashes {
+                0 => HashingConfig::default().max_concurrent,
+                n => n,
+            },
+        })
+        .context("invalid password hashing settings")?;
+        let policy = SessionPolicy {
+            idle_timeout: duration(settings.session.idle_timeout),
+            absolute_lifetime: duration(settings.session.absolute_lifetime),
+            remember_lifetime: duration(settings.session.remember_lifetime),
+            ..SessionPolicy::default()
+        };
+        let auth = AuthService::new(database.store(), hasher, clock, policy);
+        Ok(Self { database, auth })
+    }
+}
+
+fn duration(d: std::time::Duration) -> time::Duration {
+    time::Duration::try_from(d).unwrap_or(time::Duration::MAX)
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    services: Services,
+    public_url: Url,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("listener", &self.listener)
+            .field("public_url", &self.public_url.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Builds the server on the wall clock.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    /// Builds the server with the given clock (tests move it).
+    pub async fn build_with_clock(
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("could not listen on {}", settings.listen))?;
+        let addr = listener.local_addr()?;
+        let public_url = match &settings.public_url {
+            Some(url) => url.clone(),
+            None => {
+                Url::parse(&format!("http://{addr}/")).context("could not derive the public URL")?
+            }
+        };
+        let secret = match &settings.secret {
+            Some(secret) => secret.as_bytes().to_vec(),
+            None => {
+                debug_assert_eq!(
+                    settings.mode,
+                    Mode::Dev,
+                    "validated: production has a secret"
+                );
+                let mut secret = [0u8; 32];
+                rand::fill(&mut secret);
+                hex::encode(secret).into_bytes()
+            }
+        };
+        let services = Services::open(&settings, clock).await?;
+        let web = WebConfig {
+            public_url: public_url.clone(),
+            secret,
+            max_body_bytes: settings.http.max_body_bytes,
+            templates_dir: settings.http.templates_dir.clone(),
+            site_name: settings.site_name.clone(),
+            dev_mode: settings.mode == Mode::Dev,
+        };
+        let portcullis = Portcullis::new(services.auth.clone(), web)
+            .context("could not set up the web layer")?;
+        Ok(Self {
+            router: portcullis.router(),
+            listener,
+            services,
+            public_url,
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    /// The URL users reach the server at.
+    pub fn public_url(&self) -> &Url {
+        &self.public_url
+    }
+
+    /// The services the server runs on (tests use them to set up state).
+    pub fn services(&self) -> &Services {
+        &self.services
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let addr = self.local_addr();
+        tracing::info!(
+            address = %addr,
+            public_url = %self.public_url,
+            backend = self.services.database.backend(),
+            "Portcullis listening on http://{addr}"
+        );
+        let purge = tokio::spawn(purge_sessions(self.services.auth.clone()));
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+        purge.abort();
+        self.services.database.close().await;
+        served.context("server error")
+    }
+}
+
+async fn purge_sessions(auth: AuthService) {
+    let mut tick = tokio::time::interval(PURGE_INTERVAL);
+    loop {
+        tick.tick().await;
+        match auth.purge_expired_sessions().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(removed = n, "expired sessions purged"),
+            Err(err) => tracing::warn!(error = %err, "could not purge expired sessions"),
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

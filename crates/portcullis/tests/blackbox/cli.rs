@@ -1,0 +1,129 @@
+//! The command line, run as a user would: the real binary, a real database.
+
+use crate::common::{Backend, PASSWORD, TestApp, on_both_backends, spawn};
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+on_both_backends!(
+    create_admin_then_users_list_shows_the_admin_role,
+    migrate_reports_success_and_bad_config_names_the_key,
+);
+
+fn portcullis(db_url: &str, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .args(["--database", db_url])
+        .args(args)
+        .env("PORTCULLIS_PASSWORD__MEMORY_KIB", "1024")
+        .env("PORTCULLIS_PASSWORD__ITERATIONS", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    if let Some(input) = stdin {
+        pipe.write_all(input.as_bytes()).unwrap();
+    }
+    drop(pipe);
+    child.wait_with_output().unwrap()
+}
+
+async fn create_admin_then_users_list_shows_the_admin_role(backend: Backend) {
+    let app: TestApp = spawn!(backend);
+    let out = portcullis(
+        &app.db_url,
+        &[
+            "create-admin",
+            "--username",
+            "root",
+            "--email",
+            "root@example.com",
+            "--password-stdin",
+        ],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Created administrator root"));
+
+    // The new admin logs in on the running server.
+    let browser = app.browser();
+    assert_eq!(
+        browser.login("root", PASSWORD).await.status(),
+        reqwest::StatusCode::SEE_OTHER
+    );
+    let me: serde_json::Value = browser.get("/api/me").await.json().await.unwrap();
+    assert_eq!(me["roles"], serde_json::json!(["admin"]));
+    assert!(me["user"]["confirmed_at"].is_string());
+
+    // A second admin with the same name is refused with a reason.
+    let out = portcullis(
+        &app.db_url,
+        &[
+            "create-admin",
+            "--username",
+            "ROOT",
+            "--email",
+            "x@example.com",
+            "--password-stdin",
+        ],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("username is already taken"));
+    // A weak password is refused before anything is written.
+    let out = portcullis(
+        &app.db_url,
+        &[
+            "create-admin",
+            "--username",
+            "weak",
+            "--email",
+            "w@example.com",
+            "--password-stdin",
+        ],
+        Some("short\n"),
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 8 characters"));
+
+    let out = portcullis(&app.db_url, &["users", "list", "--json"], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(listed["total"], 1);
+    assert_eq!(listed["users"][0]["username"], "root");
+    assert_eq!(listed["users"][0]["roles"], serde_json::json!(["admin"]));
+
+    let out = portcullis(&app.db_url, &["users", "list"], None);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("root") && table.contains("admin") && table.contains("1 of 1 users"),
+        "{table}"
+    );
+}
+
+async fn migrate_reports_success_and_bad_config_names_the_key(backend: Backend) {
+    let app: TestApp = spawn!(backend);
+    let out = portcullis(&app.db_url, &["migrate"], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("up to date"));
+
+    let out = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .args(["--database", &app.db_url, "migrate"])
+        .env("PORTCULLIS_DATABASE__MAX_CONNECTIONS", "many")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("max_connections"));
+}

@@ -1,0 +1,316 @@
+//! `TestApp` (a running server on a throwaway database, with a clock the
+//! test moves) and `Browser` (an HTTP client that keeps cookies and does not
+//! follow redirects, so tests can look at each hop).
+
+use portcullis::Settings;
+use portcullis::startup::Application;
+use portcullis_core::ManualClock;
+use portcullis_store::testing::{TempSqliteFile, TestDatabase};
+use reqwest::cookie::{CookieStore, Jar};
+use reqwest::{Response, StatusCode};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Which database a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates `mod sqlite { #[tokio::test] fn name() }` and the same under
+/// `mod postgres` for each listed `async fn name(backend: Backend)`.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(crate::common::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(crate::common::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
+pub(crate) use on_both_backends;
+
+/// Starts a server for `backend`, or returns from the test when PostgreSQL
+/// is absent outside CI (under CI its absence panics instead).
+macro_rules! spawn {
+    ($backend:expr) => {
+        spawn!($backend, |_settings| {})
+    };
+    ($backend:expr, $tweak:expr) => {
+        match crate::common::TestApp::spawn_with($backend, $tweak).await {
+            Some(app) => app,
+            None => return,
+        }
+    };
+}
+pub(crate) use spawn;
+
+enum DbHandle {
+    Sqlite(#[allow(dead_code)] TempSqliteFile),
+    Postgres(#[allow(dead_code)] TestDatabase),
+}
+
+/// A running server.
+pub struct TestApp {
+    pub base: String,
+    pub clock: Arc<ManualClock>,
+    pub db_url: String,
+    pub backend: Backend,
+    server: tokio::task::JoinHandle<()>,
+    _db: DbHandle,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// Settings every test server starts from: loopback, port 0, and argon2
+/// parameters cheap enough for a test suite (the defaults are unit-tested in
+/// core; here the cost would only slow the suite down).
+pub fn test_settings(db_url: &str) -> Settings {
+    let mut settings = Settings {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        ..Settings::default()
+    };
+    settings.database.url = db_url.to_owned();
+    settings.database.max_connections = 5;
+    settings.password.memory_kib = 1024;
+    settings.password.iterations = 1;
+    settings
+}
+
+impl TestApp {
+    pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Option<Self> {
+        let (db, db_url) = match backend {
+            Backend::Sqlite => {
+                let file = TempSqliteFile::new().expect("temp dir");
+                let url = file.url().to_owned();
+                (DbHandle::Sqlite(file), url)
+            }
+            Backend::Postgres => {
+                let pg = TestDatabase::create_if_available().await?;
+                let url = pg.url().to_owned();
+                (DbHandle::Postgres(pg), url)
+            }
+        };
+        let mut settings = test_settings(&db_url);
+        tweak(&mut settings);
+        settings.validate().expect("test settings are valid");
+        let clock = Arc::new(ManualClock::starting_now());
+        let app = Application::build_with_clock(settings, clock.clone())
+            .await
+            .expect("the application builds");
+        let base = format!("http://{}", app.local_addr());
+        let server = tokio::spawn(async move {
+            app.run_until_stopped().await.expect("server runs");
+        });
+        Some(Self {
+            base,
+            clock,
+            db_url,
+            backend,
+            server,
+            _db: db,
+        })
+    }
+
+    /// A fresh browser with an empty cookie jar.
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.base)
+    }
+
+    /// A browser holding a freshly registered and logged-in account.
+    pub async fn logged_in(&self, username: &str) -> Browser {
+        let browser = self.browser();
+        let email = format!("{username}@example.com");
+        assert_eq!(
+            browser.register(username, &email, PASSWORD).await.status(),
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            browser.login(username, PASSWORD).await.status(),
+            StatusCode::SEE_OTHER
+        );
+        browser
+    }
+
+    /// Runs one SQL statement on the test database (for state no route sets yet).
+    pub async fn sql(&self, statement: &str) {
+        match self.backend {
+            Backend::Sqlite => {
+                let pool = sqlx::SqlitePool::connect(&self.db_url).await.unwrap();
+                sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_owned()))
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+                pool.close().await;
+            }
+            Backend::Postgres => {
+                let pool = sqlx::PgPool::connect(&self.db_url).await.unwrap();
+                sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_owned()))
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+                pool.close().await;
+            }
+        }
+    }
+}
+
+/// The password the helpers register accounts with.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A cookie-keeping HTTP client that does not follow redirects.
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub jar: Arc<Jar>,
+    pub base: String,
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Self {
+        let jar = Arc::new(Jar::default());
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self {
+            client,
+            jar,
+            base: base.to_owned(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// GET a page and return its status and body.
+    pub async fn page(&self, path: &str) -> (StatusCode, String) {
+        let response = self.get(path).await;
+        (response.status(), response.text().await.unwrap())
+    }
+
+    /// The `csrf_token` of the first form on `path`.
+    pub async fn csrf_token(&self, path: &str) -> String {
+        let (status, html) = self.page(path).await;
+        assert_eq!(status, StatusCode::OK, "GET {path}");
+        csrf_in(&html).unwrap_or_else(|| panic!("no csrf_token on {path}"))
+    }
+
+    /// POSTs a form as is (add `csrf_token` yourself).
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        self.client
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Fetches the form at `form_page` for its CSRF token, then submits `fields` to `action`.
+    pub async fn submit(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Response {
+        let token = self.csrf_token(form_page).await;
+        let mut all = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_form(action, &all).await
+    }
+
+    pub async fn register(&self, username: &str, email: &str, password: &str) -> Response {
+        self.submit(
+            "/auth/register",
+            "/auth/register",
+            &[
+                ("username", username),
+                ("email", email),
+                ("password", password),
+                ("password_confirm", password),
+            ],
+        )
+        .await
+    }
+
+    pub async fn login(&self, login: &str, password: &str) -> Response {
+        self.submit(
+            "/auth/login",
+            "/auth/login",
+            &[("username", login), ("password", password)],
+        )
+        .await
+    }
+
+    /// Logs out with the button every page carries.
+    pub async fn logout(&self) -> Response {
+        self.submit("/", "/auth/logout", &[]).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The value of cookie `name` as the browser would send it to this site.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let header = self.jar.cookies(&self.base.parse().unwrap())?;
+        header
+            .to_str()
+            .ok()?
+            .split("; ")
+            .find_map(|pair| pair.strip_prefix(&format!("{name}=")).map(str::to_owned))
+    }
+}
+
+/// The value of the first `csrf_token` input in `html`.
+pub fn csrf_in(html: &str) -> Option<String> {
+    let document = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse("input[name=csrf_token]").unwrap();
+    document
+        .select(&selector)
+        .next()
+        .and_then(|input| input.value().attr("value"))
+        .map(str::to_owned)
+}
+
+/// The `Location` of a redirect.
+pub fn location(response: &Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .unwrap_or_else(|| panic!("no Location on a {} answer", response.status()))
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Every `Set-Cookie` line of a response.
+pub fn set_cookies(response: &Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
