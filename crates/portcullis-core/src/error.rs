@@ -22,6 +22,15 @@ pub enum Error {
     /// The credentials were right but the account is deactivated.
     #[error("account is deactivated")]
     Inactive,
+    /// Too many attempts; try again after `retry_after`.
+    #[error("too many requests")]
+    RateLimited { retry_after: time::Duration },
+    /// The account is locked (only reported when the lockout policy reveals it).
+    #[error("account is locked")]
+    Locked { remaining: time::Duration },
+    /// The caller may not do this (acting on themselves where forbidden, ...).
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
     /// The thing asked for does not exist.
     #[error("not found")]
     NotFound,

@@ -16,14 +16,17 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod clock;
 pub mod domain;
 pub mod error;
 pub mod hashing;
+pub mod policy;
 pub mod services;
 pub mod store;
 pub mod token;
 
+pub use audit::{AuditEvent, AuditFilter, AuditKind, RequestContext};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use domain::{
     email::Email,
@@ -35,6 +38,7 @@ pub use domain::{
 };
 pub use error::Error;
 pub use hashing::{HashingConfig, PasswordHasher};
+pub use policy::SecurityPolicy;
 pub use services::auth::{AuthService, LoginAttempt, LoginSuccess, Registration};
 pub use store::{Store, StoreError, UniqueField};
 pub use token::{SecretToken, TokenHash};

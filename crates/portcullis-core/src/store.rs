@@ -4,6 +4,7 @@
 //! The traits are narrow on purpose: each method is one statement's worth of
 //! work, and none of them decides policy (expiry, lockout, who may do what).
 
+use crate::audit::{AuditEvent, AuditFilter, NewAuditEvent};
 use crate::domain::session::{Session, SessionId};
 use crate::domain::user::{Role, User, UserId};
 use crate::token::TokenHash;
@@ -104,13 +105,29 @@ pub trait UserStore: Send + Sync {
         hash: &str,
         at: OffsetDateTime,
     ) -> Result<(), StoreError>;
-    /// Shifts the current login to "last" and records this one.
+    /// Shifts the current login to "last", records this one, and clears the
+    /// failed-login count and any lock.
     async fn record_login(
         &self,
         id: UserId,
         at: OffsetDateTime,
         ip: Option<&str>,
     ) -> Result<(), StoreError>;
+    /// Adds one to the consecutive failed logins; returns the new count.
+    async fn record_failed_login(&self, id: UserId) -> Result<i64, StoreError>;
+    /// Locks the account until `until` and resets the failure count.
+    async fn lock_user(&self, id: UserId, until: OffsetDateTime) -> Result<(), StoreError>;
+    /// Clears any lock and the failure count.
+    async fn unlock_user(&self, id: UserId) -> Result<(), StoreError>;
+    /// Activates or deactivates the account.
+    async fn set_active(
+        &self,
+        id: UserId,
+        active: bool,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+    /// Records activity of the user at `at`.
+    async fn touch_user(&self, id: UserId, at: OffsetDateTime) -> Result<(), StoreError>;
     /// A page of accounts ordered by id.
     async fn list_users(&self, offset: i64, limit: i64) -> Result<Vec<User>, StoreError>;
     /// How many accounts exist.
@@ -142,6 +159,13 @@ pub trait SessionStore: Send + Sync {
     async fn delete_session(&self, id: SessionId) -> Result<(), StoreError>;
     /// Ends every session of `user`; returns how many there were.
     async fn delete_sessions_of(&self, user: UserId) -> Result<u64, StoreError>;
+    /// The sessions of `user`, most recently seen first.
+    async fn sessions_of(&self, user: UserId) -> Result<Vec<Session>, StoreError>;
+    /// Ends session `id` if it belongs to `user`; false if there was none.
+    async fn delete_session_of(&self, user: UserId, id: SessionId) -> Result<bool, StoreError>;
+    /// Ends every session of `user` except `keep`; returns how many.
+    async fn delete_other_sessions(&self, user: UserId, keep: SessionId)
+    -> Result<u64, StoreError>;
     /// Removes sessions past `now` or, unless remember-me, last seen before
     /// `idle_cutoff`; returns how many.
     async fn delete_expired_sessions(
@@ -151,9 +175,45 @@ pub trait SessionStore: Send + Sync {
     ) -> Result<u64, StoreError>;
 }
 
+/// The audit log. Append-only: there is no update or delete.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Records an event.
+    async fn append_audit(&self, event: &NewAuditEvent) -> Result<(), StoreError>;
+    /// Events matching `filter`, newest first (by id), paginated.
+    async fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>, StoreError>;
+    /// How many events match `filter` (ignoring its offset and limit).
+    async fn count_audit(&self, filter: &AuditFilter) -> Result<i64, StoreError>;
+}
+
+/// A rate-limit counter after a hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateCounter {
+    /// Hits in the current window, this one included.
+    pub hits: i64,
+    /// When the current window began.
+    pub window_start: OffsetDateTime,
+}
+
+/// Fixed-window hit counters, shared by every instance on the database.
+#[async_trait]
+pub trait RateLimitStore: Send + Sync {
+    /// Counts a hit on `key` at `now`. A window that began at or before
+    /// `window_cutoff` is over: the count restarts at 1 with a window
+    /// beginning at `now`. One atomic statement.
+    async fn hit(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        window_cutoff: OffsetDateTime,
+    ) -> Result<RateCounter, StoreError>;
+    /// Forgets counters whose window began before `cutoff`; returns how many.
+    async fn purge_rate_limits(&self, cutoff: OffsetDateTime) -> Result<u64, StoreError>;
+}
+
 /// Everything the services need from storage.
 #[async_trait]
-pub trait Store: UserStore + RoleStore + SessionStore {
+pub trait Store: UserStore + RoleStore + SessionStore + AuditStore + RateLimitStore {
     /// Succeeds when the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
 }

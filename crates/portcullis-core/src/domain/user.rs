@@ -38,6 +38,12 @@ pub struct User {
     pub current_login_at: Option<OffsetDateTime>,
     pub current_login_ip: Option<String>,
     pub login_count: i64,
+    /// Set while the account is locked after too many failed logins.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub locked_until: Option<OffsetDateTime>,
+    /// Last activity on any session (updated at most once a minute).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_seen_at: Option<OffsetDateTime>,
 }
 
 /// A named group of permissions. Built in: `admin`.
