@@ -21,6 +21,9 @@ pub struct WebConfig {
     pub site_name: String,
     /// Development mode: shown as a banner on every page.
     pub dev_mode: bool,
+    /// Reverse proxies whose `X-Forwarded-For` is believed. Empty: the
+    /// client IP is the socket's peer, whatever the headers say.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl WebConfig {
@@ -33,6 +36,7 @@ impl WebConfig {
             templates_dir: None,
             site_name: "Portcullis".to_owned(),
             dev_mode: false,
+            trusted_proxies: Vec::new(),
         }
     }
 
@@ -51,6 +55,7 @@ impl fmt::Debug for WebConfig {
             .field("templates_dir", &self.templates_dir)
             .field("site_name", &self.site_name)
             .field("dev_mode", &self.dev_mode)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }

@@ -20,6 +20,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub fields: BTreeMap<String, String>,
+    /// Seconds to send in `Retry-After` (429 answers).
+    pub retry_after: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -42,6 +44,7 @@ impl ApiError {
             code,
             message: message.into(),
             fields: BTreeMap::new(),
+            retry_after: None,
         }
     }
 
@@ -70,7 +73,9 @@ impl IntoResponse for ApiError {
                 fields: &self.fields,
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        set_retry_after(&mut response, self.retry_after);
+        response
     }
 }
 
@@ -102,6 +107,21 @@ impl From<Error> for ApiError {
             Error::Inactive => {
                 ApiError::new(StatusCode::FORBIDDEN, "account_inactive", ACCOUNT_INACTIVE)
             }
+            Error::RateLimited { retry_after } => {
+                let seconds = retry_after.whole_seconds().max(1).unsigned_abs();
+                let mut api = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", too_many(seconds));
+                api.retry_after = Some(seconds);
+                api
+            }
+            Error::Locked { remaining } => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "account_locked",
+                format!(
+                    "Account locked after too many failed logins. Try again in {} minute(s).",
+                    (remaining.whole_seconds().max(1) + 59) / 60
+                ),
+            ),
+            Error::Forbidden(reason) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", capitalise(reason)),
             Error::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not_found", "Not found."),
             Error::Internal(detail) => {
                 tracing::error!(error = %detail, "internal error");
@@ -112,6 +132,29 @@ impl From<Error> for ApiError {
                 )
             }
         }
+    }
+}
+
+/// "Too many attempts" with the wait in words.
+pub(crate) fn too_many(seconds: u64) -> String {
+    if seconds < 120 {
+        format!("Too many attempts. Try again in {seconds} seconds.")
+    } else {
+        format!("Too many attempts. Try again in {} minutes.", seconds.div_ceil(60))
+    }
+}
+
+fn capitalise(reason: &str) -> String {
+    let mut chars = reason.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}
+
+fn set_retry_after(response: &mut Response, seconds: Option<u64>) {
+    if let Some(seconds) = seconds {
+        response.headers_mut().insert(header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
     }
 }
 
@@ -134,6 +177,8 @@ pub(crate) fn taken_message(field: UniqueField) -> (&'static str, &'static str) 
 pub struct PageError {
     pub status: StatusCode,
     pub message: String,
+    /// Seconds to send in `Retry-After` (429 answers).
+    pub retry_after: Option<u64>,
 }
 
 impl PageError {
@@ -142,6 +187,7 @@ impl PageError {
         Self {
             status,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -155,7 +201,10 @@ impl PageError {
 impl From<Error> for PageError {
     fn from(err: Error) -> Self {
         let api = ApiError::from(err);
-        Self::new(api.status, api.message)
+        Self {
+            retry_after: api.retry_after,
+            ..Self::new(api.status, api.message)
+        }
     }
 }
 
@@ -164,6 +213,7 @@ impl IntoResponse for PageError {
         // Rendered into a page by `headers::security`; this body is only a
         // fallback for routers used without that middleware.
         let mut response = (self.status, self.message.clone()).into_response();
+        set_retry_after(&mut response, self.retry_after);
         response.extensions_mut().insert(self);
         response
     }

@@ -8,17 +8,16 @@ use crate::session::Authenticated;
 use crate::state::Portcullis;
 use axum::extract::rejection::{FormRejection, JsonRejection};
 use axum::extract::{
-    ConnectInfo, FromRequest, FromRequestParts, OptionalFromRequestParts, Request,
+    FromRequest, FromRequestParts, OptionalFromRequestParts, Request,
 };
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use axum_extra::extract::CookieJar;
 use portcullis_core::User;
 use serde::de::DeserializeOwned;
 use std::convert::Infallible;
-use std::net::SocketAddr;
 
 /// The logged-in user. Anonymous browsers are redirected to
 /// `/auth/login?next=<this page>`; anonymous API clients get 401.
@@ -110,33 +109,6 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeUser {
     }
 }
 
-/// Who is asking: the peer address and user agent, for login tracking and
-/// the session list. The address is the socket's; it is `None` when the
-/// router was not served with connect info.
-#[derive(Debug, Clone, Default)]
-pub struct ClientInfo {
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientInfo {
-            ip: parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip().to_string()),
-            user_agent: parts
-                .headers
-                .get(header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-        })
-    }
-}
-
 /// A JSON body. Malformed JSON, a wrong content type or an oversized body
 /// answer a JSON error with a 4xx, never a panic or a 500.
 #[derive(Debug, Clone)]
@@ -200,4 +172,35 @@ fn form_rejection(rejection: FormRejection) -> PageError {
         _ => "The form could not be read.",
     };
     PageError::new(status, message)
+}
+
+/// The logged-in user, who must hold the `admin` role. Anonymous requests
+/// are answered as for [`CurrentUser`]; everyone else gets 403.
+#[derive(Debug, Clone)]
+pub struct AdminUser(pub User);
+
+impl<S: Send + Sync> FromRequestParts<S> for AdminUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let auth = <Authenticated as FromRequestParts<S>>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let json = wants_json(&parts.uri, &parts.headers);
+        let Some(portcullis) = parts.extensions.get::<Portcullis>() else {
+            return Err(PageError::internal("AdminUser used on a router without Portcullis::wrap").into_response());
+        };
+        match portcullis.auth().is_admin(&auth.user).await {
+            Ok(true) => Ok(AdminUser(auth.user)),
+            Ok(false) if json => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Administrator rights required.",
+            )
+            .into_response()),
+            Ok(false) => Err(PageError::new(StatusCode::FORBIDDEN, "Administrator rights required.").into_response()),
+            Err(err) if json => Err(ApiError::from(err).into_response()),
+            Err(err) => Err(PageError::from(err).into_response()),
+        }
+    }
 }

@@ -13,7 +13,9 @@ pub(crate) enum Flash {
     LoginRequired,
     LoggedIn,
     LoggedOut,
-    Registered,
+        Registered,
+    SessionRevoked,
+    OthersRevoked,
 }
 
 /// A flash message as a template sees it.
@@ -23,11 +25,13 @@ pub(crate) struct FlashView {
     pub message: &'static str,
 }
 
-const ALL: [Flash; 4] = [
+const ALL: [Flash; 6] = [
     Flash::LoginRequired,
     Flash::LoggedIn,
     Flash::LoggedOut,
     Flash::Registered,
+    Flash::SessionRevoked,
+    Flash::OthersRevoked,
 ];
 
 impl Flash {
@@ -36,7 +40,9 @@ impl Flash {
             Flash::LoginRequired => "login_required",
             Flash::LoggedIn => "logged_in",
             Flash::LoggedOut => "logged_out",
-            Flash::Registered => "registered",
+                        Flash::Registered => "registered",
+            Flash::SessionRevoked => "session_revoked",
+            Flash::OthersRevoked => "others_revoked",
         }
     }
 
@@ -45,7 +51,9 @@ impl Flash {
             Flash::LoginRequired => ("info", "Please log in to access this page."),
             Flash::LoggedIn => ("success", "You are now logged in."),
             Flash::LoggedOut => ("info", "You have been logged out."),
-            Flash::Registered => ("success", "Registration successful! Please log in."),
+                        Flash::Registered => ("success", "Registration successful! Please log in."),
+            Flash::SessionRevoked => ("success", "The session has been ended."),
+            Flash::OthersRevoked => ("success", "All your other sessions have been ended."),
         };
         FlashView { category, message }
     }

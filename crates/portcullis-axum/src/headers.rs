@@ -33,7 +33,9 @@ pub(crate) async fn security(
     if let Some(error) = response.extensions_mut().remove::<PageError>() {
         let headers = std::mem::take(response.headers_mut());
         response = if json {
-            ApiError::new(error.status, code_for(error.status), error.message).into_response()
+            let mut api = ApiError::new(error.status, code_for(error.status), error.message);
+            api.retry_after = error.retry_after;
+            api.into_response()
         } else {
             crate::pages::render_error(&state, &error)
         };

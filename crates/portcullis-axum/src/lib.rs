@@ -29,6 +29,7 @@
 
 mod api;
 mod assets;
+mod client;
 mod config;
 mod cookies;
 mod csrf;
@@ -42,10 +43,12 @@ mod pages;
 mod session;
 mod state;
 mod templates;
+mod views;
 
 pub use config::WebConfig;
 pub use error::{ApiError, PageError};
-pub use extract::{ApiJson, ClientInfo, CurrentUser, HtmlForm, MaybeUser};
+pub use client::ClientInfo;
+pub use extract::{AdminUser, ApiJson, CurrentUser, HtmlForm, MaybeUser};
 pub use next::safe_next;
 pub use session::Authenticated;
 pub use state::{Portcullis, SetupError};

@@ -2,6 +2,7 @@
 //! `users list`.
 
 use crate::settings::{Mode, Settings};
+use crate::admin_cli::AuditArgs;
 use crate::startup::{Application, Services};
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
@@ -41,9 +42,35 @@ pub enum Command {
     Migrate,
     /// Create an administrator account.
     CreateAdmin(CreateAdminArgs),
-    /// Manage users.
+        /// Manage users.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Read the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Events, newest first.
+    List {
+        /// Only events where this user (username or email) is actor or target.
+        #[arg(long)]
+        user: Option<String>,
+        /// Only events of this type (e.g. login_failed).
+        #[arg(long = "type")]
+        kind: Option<String>,
+        /// Only events since this time: RFC 3339 (2026-01-31T00:00:00Z) or an age (15m, 24h, 7d).
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long, default_value_t = 0)]
+        offset: i64,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args, Default)]
@@ -76,8 +103,28 @@ pub enum UsersCommand {
         json: bool,
         #[arg(long, default_value_t = 0)]
         offset: i64,
-        #[arg(long, default_value_t = 100)]
+                #[arg(long, default_value_t = 100)]
         limit: i64,
+    },
+    /// Lift a lockout now.
+    Unlock {
+        /// Username or email.
+        user: String,
+    },
+    /// End every session of a user, on every instance.
+    RevokeSessions {
+        /// Username or email.
+        user: String,
+    },
+    /// Deactivate an account: it cannot log in and its sessions end.
+    Disable {
+        /// Username or email.
+        user: String,
+    },
+    /// Reactivate an account.
+    Enable {
+        /// Username or email.
+        user: String,
     },
 }
 
@@ -114,7 +161,16 @@ impl Cli {
                 json,
                 offset,
                 limit,
-            }) => list_users(settings, json, offset, limit).await,
+                        }) => list_users(settings, json, offset, limit).await,
+            Command::Users(command) => crate::admin_cli::users(settings, command).await,
+            Command::Audit(AuditCommand::List {
+                user,
+                kind,
+                since,
+                offset,
+                limit,
+                json,
+            }) => crate::admin_cli::audit(settings, AuditArgs { user, kind, since, offset, limit, json }).await,
         }
     }
 }
@@ -194,7 +250,7 @@ async fn create_admin(settings: Settings, args: CreateAdminArgs) -> anyhow::Resu
     let services = Services::open(&settings, Arc::new(SystemClock)).await?;
     let user = services
         .auth
-        .create_admin(registration)
+                .create_admin(registration, &portcullis_core::RequestContext::cli())
         .await
         .map_err(|e| anyhow::anyhow!(describe(e)))
         .context("cannot create the administrator")?;
@@ -202,7 +258,7 @@ async fn create_admin(settings: Settings, args: CreateAdminArgs) -> anyhow::Resu
     Ok(())
 }
 
-fn describe(err: portcullis_core::Error) -> String {
+pub(crate) fn describe(err: portcullis_core::Error) -> String {
     match err {
         portcullis_core::Error::Taken(field) => format!("that {field} is already taken"),
         other => other.to_string(),

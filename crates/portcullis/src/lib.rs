@@ -3,6 +3,7 @@
 //! in-process on port 0, with a clock they control.
 #![forbid(unsafe_code)]
 
+mod admin_cli;
 pub mod cli;
 pub mod settings;
 pub mod startup;

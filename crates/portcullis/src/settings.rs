@@ -37,8 +37,45 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub password: PasswordSettings,
     pub session: SessionSettings,
-    pub http: HttpSettings,
+        pub http: HttpSettings,
     pub log: LogSettings,
+    pub lockout: LockoutSettings,
+    pub rate_limit: RateLimitSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LockoutSettings {
+    /// Consecutive failed logins that lock an account; 0 disables lockout.
+    pub max_failures: u32,
+    /// How long a lock lasts.
+    #[serde(with = "humantime_serde")]
+    pub duration: Duration,
+    /// Say "account locked" instead of the generic failure message.
+    pub reveal: bool,
+}
+
+/// `max` hits per `window`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitSettings {
+    pub max: u32,
+    #[serde(with = "humantime_serde")]
+    pub window: Duration,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitSettings {
+    /// Off switch for trusted test setups; lockout stays on.
+    pub enabled: bool,
+    /// Proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub login_per_ip: LimitSettings,
+    pub login_per_account: LimitSettings,
+    pub register_per_ip: LimitSettings,
+    pub email_per_ip: LimitSettings,
+    pub email_per_account: LimitSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -58,8 +95,14 @@ pub struct PasswordSettings {
     pub iterations: u32,
     /// argon2id lanes.
     pub parallelism: u32,
-    /// Hashes computed at once; 0 means one per core.
+        /// Hashes computed at once; 0 means one per core.
     pub max_concurrent_hashes: usize,
+    /// Shortest password accepted.
+    pub min_length: usize,
+    /// Refuse the 10,000 most common passwords and repeated/sequential ones.
+    pub reject_common: bool,
+    /// Refuse passwords containing the username or the email's local part.
+    pub reject_personal: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -110,8 +153,10 @@ impl Default for Settings {
             database: DatabaseSettings::default(),
             password: PasswordSettings::default(),
             session: SessionSettings::default(),
-            http: HttpSettings::default(),
+                        http: HttpSettings::default(),
             log: LogSettings::default(),
+            lockout: LockoutSettings::default(),
+            rate_limit: RateLimitSettings::default(),
         }
     }
 }
@@ -127,14 +172,57 @@ impl Default for DatabaseSettings {
 
 impl Default for PasswordSettings {
     fn default() -> Self {
-        let hashing = portcullis_core::HashingConfig::default();
+                let hashing = portcullis_core::HashingConfig::default();
+        let policy = portcullis_core::policy::PasswordPolicy::default();
         Self {
             memory_kib: hashing.memory_kib,
             iterations: hashing.iterations,
             parallelism: hashing.parallelism,
-            max_concurrent_hashes: 0,
+                        max_concurrent_hashes: 0,
+            min_length: policy.min_length,
+            reject_common: policy.reject_common,
+            reject_personal: policy.reject_personal,
         }
     }
+}
+
+impl Default for LockoutSettings {
+    fn default() -> Self {
+        let policy = portcullis_core::policy::LockoutPolicy::default();
+        Self {
+            max_failures: policy.max_failures,
+            duration: std_duration(policy.duration),
+            reveal: policy.reveal,
+        }
+    }
+}
+
+impl From<portcullis_core::policy::Limit> for LimitSettings {
+    fn from(limit: portcullis_core::policy::Limit) -> Self {
+        Self {
+            max: limit.max,
+            window: std_duration(limit.window),
+        }
+    }
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        let policy = portcullis_core::policy::RateLimitPolicy::default();
+        Self {
+            enabled: policy.enabled,
+            trusted_proxies: Vec::new(),
+            login_per_ip: policy.login_per_ip.into(),
+            login_per_account: policy.login_per_account.into(),
+            register_per_ip: policy.register_per_ip.into(),
+            email_per_ip: policy.email_per_ip.into(),
+            email_per_account: policy.email_per_account.into(),
+        }
+    }
+}
+
+fn std_duration(d: time::Duration) -> Duration {
+    Duration::try_from(d).unwrap_or_default()
 }
 
 impl Default for SessionSettings {
@@ -247,6 +335,24 @@ impl Settings {
                 "session.remember_lifetime",
                 "must be longer than zero",
             ));
+        }
+                if self.password.min_length < 1 || self.password.min_length > portcullis_core::domain::password::MAX_LEN {
+            return Err(invalid("password.min_length", "must be between 1 and 128"));
+        }
+        if self.lockout.max_failures > 0 && self.lockout.duration.is_zero() {
+            return Err(invalid("lockout.duration", "must be longer than zero"));
+        }
+        let limits = &self.rate_limit;
+        for (key, limit) in [
+            ("rate_limit.login_per_ip", limits.login_per_ip),
+            ("rate_limit.login_per_account", limits.login_per_account),
+            ("rate_limit.register_per_ip", limits.register_per_ip),
+            ("rate_limit.email_per_ip", limits.email_per_ip),
+            ("rate_limit.email_per_account", limits.email_per_account),
+        ] {
+            if limit.max == 0 || limit.window.is_zero() {
+                return Err(invalid(key, "max and window must both be above zero"));
+            }
         }
         if self.http.max_body_bytes < 1024 {
             return Err(invalid("http.max_body_bytes", "must be at least 1024"));

@@ -1,6 +1,8 @@
 //! Building the services from settings, and running the HTTP server.
 
-use crate::settings::{Mode, Settings};
+use crate::settings::{LimitSettings, Mode, Settings};
+use portcullis_core::SecurityPolicy;
+use portcullis_core::policy::{Limit, LockoutPolicy, PasswordPolicy, RateLimitPolicy};
 use anyhow::Context as _;
 use portcullis_axum::{Portcullis, WebConfig};
 use portcullis_core::{
@@ -54,8 +56,34 @@ impl Services {
             remember_lifetime: duration(settings.session.remember_lifetime),
             ..SessionPolicy::default()
         };
-        let auth = AuthService::new(database.store(), hasher, clock, policy);
+                let auth = AuthService::new(database.store(), hasher, clock, policy).with_security(security(settings));
         Ok(Self { database, auth })
+    }
+}
+
+/// The security policies the settings describe.
+fn security(settings: &Settings) -> SecurityPolicy {
+    let limit = |l: LimitSettings| Limit::new(l.max, duration(l.window));
+    let r = &settings.rate_limit;
+    SecurityPolicy {
+        password: PasswordPolicy {
+            min_length: settings.password.min_length,
+            reject_common: settings.password.reject_common,
+            reject_personal: settings.password.reject_personal,
+        },
+        lockout: LockoutPolicy {
+            max_failures: settings.lockout.max_failures,
+            duration: duration(settings.lockout.duration),
+            reveal: settings.lockout.reveal,
+        },
+        rate_limits: RateLimitPolicy {
+            enabled: r.enabled,
+            login_per_ip: limit(r.login_per_ip),
+            login_per_account: limit(r.login_per_account),
+            register_per_ip: limit(r.register_per_ip),
+            email_per_ip: limit(r.email_per_ip),
+            email_per_account: limit(r.email_per_account),
+        },
     }
 }
 
@@ -121,7 +149,8 @@ impl Application {
             max_body_bytes: settings.http.max_body_bytes,
             templates_dir: settings.http.templates_dir.clone(),
             site_name: settings.site_name.clone(),
-            dev_mode: settings.mode == Mode::Dev,
+                        dev_mode: settings.mode == Mode::Dev,
+            trusted_proxies: settings.rate_limit.trusted_proxies.clone(),
         };
         let portcullis = Portcullis::new(services.auth.clone(), web)
             .context("could not set up the web layer")?;
@@ -177,7 +206,7 @@ async fn purge_sessions(auth: AuthService) {
     let mut tick = tokio::time::interval(PURGE_INTERVAL);
     loop {
         tick.tick().await;
-        match auth.purge_expired_sessions().await {
+                match auth.purge_expired().await {
             Ok(0) => {}
             Ok(n) => tracing::info!(removed = n, "expired sessions purged"),
             Err(err) => tracing::warn!(error = %err, "could not purge expired sessions"),

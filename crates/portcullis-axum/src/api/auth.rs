@@ -2,7 +2,8 @@
 
 use crate::csrf::CsrfToken;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ClientInfo};
+use crate::client::ClientInfo;
+use crate::extract::ApiJson;
 use crate::session::{self, Authenticated};
 use crate::state::Portcullis;
 use axum::extract::State;
@@ -57,12 +58,13 @@ struct SessionBody {
 
 async fn register(
     State(state): State<Portcullis>,
+    client: ClientInfo,
     ApiJson(body): ApiJson<RegisterBody>,
 ) -> Result<Response, ApiError> {
     let confirm = body.password_confirm.as_deref().unwrap_or(&body.password);
     let registration = Registration::parse(&body.username, &body.email, &body.password, confirm)
         .map_err(portcullis_core::Error::from)?;
-    let user = state.auth().register(registration).await?;
+    let user = state.auth().register(registration, &client.context()).await?;
     Ok((StatusCode::CREATED, Json(UserBody { user })).into_response())
 }
 
@@ -84,7 +86,7 @@ async fn login(
         })
         .await?;
     if let Some(previous) = previous {
-        state.auth().logout(&previous.session).await?;
+        state.auth().replace_session(&previous.session).await?;
     }
     let roles = state.auth().roles_of(&success.user).await?;
     let csrf_token = state.inner.csrf.for_session(success.token.hash().as_str());
@@ -100,10 +102,11 @@ async fn login(
 async fn logout(
     State(state): State<Portcullis>,
     jar: CookieJar,
+    client: ClientInfo,
     auth: Option<Authenticated>,
 ) -> Result<Response, ApiError> {
     let auth = auth.ok_or_else(ApiError::unauthenticated)?;
-    state.auth().logout(&auth.session).await?;
+    state.auth().logout(&auth.session, &client.context()).await?;
     Ok((jar.add(session::removal(&state)), StatusCode::NO_CONTENT).into_response())
 }
 

@@ -1,14 +1,20 @@
 //! The JSON API under `/api`, for single-page apps and scripts. Errors are
 //! always `{"error": {"code", "message", "fields"}}`.
 
+mod admin;
 mod auth;
+mod sessions;
 
 use crate::error::ApiError;
 use crate::state::Portcullis;
 use axum::Router;
 
 pub(crate) fn router() -> Router<Portcullis> {
-    Router::new().merge(auth::router()).fallback(|| async {
+    Router::new()
+        .merge(auth::router())
+        .merge(sessions::router())
+        .merge(admin::router())
+        .fallback(|| async {
         ApiError::new(
             axum::http::StatusCode::NOT_FOUND,
             "not_found",

@@ -2,21 +2,22 @@
 //! names of the Flask apps Portcullis replaces.
 
 use super::PageCtx;
-use crate::error::{ACCOUNT_INACTIVE, INVALID_CREDENTIALS, PageError, taken_message};
-use crate::extract::{ClientInfo, HtmlForm};
+use crate::client::ClientInfo;
+use crate::error::{ACCOUNT_INACTIVE, ApiError, INVALID_CREDENTIALS, PageError, taken_message};
+use crate::extract::HtmlForm;
 use crate::flash::Flash;
 use crate::next::safe_next;
 use crate::session::{self, Authenticated};
 use crate::state::Portcullis;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::CookieJar;
-use portcullis_core::{Error, LoginAttempt, Registration};
+use portcullis_core::{Error, FieldErrors, LoginAttempt, Registration};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 pub(super) fn router() -> Router<Portcullis> {
     Router::new()
@@ -57,59 +58,41 @@ fn ticked(value: Option<&str>) -> bool {
     )
 }
 
+fn field_map(errors: &FieldErrors) -> Value {
+    let map: Map<String, Value> = errors
+        .iter()
+        .map(|e| (e.field.to_owned(), json!(e.message)))
+        .collect();
+    Value::Object(map)
+}
+
 async fn register_form(State(state): State<Portcullis>, page: PageCtx) -> Response {
     if page.auth.is_some() {
         return Redirect::to("/").into_response();
     }
-    page.render(
-        &state,
-        StatusCode::OK,
-        "register.html",
-        json!({"form": {}, "errors": {}}),
-    )
+    page.render(&state, StatusCode::OK, "register.html", json!({"form": {}, "errors": {}}))
 }
 
 async fn register(
     State(state): State<Portcullis>,
     page: PageCtx,
     jar: CookieJar,
+    client: ClientInfo,
     HtmlForm(form): HtmlForm<RegisterForm>,
 ) -> Result<Response, PageError> {
     let again = |page: PageCtx, status, errors: Value| {
         // Re-render with what was typed, never the password.
         let values = json!({"username": form.username, "email": form.email});
-        page.render(
-            &state,
-            status,
-            "register.html",
-            json!({"form": values, "errors": errors}),
-        )
+        page.render(&state, status, "register.html", json!({"form": values, "errors": errors}))
     };
-    let registration = match Registration::parse(
-        &form.username,
-        &form.email,
-        &form.password,
-        &form.password_confirm,
-    ) {
-        Ok(registration) => registration,
-        Err(errors) => {
-            let errors: serde_json::Map<String, Value> = errors
-                .iter()
-                .map(|e| (e.field.to_owned(), json!(e.message)))
-                .collect();
-            return Ok(again(
-                page,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Value::Object(errors),
-            ));
-        }
-    };
-    match state.auth().register(registration).await {
-        Ok(_) => Ok((
-            Flash::Registered.set(&state, jar),
-            Redirect::to("/auth/login"),
-        )
-            .into_response()),
+    let registration =
+        match Registration::parse(&form.username, &form.email, &form.password, &form.password_confirm) {
+            Ok(registration) => registration,
+            Err(errors) => return Ok(again(page, StatusCode::UNPROCESSABLE_ENTITY, field_map(&errors))),
+        };
+    match state.auth().register(registration, &client.context()).await {
+        Ok(_) => Ok((Flash::Registered.set(&state, jar), Redirect::to("/auth/login")).into_response()),
+        Err(Error::Validation(errors)) => Ok(again(page, StatusCode::UNPROCESSABLE_ENTITY, field_map(&errors))),
         Err(Error::Taken(field)) => {
             let (name, message) = taken_message(field);
             Ok(again(page, StatusCode::CONFLICT, json!({ name: message })))
@@ -118,21 +101,12 @@ async fn register(
     }
 }
 
-async fn login_form(
-    State(state): State<Portcullis>,
-    Query(query): Query<NextQuery>,
-    page: PageCtx,
-) -> Response {
+async fn login_form(State(state): State<Portcullis>, Query(query): Query<NextQuery>, page: PageCtx) -> Response {
     let next = safe_next(query.next.as_deref()).to_owned();
     if page.auth.is_some() {
         return Redirect::to(&next).into_response();
     }
-    page.render(
-        &state,
-        StatusCode::OK,
-        "login.html",
-        json!({"username": "", "next": next, "error": null}),
-    )
+    page.render(&state, StatusCode::OK, "login.html", json!({"username": "", "next": next, "error": null}))
 }
 
 async fn login(
@@ -165,19 +139,23 @@ async fn login(
         Ok(success) => {
             // Logging in over an existing session replaces it.
             if let Some(previous) = previous {
-                state.auth().logout(&previous.session).await?;
+                state.auth().replace_session(&previous.session).await?;
             }
-            let jar = Flash::LoggedIn.set(&state, jar).add(session::cookie_for(
-                &state,
-                &success.token,
-                remember,
-            ));
+            let jar = Flash::LoggedIn
+                .set(&state, jar)
+                .add(session::cookie_for(&state, &success.token, remember));
             Ok((jar, Redirect::to(&next)).into_response())
         }
-        Err(Error::InvalidCredentials) => {
-            Ok(failed(page, StatusCode::UNAUTHORIZED, INVALID_CREDENTIALS))
-        }
+        Err(Error::InvalidCredentials) => Ok(failed(page, StatusCode::UNAUTHORIZED, INVALID_CREDENTIALS)),
         Err(Error::Inactive) => Ok(failed(page, StatusCode::FORBIDDEN, ACCOUNT_INACTIVE)),
+        Err(err @ (Error::RateLimited { .. } | Error::Locked { .. })) => {
+            let api = ApiError::from(err);
+            let mut response = failed(page, api.status, &api.message);
+            if let Some(seconds) = api.retry_after {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            }
+            Ok(response)
+        }
         Err(err) => Err(err.into()),
     }
 }
@@ -194,15 +172,14 @@ async fn logout_confirm(State(state): State<Portcullis>, page: PageCtx) -> Respo
 async fn logout(
     State(state): State<Portcullis>,
     jar: CookieJar,
+    client: ClientInfo,
     auth: Option<Authenticated>,
 ) -> Result<Response, PageError> {
     let Some(auth) = auth else {
         return Ok(Redirect::to("/").into_response());
     };
-    state.auth().logout(&auth.session).await?;
-    let jar = Flash::LoggedOut
-        .set(&state, jar)
-        .add(session::removal(&state));
+    state.auth().logout(&auth.session, &client.context()).await?;
+    let jar = Flash::LoggedOut.set(&state, jar).add(session::removal(&state));
     Ok((jar, Redirect::to("/")).into_response())
 }
 

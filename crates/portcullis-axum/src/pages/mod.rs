@@ -3,6 +3,7 @@
 
 mod account;
 mod auth;
+mod sessions;
 
 use crate::csrf::{CsrfToken, UsedCsrf};
 use crate::error::PageError;
@@ -19,7 +20,10 @@ use serde_json::{Map, Value, json};
 use std::convert::Infallible;
 
 pub(crate) fn router() -> Router<Portcullis> {
-    Router::new().merge(auth::router()).merge(account::router())
+    Router::new()
+        .merge(auth::router())
+        .merge(account::router())
+        .merge(sessions::router())
 }
 
 /// What every page template needs: who is logged in, the CSRF token for its

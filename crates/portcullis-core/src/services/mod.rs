@@ -1,5 +1,13 @@
 //! Use cases. Each public method is one thing a user or an operator does; the
 //! web layer and the CLI call exactly one of them per request or command.
+//!
+//! [`AuthService`] is one type whose methods are spread over files by
+//! concern: registration and wiring here in `auth`, logging in in `login`,
+//! sessions in `sessions`, operator actions in `accounts`, and the shared
+//! plumbing (audit records, rate-limit checks) in `guard`.
 
 pub mod accounts;
 pub mod auth;
+mod guard;
+mod login;
+mod sessions;

@@ -9,7 +9,7 @@ on_both_backends!(
     migrate_reports_success_and_bad_config_names_the_key,
 );
 
-fn portcullis(db_url: &str, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+pub fn portcullis(db_url: &str, args: &[&str], stdin: Option<&str>) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
         .args(["--database", db_url])
         .args(args)

@@ -4,7 +4,7 @@
 
 use portcullis::Settings;
 use portcullis::startup::Application;
-use portcullis_core::ManualClock;
+use portcullis_core::{Clock, ManualClock};
 use portcullis_store::testing::{TempSqliteFile, TestDatabase};
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::{Response, StatusCode};
@@ -69,7 +69,7 @@ pub struct TestApp {
     pub db_url: String,
     pub backend: Backend,
     server: tokio::task::JoinHandle<()>,
-    _db: DbHandle,
+    _db: Option<DbHandle>,
 }
 
 impl Drop for TestApp {
@@ -88,10 +88,17 @@ pub fn test_settings(db_url: &str) -> Settings {
     };
     settings.database.url = db_url.to_owned();
     settings.database.max_connections = 5;
-    settings.password.memory_kib = 1024;
+        settings.password.memory_kib = 1024;
     settings.password.iterations = 1;
+    // Instances of one test share the secret, as a deployment would.
+    settings.secret = Some(TEST_SECRET.to_owned());
+    // Most tests log in many times from 127.0.0.1; the rate-limit tests
+    // switch limits back on.
+    settings.rate_limit.enabled = false;
     settings
 }
+
+const TEST_SECRET: &str = "test-secret-0123456789-abcdefghijklmnop";
 
 impl TestApp {
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Option<Self> {
@@ -107,10 +114,17 @@ impl TestApp {
                 (DbHandle::Postgres(pg), url)
             }
         };
-        let mut settings = test_settings(&db_url);
+                let mut settings = test_settings(&db_url);
         tweak(&mut settings);
-        settings.validate().expect("test settings are valid");
         let clock = Arc::new(ManualClock::starting_now());
+        let mut app = Self::start(settings, clock, backend).await;
+        app._db = Some(db);
+        Some(app)
+    }
+
+    async fn start(settings: Settings, clock: Arc<ManualClock>, backend: Backend) -> Self {
+        settings.validate().expect("test settings are valid");
+        let db_url = settings.database.url.clone();
         let app = Application::build_with_clock(settings, clock.clone())
             .await
             .expect("the application builds");
@@ -118,19 +132,60 @@ impl TestApp {
         let server = tokio::spawn(async move {
             app.run_until_stopped().await.expect("server runs");
         });
-        Some(Self {
+        Self {
             base,
             clock,
             db_url,
             backend,
             server,
-            _db: db,
-        })
+            _db: None,
+        }
     }
 
-    /// A fresh browser with an empty cookie jar.
+    /// A second server process on the same database and secret, with its own
+    /// clock (as another machine would have): what a load balancer spreads
+    /// requests over.
+    pub async fn sibling(&self, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = test_settings(&self.db_url);
+        tweak(&mut settings);
+        let clock = Arc::new(ManualClock::new(self.clock.now()));
+        Self::start(settings, clock, self.backend).await
+    }
+
+    /// A browser logged in as a freshly made administrator.
+    pub async fn admin(&self, username: &str) -> Browser {
+        let browser = self.logged_in(username).await;
+        self.sql(&format!(
+            "INSERT INTO user_roles (user_id, role_id) SELECT u.id, r.id FROM users u, roles r \
+             WHERE u.username_key = '{username}' AND r.name = 'admin'"
+        ))
+        .await;
+        browser
+    }
+
+        /// A fresh browser with an empty cookie jar.
     pub fn browser(&self) -> Browser {
         Browser::new(&self.base)
+    }
+
+    /// A fresh browser whose requests arrive through a proxy on loopback that
+    /// says, in `X-Forwarded-For`, they come from `ip`.
+    pub fn browser_from(&self, ip: &str) -> Browser {
+        Browser::with_headers(&self.base, &[("x-forwarded-for", ip)])
+    }
+
+    /// A fresh browser sending `user_agent`.
+    pub fn browser_as(&self, user_agent: &str) -> Browser {
+        Browser::with_headers(&self.base, &[("user-agent", user_agent)])
+    }
+
+    /// The audit log as `portcullis audit list --json` prints it.
+    pub fn audit(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = vec!["audit", "list", "--json", "--limit", "1000"];
+        all.extend_from_slice(args);
+        let out = crate::cli::portcullis(&self.db_url, &all, None);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
     }
 
     /// A browser holding a freshly registered and logged-in account.
@@ -182,9 +237,18 @@ pub struct Browser {
 }
 
 impl Browser {
-    pub fn new(base: &str) -> Self {
+        pub fn new(base: &str) -> Self {
+        Self::with_headers(base, &[])
+    }
+
+    pub fn with_headers(base: &str, headers: &[(&'static str, &str)]) -> Self {
         let jar = Arc::new(Jar::default());
+        let mut defaults = reqwest::header::HeaderMap::new();
+        for (name, value) in headers {
+            defaults.insert(*name, value.parse().unwrap());
+        }
         let client = reqwest::Client::builder()
+            .default_headers(defaults)
             .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -250,12 +314,15 @@ impl Browser {
     }
 
     pub async fn login(&self, login: &str, password: &str) -> Response {
-        self.submit(
-            "/auth/login",
-            "/auth/login",
-            &[("username", login), ("password", password)],
-        )
-        .await
+        // A logged-in browser is sent on from the login page; any page's
+        // logout form carries the same token.
+        let form_page = if self.get("/auth/login").await.status() == StatusCode::OK {
+            "/auth/login"
+        } else {
+            "/"
+        };
+        self.submit(form_page, "/auth/login", &[("username", login), ("password", password)])
+            .await
     }
 
     /// Logs out with the button every page carries.

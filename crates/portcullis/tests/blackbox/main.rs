@@ -5,11 +5,17 @@
 
 mod common;
 
+mod account_sessions;
 mod api;
+mod audit;
 mod cli;
 mod csrf;
 mod errors;
 mod headers;
+mod instances;
+mod lockout;
 mod login;
+mod password_policy;
+mod rate_limits;
 mod register;
 mod sessions;

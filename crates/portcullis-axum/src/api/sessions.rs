@@ -1,0 +1,51 @@
+//! `GET /api/sessions`, `DELETE /api/sessions/{id}`, `POST /api/sessions/revoke-others`.
+
+use crate::client::ClientInfo;
+use crate::error::ApiError;
+use crate::session::Authenticated;
+use crate::state::Portcullis;
+use crate::views::SessionView;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use portcullis_core::SessionId;
+use serde_json::{Value, json};
+
+pub(super) fn router() -> Router<Portcullis> {
+    Router::new()
+        .route("/sessions", get(list))
+        .route("/sessions/{id}", delete(revoke))
+        .route("/sessions/revoke-others", post(revoke_others))
+}
+
+async fn list(State(state): State<Portcullis>, auth: Authenticated) -> Result<Json<Value>, ApiError> {
+    let sessions = state.auth().sessions(&auth.user).await?;
+    let views: Vec<SessionView> = sessions.iter().map(|s| SessionView::new(s, &auth.session)).collect();
+    Ok(Json(json!({ "sessions": views })))
+}
+
+async fn revoke(
+    State(state): State<Portcullis>,
+    auth: Authenticated,
+    client: ClientInfo,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .auth()
+        .revoke_session(&auth.user, SessionId(id), &client.context())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn revoke_others(
+    State(state): State<Portcullis>,
+    auth: Authenticated,
+    client: ClientInfo,
+) -> Result<Json<Value>, ApiError> {
+    let revoked = state
+        .auth()
+        .revoke_other_sessions(&auth.user, auth.session.id, &client.context())
+        .await?;
+    Ok(Json(json!({ "revoked": revoked })))
+}

@@ -1,0 +1,85 @@
+//! How sessions and audit events are shown, shared by the pages and the API.
+
+use portcullis_core::Session;
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// A session as its owner sees it.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct SessionView {
+    pub id: i64,
+    /// "Firefox 120 on Linux", from the user agent.
+    pub device: String,
+    pub ip: Option<String>,
+    pub created_at: String,
+    pub last_seen_at: String,
+    pub expires_at: String,
+    pub remember: bool,
+    /// The session this request was made with.
+    pub current: bool,
+}
+
+impl SessionView {
+    pub fn new(session: &Session, current: &Session) -> Self {
+        Self {
+            id: session.id.0,
+            device: device(session.user_agent.as_deref()),
+            ip: session.ip.clone(),
+            created_at: rfc3339(session.created_at),
+            last_seen_at: rfc3339(session.last_seen_at),
+            expires_at: rfc3339(session.expires_at),
+            remember: session.remember,
+            current: session.id == current.id,
+        }
+    }
+}
+
+/// A timestamp as shown: UTC, RFC 3339, whole seconds.
+pub(crate) fn rfc3339(at: OffsetDateTime) -> String {
+    at.replace_nanosecond(0)
+        .unwrap_or(at)
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+/// A short description of the browser and system behind a user agent.
+pub(crate) fn device(user_agent: Option<&str>) -> String {
+    const UNKNOWN: &str = "UNKNOWN";
+    let Some(ua) = user_agent.filter(|ua| !ua.trim().is_empty()) else {
+        return "Unknown device".to_owned();
+    };
+    match woothee::parser::Parser::new().parse(ua) {
+        Some(found) if found.name != UNKNOWN => {
+            let major = found.version.split('.').next().unwrap_or("");
+            let browser = if major.is_empty() || major == UNKNOWN {
+                found.name.to_owned()
+            } else {
+                format!("{} {major}", found.name)
+            };
+            if found.os == UNKNOWN {
+                browser
+            } else {
+                format!("{browser} on {}", found.os)
+            }
+        }
+        // Scripts and unusual clients: show (the start of) what they sent.
+        _ => ua.chars().filter(|c| !c.is_control()).take(60).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::device;
+
+    #[test]
+    fn user_agents_become_readable_devices() {
+        let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0";
+        assert_eq!(device(Some(firefox)), "Firefox 120 on Linux");
+        let chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0.0.0 Safari/537.36";
+        assert!(device(Some(chrome)).starts_with("Chrome 119 on Windows"), "{}", device(Some(chrome)));
+        assert_eq!(device(Some("curl/8.4.0")), "curl/8.4.0");
+        assert_eq!(device(None), "Unknown device");
+        assert_eq!(device(Some("a\r\nb")), "ab");
+    }
+}
