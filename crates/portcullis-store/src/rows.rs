@@ -46,6 +46,12 @@ where
             .map(Timestamp::get),
         current_login_ip: row.try_get("current_login_ip")?,
         login_count: row.try_get("login_count")?,
+        locked_until: row
+            .try_get::<Option<Timestamp>, _>("locked_until")?
+            .map(Timestamp::get),
+        last_seen_at: row
+            .try_get::<Option<Timestamp>, _>("last_seen_at")?
+            .map(Timestamp::get),
     })
 }
 

@@ -6,6 +6,8 @@
 #![allow(clippy::unwrap_used)]
 
 // The cases live in contract/, one file per area; this file is the crate root.
+#[path = "contract/account_state.rs"]
+mod account_state;
 #[path = "contract/harness.rs"]
 mod harness;
 #[path = "contract/roles.rs"]
@@ -19,6 +21,7 @@ mod users;
 
 /// The case functions, one namespace for the macro below.
 mod cases {
+    pub use super::account_state::*;
     pub use super::roles::*;
     pub use super::schema::*;
     pub use super::sessions::*;
@@ -69,6 +72,12 @@ contract! {
     updating_a_missing_user_is_not_found,
     list_users_pages_in_id_order_and_count_users_counts,
     deleting_a_user_cascades_to_its_sessions_and_role_grants,
+    // account state
+    failed_logins_count_up_and_a_login_resets_them_and_the_lock,
+    lock_and_unlock_set_and_clear_locked_until,
+    concurrent_failed_logins_each_get_their_own_count,
+    set_active_flips_the_flag_and_stamps_updated_at,
+    touch_user_sets_last_seen_at_and_nothing_else,
     // roles
     the_admin_role_is_seeded,
     ensure_role_is_idempotent_and_keeps_the_description,

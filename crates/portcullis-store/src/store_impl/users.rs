@@ -84,6 +84,76 @@ macro_rules! impl_user_store {
                 $crate::error::found(done.rows_affected())
             }
 
+            async fn record_failed_login(
+                &self,
+                id: portcullis_core::UserId,
+            ) -> Result<i64, portcullis_core::StoreError> {
+                sqlx::query_scalar::<$db, i64>($crate::sql::users::RECORD_FAILED_LOGIN)
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err($crate::error::backend)?
+                    .ok_or(portcullis_core::StoreError::NotFound)
+            }
+
+            async fn lock_user(
+                &self,
+                id: portcullis_core::UserId,
+                until: time::OffsetDateTime,
+            ) -> Result<(), portcullis_core::StoreError> {
+                let done = sqlx::query::<$db>($crate::sql::users::LOCK_USER)
+                    .bind(id.0)
+                    .bind($crate::timestamp::Timestamp::new(until))
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::error::backend)?;
+                $crate::error::found(done.rows_affected())
+            }
+
+            async fn unlock_user(
+                &self,
+                id: portcullis_core::UserId,
+            ) -> Result<(), portcullis_core::StoreError> {
+                let done = sqlx::query::<$db>($crate::sql::users::UNLOCK_USER)
+                    .bind(id.0)
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::error::backend)?;
+                $crate::error::found(done.rows_affected())
+            }
+
+            async fn set_active(
+                &self,
+                id: portcullis_core::UserId,
+                active: bool,
+                at: time::OffsetDateTime,
+            ) -> Result<(), portcullis_core::StoreError> {
+                let done = sqlx::query::<$db>($crate::sql::users::SET_ACTIVE)
+                    .bind(id.0)
+                    .bind(active)
+                    .bind($crate::timestamp::Timestamp::new(at))
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::error::backend)?;
+                $crate::error::found(done.rows_affected())
+            }
+
+            async fn touch_user(
+                &self,
+                id: portcullis_core::UserId,
+                at: time::OffsetDateTime,
+            ) -> Result<(), portcullis_core::StoreError> {
+                // Unlike a session, a user who is gone is worth reporting:
+                // the caller holds an id that no longer means anything.
+                let done = sqlx::query::<$db>($crate::sql::users::TOUCH_USER)
+                    .bind(id.0)
+                    .bind($crate::timestamp::Timestamp::new(at))
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::error::backend)?;
+                $crate::error::found(done.rows_affected())
+            }
+
             async fn list_users(
                 &self,
                 offset: i64,
