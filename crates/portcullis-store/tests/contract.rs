@@ -10,6 +10,8 @@
 mod account_state;
 #[path = "contract/harness.rs"]
 mod harness;
+#[path = "contract/own_sessions.rs"]
+mod own_sessions;
 #[path = "contract/roles.rs"]
 mod roles;
 #[path = "contract/schema.rs"]
@@ -22,6 +24,7 @@ mod users;
 /// The case functions, one namespace for the macro below.
 mod cases {
     pub use super::account_state::*;
+    pub use super::own_sessions::*;
     pub use super::roles::*;
     pub use super::schema::*;
     pub use super::sessions::*;
@@ -92,6 +95,10 @@ contract! {
     delete_sessions_of_removes_only_that_users_sessions,
     delete_expired_sessions_honours_absolute_expiry,
     delete_expired_sessions_honours_idle_expiry_but_spares_remember_me,
+    // a user's own sessions
+    sessions_of_lists_a_users_sessions_most_recently_seen_first,
+    delete_session_of_refuses_another_users_session,
+    delete_other_sessions_keeps_the_named_one,
     // schema
     migrating_twice_is_harmless,
     timestamps_round_trip_at_millisecond_precision,

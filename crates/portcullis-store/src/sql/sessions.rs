@@ -31,6 +31,22 @@ pub(crate) const DELETE_SESSION: &str = "DELETE FROM sessions WHERE id = $1";
 /// `$1` user id.
 pub(crate) const DELETE_SESSIONS_OF: &str = "DELETE FROM sessions WHERE user_id = $1";
 
+/// `$1` user id. Ties on last activity (sessions created together and never
+/// used since) go to the newer session.
+pub(crate) const SESSIONS_OF: &str = concat!(
+    "SELECT ",
+    session_columns!(),
+    " FROM sessions WHERE user_id = $1 ORDER BY last_seen_at DESC, id DESC"
+);
+
+/// `$1` user id, `$2` session id. Both must match: a user revoking "their"
+/// session by id can never end someone else's.
+pub(crate) const DELETE_SESSION_OF: &str = "DELETE FROM sessions WHERE id = $2 AND user_id = $1";
+
+/// `$1` user id, `$2` the session to keep.
+pub(crate) const DELETE_OTHER_SESSIONS: &str =
+    "DELETE FROM sessions WHERE user_id = $1 AND id <> $2";
+
 /// `$1` now, `$2` idle cutoff.
 pub(crate) const DELETE_EXPIRED_SESSIONS: &str = "DELETE FROM sessions \
      WHERE expires_at <= $1 OR (NOT remember AND last_seen_at <= $2)";

@@ -80,6 +80,46 @@ macro_rules! impl_session_store {
                     .map_err($crate::error::backend)
             }
 
+            async fn sessions_of(
+                &self,
+                user: portcullis_core::UserId,
+            ) -> Result<Vec<portcullis_core::Session>, portcullis_core::StoreError> {
+                sqlx::query_as::<$db, $crate::rows::SessionRow>($crate::sql::sessions::SESSIONS_OF)
+                    .bind(user.0)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map(|rows| rows.into_iter().map(|row| row.0).collect())
+                    .map_err($crate::error::backend)
+            }
+
+            async fn delete_session_of(
+                &self,
+                user: portcullis_core::UserId,
+                id: portcullis_core::SessionId,
+            ) -> Result<bool, portcullis_core::StoreError> {
+                sqlx::query::<$db>($crate::sql::sessions::DELETE_SESSION_OF)
+                    .bind(user.0)
+                    .bind(id.0)
+                    .execute(&self.pool)
+                    .await
+                    .map(|done| done.rows_affected() > 0)
+                    .map_err($crate::error::backend)
+            }
+
+            async fn delete_other_sessions(
+                &self,
+                user: portcullis_core::UserId,
+                keep: portcullis_core::SessionId,
+            ) -> Result<u64, portcullis_core::StoreError> {
+                sqlx::query::<$db>($crate::sql::sessions::DELETE_OTHER_SESSIONS)
+                    .bind(user.0)
+                    .bind(keep.0)
+                    .execute(&self.pool)
+                    .await
+                    .map(|done| done.rows_affected())
+                    .map_err($crate::error::backend)
+            }
+
             async fn delete_expired_sessions(
                 &self,
                 now: time::OffsetDateTime,
