@@ -4,7 +4,7 @@
 
 use crate::timestamp::Timestamp;
 use portcullis_core::store::Credential;
-use portcullis_core::{Role, Session, SessionId, User, UserId};
+use portcullis_core::{AuditEvent, Role, Session, SessionId, User, UserId};
 use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
 
 /// A `users` row as a [`User`].
@@ -18,6 +18,9 @@ pub(crate) struct SessionRow(pub(crate) Session);
 
 /// A `roles` row (`name`, `description`) as a [`Role`].
 pub(crate) struct RoleRow(pub(crate) Role);
+
+/// An `audit_events` row as an [`AuditEvent`], its `detail` text parsed.
+pub(crate) struct AuditRow(pub(crate) AuditEvent);
 
 fn user_from<'r, R>(row: &'r R) -> Result<User, sqlx::Error>
 where
@@ -119,6 +122,35 @@ where
         Ok(Self(Role {
             name: row.try_get("name")?,
             description: row.try_get("description")?,
+        }))
+    }
+}
+
+impl<'r, R> FromRow<'r, R> for AuditRow
+where
+    R: Row,
+    &'r str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    Timestamp: Decode<'r, R::Database> + Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        let detail: String = row.try_get("detail")?;
+        // Only the store writes this column, always from a JSON value; text
+        // that does not parse was put there by hand, and is reported as such.
+        let detail = serde_json::from_str(&detail).map_err(|err| sqlx::Error::ColumnDecode {
+            index: "detail".to_owned(),
+            source: Box::new(err),
+        })?;
+        Ok(Self(AuditEvent {
+            id: row.try_get("id")?,
+            at: row.try_get::<Timestamp, _>("at")?.get(),
+            kind: row.try_get("kind")?,
+            actor: row.try_get::<Option<i64>, _>("actor_id")?.map(UserId),
+            target: row.try_get::<Option<i64>, _>("target_id")?.map(UserId),
+            ip: row.try_get("ip")?,
+            user_agent: row.try_get("user_agent")?,
+            detail,
         }))
     }
 }

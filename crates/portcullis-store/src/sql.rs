@@ -9,6 +9,7 @@
 //!
 //! One submodule per concern, named after the table it mostly touches.
 
+pub(crate) mod audit;
 pub(crate) mod roles;
 pub(crate) mod sessions;
 pub(crate) mod users;

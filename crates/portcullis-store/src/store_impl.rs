@@ -8,6 +8,7 @@
 //! backend passes in only what truly differs (how to name the unique
 //! constraint that refused a write).
 
+pub(crate) mod audit;
 pub(crate) mod roles;
 pub(crate) mod sessions;
 pub(crate) mod users;
@@ -27,6 +28,11 @@ macro_rules! impl_store {
             unique_field_of = $unique
         );
         $crate::store_impl::sessions::impl_session_store!(
+            store = $store,
+            db = $db,
+            unique_field_of = $unique
+        );
+        $crate::store_impl::audit::impl_audit_store!(
             store = $store,
             db = $db,
             unique_field_of = $unique

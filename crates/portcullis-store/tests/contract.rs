@@ -8,6 +8,8 @@
 // The cases live in contract/, one file per area; this file is the crate root.
 #[path = "contract/account_state.rs"]
 mod account_state;
+#[path = "contract/audit.rs"]
+mod audit;
 #[path = "contract/harness.rs"]
 mod harness;
 #[path = "contract/own_sessions.rs"]
@@ -24,6 +26,7 @@ mod users;
 /// The case functions, one namespace for the macro below.
 mod cases {
     pub use super::account_state::*;
+    pub use super::audit::*;
     pub use super::own_sessions::*;
     pub use super::roles::*;
     pub use super::schema::*;
@@ -99,6 +102,11 @@ contract! {
     sessions_of_lists_a_users_sessions_most_recently_seen_first,
     delete_session_of_refuses_another_users_session,
     delete_other_sessions_keeps_the_named_one,
+    // audit log
+    an_audit_event_round_trips_every_field,
+    audit_events_outlive_the_accounts_they_name,
+    audit_lists_newest_first_and_filters_by_user_kind_and_time,
+    audit_pages_by_offset_and_limit_and_count_ignores_them,
     // schema
     migrating_twice_is_harmless,
     timestamps_round_trip_at_millisecond_precision,
