@@ -3,7 +3,7 @@
 //! same Rust types (timestamps through [`Timestamp`]).
 
 use crate::timestamp::Timestamp;
-use portcullis_core::store::Credential;
+use portcullis_core::store::{Credential, RateCounter};
 use portcullis_core::{AuditEvent, Role, Session, SessionId, User, UserId};
 use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
 
@@ -21,6 +21,9 @@ pub(crate) struct RoleRow(pub(crate) Role);
 
 /// An `audit_events` row as an [`AuditEvent`], its `detail` text parsed.
 pub(crate) struct AuditRow(pub(crate) AuditEvent);
+
+/// The `hits, window_start` a rate-limit hit returns, as a [`RateCounter`].
+pub(crate) struct RateCounterRow(pub(crate) RateCounter);
 
 fn user_from<'r, R>(row: &'r R) -> Result<User, sqlx::Error>
 where
@@ -151,6 +154,21 @@ where
             ip: row.try_get("ip")?,
             user_agent: row.try_get("user_agent")?,
             detail,
+        }))
+    }
+}
+
+impl<'r, R> FromRow<'r, R> for RateCounterRow
+where
+    R: Row,
+    &'r str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    Timestamp: Decode<'r, R::Database> + Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        Ok(Self(RateCounter {
+            hits: row.try_get("hits")?,
+            window_start: row.try_get::<Timestamp, _>("window_start")?.get(),
         }))
     }
 }

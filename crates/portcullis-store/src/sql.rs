@@ -2,14 +2,14 @@
 //!
 //! The dialect is the common ground of SQLite (3.35+) and PostgreSQL:
 //! `$N` placeholders (sqlx-sqlite binds `$N` by number, so a placeholder may
-//! repeat), `RETURNING`, `ON CONFLICT ... DO NOTHING`. Booleans are compared
-//! with `NOT col`, which reads 0/1 integers on SQLite and booleans on
-//! PostgreSQL alike. Timestamps are bound as the store's `Timestamp`, so
-//! comparisons are numeric on SQLite and `timestamptz` on PostgreSQL.
-//!
-//! One submodule per concern, named after the table it mostly touches.
+//! repeat), `RETURNING`, `ON CONFLICT ... DO NOTHING` and `DO UPDATE`
+//! (upsert). Booleans are compared with `NOT col`, which reads 0/1 integers on
+//! SQLite and booleans on PostgreSQL alike. Timestamps are bound as the
+//! store's `Timestamp`, so comparisons are numeric on SQLite and
+//! `timestamptz` on PostgreSQL.
 
 pub(crate) mod audit;
+pub(crate) mod rate_limits;
 pub(crate) mod roles;
 pub(crate) mod sessions;
 pub(crate) mod users;

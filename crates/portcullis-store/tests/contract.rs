@@ -14,6 +14,8 @@ mod audit;
 mod harness;
 #[path = "contract/own_sessions.rs"]
 mod own_sessions;
+#[path = "contract/rate_limits.rs"]
+mod rate_limits;
 #[path = "contract/roles.rs"]
 mod roles;
 #[path = "contract/schema.rs"]
@@ -28,6 +30,7 @@ mod cases {
     pub use super::account_state::*;
     pub use super::audit::*;
     pub use super::own_sessions::*;
+    pub use super::rate_limits::*;
     pub use super::roles::*;
     pub use super::schema::*;
     pub use super::sessions::*;
@@ -107,6 +110,11 @@ contract! {
     audit_events_outlive_the_accounts_they_name,
     audit_lists_newest_first_and_filters_by_user_kind_and_time,
     audit_pages_by_offset_and_limit_and_count_ignores_them,
+    // rate limits
+    hits_count_up_within_a_window_and_restart_after_it,
+    rate_limit_keys_are_independent,
+    concurrent_hits_on_one_key_lose_none,
+    purging_rate_limits_removes_only_windows_begun_before_the_cutoff,
     // schema
     migrating_twice_is_harmless,
     timestamps_round_trip_at_millisecond_precision,
