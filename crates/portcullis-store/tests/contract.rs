@@ -117,6 +117,7 @@ contract! {
     purging_rate_limits_removes_only_windows_begun_before_the_cutoff,
     // schema
     migrating_twice_is_harmless,
+    migration_0002_applies_on_top_of_0001_and_keeps_existing_users,
     timestamps_round_trip_at_millisecond_precision,
     the_database_answers_a_ping,
 }
