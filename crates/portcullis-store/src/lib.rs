@@ -10,8 +10,10 @@
 //! - `config`: [`StoreConfig`], [`OpenError`], and masking passwords in URLs.
 //! - `database`: [`Database`], which connects, migrates, hands out the store
 //!   and closes.
-//! - `sql`: every statement, written once in the dialect both backends share.
-//! - `store_impl`: the trait impls, expanded by one macro for each backend.
+//! - `sql`: every statement, written once in the dialect both backends share,
+//!   one submodule per concern (users, roles, sessions, ...).
+//! - `store_impl`: the trait impls, expanded by one macro for each backend,
+//!   one submodule per trait.
 //! - `sqlite`, `postgres`: what differs (pool options, pragmas, migrations,
 //!   naming the unique constraint behind a conflict).
 //! - `rows`: decoding rows into domain types, generic over the backend.

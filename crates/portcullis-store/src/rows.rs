@@ -3,8 +3,8 @@
 //! same Rust types (timestamps through [`Timestamp`]).
 
 use crate::timestamp::Timestamp;
-use portcullis_core::store::Credential;
-use portcullis_core::{Role, Session, SessionId, User, UserId};
+use portcullis_core::store::{Credential, RateCounter};
+use portcullis_core::{AuditEvent, Role, Session, SessionId, User, UserId};
 use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
 
 /// A `users` row as a [`User`].
@@ -18,6 +18,12 @@ pub(crate) struct SessionRow(pub(crate) Session);
 
 /// A `roles` row (`name`, `description`) as a [`Role`].
 pub(crate) struct RoleRow(pub(crate) Role);
+
+/// An `audit_events` row as an [`AuditEvent`], its `detail` text parsed.
+pub(crate) struct AuditRow(pub(crate) AuditEvent);
+
+/// The `hits, window_start` a rate-limit hit returns, as a [`RateCounter`].
+pub(crate) struct RateCounterRow(pub(crate) RateCounter);
 
 fn user_from<'r, R>(row: &'r R) -> Result<User, sqlx::Error>
 where
@@ -46,6 +52,12 @@ where
             .map(Timestamp::get),
         current_login_ip: row.try_get("current_login_ip")?,
         login_count: row.try_get("login_count")?,
+        locked_until: row
+            .try_get::<Option<Timestamp>, _>("locked_until")?
+            .map(Timestamp::get),
+        last_seen_at: row
+            .try_get::<Option<Timestamp>, _>("last_seen_at")?
+            .map(Timestamp::get),
     })
 }
 
@@ -113,6 +125,50 @@ where
         Ok(Self(Role {
             name: row.try_get("name")?,
             description: row.try_get("description")?,
+        }))
+    }
+}
+
+impl<'r, R> FromRow<'r, R> for AuditRow
+where
+    R: Row,
+    &'r str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    Timestamp: Decode<'r, R::Database> + Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        let detail: String = row.try_get("detail")?;
+        // Only the store writes this column, always from a JSON value; text
+        // that does not parse was put there by hand, and is reported as such.
+        let detail = serde_json::from_str(&detail).map_err(|err| sqlx::Error::ColumnDecode {
+            index: "detail".to_owned(),
+            source: Box::new(err),
+        })?;
+        Ok(Self(AuditEvent {
+            id: row.try_get("id")?,
+            at: row.try_get::<Timestamp, _>("at")?.get(),
+            kind: row.try_get("kind")?,
+            actor: row.try_get::<Option<i64>, _>("actor_id")?.map(UserId),
+            target: row.try_get::<Option<i64>, _>("target_id")?.map(UserId),
+            ip: row.try_get("ip")?,
+            user_agent: row.try_get("user_agent")?,
+            detail,
+        }))
+    }
+}
+
+impl<'r, R> FromRow<'r, R> for RateCounterRow
+where
+    R: Row,
+    &'r str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    Timestamp: Decode<'r, R::Database> + Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        Ok(Self(RateCounter {
+            hits: row.try_get("hits")?,
+            window_start: row.try_get::<Timestamp, _>("window_start")?.get(),
         }))
     }
 }

@@ -1,6 +1,7 @@
 //! Throwaway databases for tests, behind the `testing` feature: a uniquely
 //! named PostgreSQL database per test ([`TestDatabase`]) and a SQLite file in
-//! a temporary directory ([`TempSqliteFile`]), both removed afterwards.
+//! a temporary directory ([`TempSqliteFile`]), both removed afterwards; and
+//! [`migrate_to`], to set up a database as an older release left it.
 //!
 //! Unlike the rest of this crate, this module reads environment variables:
 //! it serves test suites, which have no configuration of their own.
@@ -26,11 +27,22 @@
 //! # }
 //! ```
 
-use crate::StoreConfig;
+use crate::{Database, StoreConfig};
 use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use url::Url;
+
+/// Applies this backend's migrations up to and including `version`, and no
+/// further, as an older release would have left the database. For tests of
+/// a later migration on a database that already holds data;
+/// [`Database::migrate`] then applies the rest.
+pub async fn migrate_to(db: &Database, version: i64) -> Result<(), sqlx::migrate::MigrateError> {
+    match db {
+        Database::Sqlite(pool) => crate::sqlite::MIGRATOR.run_to(version, pool).await,
+        Database::Postgres(pool) => crate::postgres::MIGRATOR.run_to(version, pool).await,
+    }
+}
 
 /// Environment variable naming the PostgreSQL server used by tests.
 pub const POSTGRES_URL_VAR: &str = "PORTCULLIS_TEST_POSTGRES_URL";

@@ -6,8 +6,16 @@
 #![allow(clippy::unwrap_used)]
 
 // The cases live in contract/, one file per area; this file is the crate root.
+#[path = "contract/account_state.rs"]
+mod account_state;
+#[path = "contract/audit.rs"]
+mod audit;
 #[path = "contract/harness.rs"]
 mod harness;
+#[path = "contract/own_sessions.rs"]
+mod own_sessions;
+#[path = "contract/rate_limits.rs"]
+mod rate_limits;
 #[path = "contract/roles.rs"]
 mod roles;
 #[path = "contract/schema.rs"]
@@ -19,6 +27,10 @@ mod users;
 
 /// The case functions, one namespace for the macro below.
 mod cases {
+    pub use super::account_state::*;
+    pub use super::audit::*;
+    pub use super::own_sessions::*;
+    pub use super::rate_limits::*;
     pub use super::roles::*;
     pub use super::schema::*;
     pub use super::sessions::*;
@@ -69,6 +81,12 @@ contract! {
     updating_a_missing_user_is_not_found,
     list_users_pages_in_id_order_and_count_users_counts,
     deleting_a_user_cascades_to_its_sessions_and_role_grants,
+    // account state
+    failed_logins_count_up_and_a_login_resets_them_and_the_lock,
+    lock_and_unlock_set_and_clear_locked_until,
+    concurrent_failed_logins_each_get_their_own_count,
+    set_active_flips_the_flag_and_stamps_updated_at,
+    touch_user_sets_last_seen_at_and_nothing_else,
     // roles
     the_admin_role_is_seeded,
     ensure_role_is_idempotent_and_keeps_the_description,
@@ -83,8 +101,23 @@ contract! {
     delete_sessions_of_removes_only_that_users_sessions,
     delete_expired_sessions_honours_absolute_expiry,
     delete_expired_sessions_honours_idle_expiry_but_spares_remember_me,
+    // a user's own sessions
+    sessions_of_lists_a_users_sessions_most_recently_seen_first,
+    delete_session_of_refuses_another_users_session,
+    delete_other_sessions_keeps_the_named_one,
+    // audit log
+    an_audit_event_round_trips_every_field,
+    audit_events_outlive_the_accounts_they_name,
+    audit_lists_newest_first_and_filters_by_user_kind_and_time,
+    audit_pages_by_offset_and_limit_and_count_ignores_them,
+    // rate limits
+    hits_count_up_within_a_window_and_restart_after_it,
+    rate_limit_keys_are_independent,
+    concurrent_hits_on_one_key_lose_none,
+    purging_rate_limits_removes_only_windows_begun_before_the_cutoff,
     // schema
     migrating_twice_is_harmless,
+    migration_0002_applies_on_top_of_0001_and_keeps_existing_users,
     timestamps_round_trip_at_millisecond_precision,
     the_database_answers_a_ping,
 }

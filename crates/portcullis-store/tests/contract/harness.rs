@@ -42,6 +42,31 @@ impl Fixture {
         Some(Self::open(pg.config(), Guard::Postgres(pg)).await)
     }
 
+    /// Another database on the same backend, connected but not migrated:
+    /// for tests that set up an older schema themselves.
+    pub async fn unmigrated_sibling(&self) -> Self {
+        let (config, guard) = match &self.db {
+            Database::Sqlite(_) => {
+                let file = TempSqliteFile::new().expect("a temporary directory");
+                (file.config(), Guard::Sqlite(file))
+            }
+            Database::Postgres(_) => {
+                let pg = TestDatabase::create_if_available()
+                    .await
+                    .expect("the server this test already uses");
+                (pg.config(), Guard::Postgres(pg))
+            }
+        };
+        let db = Database::connect(&config).await.expect("connect");
+        let store = db.store();
+        Self {
+            db,
+            store,
+            config,
+            guard,
+        }
+    }
+
     async fn open(config: StoreConfig, guard: Guard) -> Self {
         let db = Database::connect(&config).await.expect("connect");
         db.migrate().await.expect("migrate");

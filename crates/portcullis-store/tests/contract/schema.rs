@@ -1,8 +1,15 @@
 //! The schema itself: migrations and the storage of instants.
 
-use crate::harness::{Fixture, new_session, new_user};
+use crate::harness::{Fixture, T0, T0_MS, new_session, new_user};
+use portcullis_core::audit::{NewAuditEvent, RequestContext};
+use portcullis_core::{AuditFilter, AuditKind, UserId};
 use portcullis_store::Database;
+use portcullis_store::testing::migrate_to;
+use time::Duration;
 use time::macros::datetime;
+
+/// How many migrations this build ships.
+const MIGRATIONS: i64 = 2;
 
 pub async fn migrating_twice_is_harmless(f: &Fixture) {
     f.db.migrate().await.unwrap();
@@ -17,6 +24,84 @@ pub async fn migrating_twice_is_harmless(f: &Fixture) {
         f.count("SELECT COUNT(*) FROM roles WHERE id > $1", 0).await,
         1
     );
+    assert_eq!(
+        f.count(
+            "SELECT COUNT(*) FROM _sqlx_migrations WHERE success AND version > $1",
+            0
+        )
+        .await,
+        MIGRATIONS
+    );
+    assert_works_at_the_latest_schema(f).await;
+}
+
+/// Touches every table the latest migration added.
+async fn assert_works_at_the_latest_schema(f: &Fixture) {
+    let event = NewAuditEvent::new(AuditKind::Registered, T0, &RequestContext::cli());
+    f.store.append_audit(&event).await.unwrap();
+    assert_eq!(
+        f.store.count_audit(&AuditFilter::default()).await.unwrap(),
+        1
+    );
+    let counter = f
+        .store
+        .hit("k", T0, T0 - Duration::minutes(1))
+        .await
+        .unwrap();
+    assert_eq!(counter.hits, 1);
+}
+
+pub async fn migration_0002_applies_on_top_of_0001_and_keeps_existing_users(f: &Fixture) {
+    let old = f.unmigrated_sibling().await;
+    migrate_to(&old.db, 1).await.unwrap();
+    assert!(
+        old.store
+            .count_audit(&AuditFilter::default())
+            .await
+            .is_err(),
+        "only 0001 is applied"
+    );
+
+    // An account as the previous release wrote it, with its columns only.
+    const OLD_USER: &str = "INSERT INTO users (username, username_key, email, email_key, \
+         password_hash, is_active, created_at, updated_at, current_login_at, login_count) \
+         VALUES ('Old', 'old', 'old@example.com', 'old@example.com', '$argon2id$old', \
+         TRUE, $1, $1, $1, 7) RETURNING id";
+    let inserted: Result<i64, _> = match &old.db {
+        Database::Sqlite(pool) => {
+            let millis = T0_MS.unix_timestamp_nanos() / 1_000_000;
+            sqlx::query_scalar(OLD_USER)
+                .bind(i64::try_from(millis).unwrap())
+                .fetch_one(pool)
+                .await
+        }
+        Database::Postgres(pool) => {
+            sqlx::query_scalar(OLD_USER)
+                .bind(T0_MS)
+                .fetch_one(pool)
+                .await
+        }
+    };
+    let id = UserId(inserted.unwrap());
+
+    old.db.migrate().await.unwrap();
+    old.db.migrate().await.unwrap();
+    let user = old.store.user_by_id(id).await.unwrap().unwrap();
+    assert_eq!(user.username, "Old");
+    assert!(user.is_active);
+    assert_eq!(user.created_at, T0_MS);
+    assert_eq!(user.current_login_at, Some(T0_MS));
+    assert_eq!(user.login_count, 7);
+    assert_eq!(user.locked_until, None);
+    assert_eq!(user.last_seen_at, None);
+    assert_eq!(
+        old.count("SELECT failed_logins FROM users WHERE id = $1", id.0)
+            .await,
+        0
+    );
+    assert_eq!(old.store.record_failed_login(id).await.unwrap(), 1);
+    assert_works_at_the_latest_schema(&old).await;
+    old.finish().await;
 }
 
 pub async fn timestamps_round_trip_at_millisecond_precision(f: &Fixture) {

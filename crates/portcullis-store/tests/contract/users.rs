@@ -33,6 +33,8 @@ pub async fn creating_and_fetching_a_user_round_trips_every_field(f: &Fixture) {
     assert_eq!(created.current_login_at, None);
     assert_eq!(created.current_login_ip, None);
     assert_eq!(created.login_count, 0);
+    assert_eq!(created.locked_until, None);
+    assert_eq!(created.last_seen_at, None);
 
     let fetched = f.store.user_by_id(created.id).await.unwrap();
     assert_eq!(fetched, Some(created.clone()));
@@ -186,6 +188,16 @@ pub async fn updating_a_missing_user_is_not_found(f: &Fixture) {
         .unwrap_err();
     assert!(matches!(err, StoreError::NotFound), "{err:?}");
     let err = f.store.record_login(ghost, T0, None).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound), "{err:?}");
+    let err = f.store.record_failed_login(ghost).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound), "{err:?}");
+    let err = f.store.lock_user(ghost, T0).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound), "{err:?}");
+    let err = f.store.unlock_user(ghost).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound), "{err:?}");
+    let err = f.store.set_active(ghost, false, T0).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound), "{err:?}");
+    let err = f.store.touch_user(ghost, T0).await.unwrap_err();
     assert!(matches!(err, StoreError::NotFound), "{err:?}");
 }
 

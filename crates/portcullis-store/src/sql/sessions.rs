@@ -1,0 +1,52 @@
+//! Statements on `sessions`.
+
+/// The `sessions` columns a `Session` is read from, as a literal for `concat!`.
+macro_rules! session_columns {
+    () => {
+        "id, user_id, created_at, last_seen_at, expires_at, remember, ip, user_agent"
+    };
+}
+
+/// `$1` token_hash, `$2` user_id, `$3` created_at (also last_seen_at),
+/// `$4` expires_at, `$5` remember, `$6` ip, `$7` user_agent.
+pub(crate) const INSERT_SESSION: &str = concat!(
+    "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, \
+     remember, ip, user_agent) VALUES ($1, $2, $3, $3, $4, $5, $6, $7) RETURNING ",
+    session_columns!()
+);
+
+/// `$1` token_hash.
+pub(crate) const SESSION_BY_TOKEN: &str = concat!(
+    "SELECT ",
+    session_columns!(),
+    " FROM sessions WHERE token_hash = $1"
+);
+
+/// `$1` id, `$2` at.
+pub(crate) const TOUCH_SESSION: &str = "UPDATE sessions SET last_seen_at = $2 WHERE id = $1";
+
+/// `$1` id.
+pub(crate) const DELETE_SESSION: &str = "DELETE FROM sessions WHERE id = $1";
+
+/// `$1` user id.
+pub(crate) const DELETE_SESSIONS_OF: &str = "DELETE FROM sessions WHERE user_id = $1";
+
+/// `$1` user id. Ties on last activity (sessions created together and never
+/// used since) go to the newer session.
+pub(crate) const SESSIONS_OF: &str = concat!(
+    "SELECT ",
+    session_columns!(),
+    " FROM sessions WHERE user_id = $1 ORDER BY last_seen_at DESC, id DESC"
+);
+
+/// `$1` user id, `$2` session id. Both must match: a user revoking "their"
+/// session by id can never end someone else's.
+pub(crate) const DELETE_SESSION_OF: &str = "DELETE FROM sessions WHERE id = $2 AND user_id = $1";
+
+/// `$1` user id, `$2` the session to keep.
+pub(crate) const DELETE_OTHER_SESSIONS: &str =
+    "DELETE FROM sessions WHERE user_id = $1 AND id <> $2";
+
+/// `$1` now, `$2` idle cutoff.
+pub(crate) const DELETE_EXPIRED_SESSIONS: &str = "DELETE FROM sessions \
+     WHERE expires_at <= $1 OR (NOT remember AND last_seen_at <= $2)";

@@ -1,0 +1,79 @@
+//! Statements on `users`: accounts, credentials and login tracking.
+
+/// The `users` columns a `User` is read from, as a literal for `concat!`.
+macro_rules! user_columns {
+    () => {
+        "id, username, email, is_active, confirmed_at, created_at, last_login_at, \
+         last_login_ip, current_login_at, current_login_ip, login_count, locked_until, \
+         last_seen_at"
+    };
+}
+
+/// `$1` username, `$2` username_key, `$3` email, `$4` email_key,
+/// `$5` password_hash, `$6` is_active, `$7` confirmed_at, `$8` created_at.
+pub(crate) const INSERT_USER: &str = concat!(
+    "INSERT INTO users (username, username_key, email, email_key, password_hash, \
+     is_active, confirmed_at, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING ",
+    user_columns!()
+);
+
+/// `$1` id.
+pub(crate) const USER_BY_ID: &str =
+    concat!("SELECT ", user_columns!(), " FROM users WHERE id = $1");
+
+/// `$1` login key. When one account's username key is another's email key,
+/// the username match wins: usernames are what people are told to log in with.
+pub(crate) const CREDENTIAL_BY_LOGIN: &str = concat!(
+    "SELECT ",
+    user_columns!(),
+    ", password_hash FROM users WHERE username_key = $1 OR email_key = $1 \
+     ORDER BY CASE WHEN username_key = $1 THEN 0 ELSE 1 END LIMIT 1"
+);
+
+/// `$1` id, `$2` hash, `$3` the time of the change (from core's clock).
+pub(crate) const SET_PASSWORD_HASH: &str =
+    "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1";
+
+/// `$1` id, `$2` at, `$3` ip. Right-hand sides see the row as it was before
+/// the UPDATE on both backends, so the shift and the count are one atomic step.
+/// A successful login ends any run of failures and any lock with it.
+/// A login is not an edit of the account, so `updated_at` stays.
+pub(crate) const RECORD_LOGIN: &str = "UPDATE users SET \
+     last_login_at = current_login_at, last_login_ip = current_login_ip, \
+     current_login_at = $2, current_login_ip = $3, \
+     login_count = login_count + 1, \
+     failed_logins = 0, locked_until = NULL \
+     WHERE id = $1";
+
+/// `$1` id. The increment and the read are one statement, so concurrent
+/// failures (from several instances, say) each get their own count and none
+/// is lost. No row back means no such user.
+pub(crate) const RECORD_FAILED_LOGIN: &str =
+    "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins";
+
+/// `$1` id, `$2` until. The failures that led to the lock are spent: once it
+/// expires the account starts counting afresh.
+pub(crate) const LOCK_USER: &str =
+    "UPDATE users SET locked_until = $2, failed_logins = 0 WHERE id = $1";
+
+/// `$1` id.
+pub(crate) const UNLOCK_USER: &str =
+    "UPDATE users SET locked_until = NULL, failed_logins = 0 WHERE id = $1";
+
+/// `$1` id, `$2` is_active, `$3` the time of the change.
+pub(crate) const SET_ACTIVE: &str =
+    "UPDATE users SET is_active = $2, updated_at = $3 WHERE id = $1";
+
+/// `$1` id, `$2` at. Activity is not an edit of the account: `updated_at` stays.
+pub(crate) const TOUCH_USER: &str = "UPDATE users SET last_seen_at = $2 WHERE id = $1";
+
+/// `$1` limit, `$2` offset.
+pub(crate) const LIST_USERS: &str = concat!(
+    "SELECT ",
+    user_columns!(),
+    " FROM users ORDER BY id LIMIT $1 OFFSET $2"
+);
+
+/// Every account, whatever its state.
+pub(crate) const COUNT_USERS: &str = "SELECT COUNT(*) FROM users";
