@@ -105,7 +105,10 @@ mod tests {
 
     #[test]
     fn without_trusted_proxies_the_header_is_ignored() {
-        assert_eq!(client_ip(ip("203.0.113.9"), &headers(&["1.2.3.4"]), &[]), ip("203.0.113.9"));
+        assert_eq!(
+            client_ip(ip("203.0.113.9"), &headers(&["1.2.3.4"]), &[]),
+            ip("203.0.113.9")
+        );
     }
 
     #[test]
@@ -118,14 +121,26 @@ mod tests {
         let h = headers(&["198.51.100.7, 10.0.0.5", "10.0.0.6"]);
         assert_eq!(client_ip(ip("10.0.0.2"), &h, &trusted), ip("198.51.100.7"));
         // An untrusted peer cannot use the header at all.
-        assert_eq!(client_ip(ip("198.51.100.8"), &h, &trusted), ip("198.51.100.8"));
+        assert_eq!(
+            client_ip(ip("198.51.100.8"), &h, &trusted),
+            ip("198.51.100.8")
+        );
     }
 
     #[test]
     fn malformed_or_missing_headers_fall_back_to_the_proxy() {
         let trusted: Vec<IpNet> = vec!["127.0.0.0/8".parse().unwrap()];
-        assert_eq!(client_ip(ip("127.0.0.1"), &headers(&["not-an-ip"]), &trusted), ip("127.0.0.1"));
-        assert_eq!(client_ip(ip("127.0.0.1"), &headers(&[]), &trusted), ip("127.0.0.1"));
-        assert_eq!(client_ip(ip("::ffff:127.0.0.1"), &headers(&["192.0.2.1"]), &trusted), ip("192.0.2.1"));
+        assert_eq!(
+            client_ip(ip("127.0.0.1"), &headers(&["not-an-ip"]), &trusted),
+            ip("127.0.0.1")
+        );
+        assert_eq!(
+            client_ip(ip("127.0.0.1"), &headers(&[]), &trusted),
+            ip("127.0.0.1")
+        );
+        assert_eq!(
+            client_ip(ip("::ffff:127.0.0.1"), &headers(&["192.0.2.1"]), &trusted),
+            ip("192.0.2.1")
+        );
     }
 }

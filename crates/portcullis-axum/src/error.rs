@@ -109,7 +109,11 @@ impl From<Error> for ApiError {
             }
             Error::RateLimited { retry_after } => {
                 let seconds = retry_after.whole_seconds().max(1).unsigned_abs();
-                let mut api = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", too_many(seconds));
+                let mut api = ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    too_many(seconds),
+                );
                 api.retry_after = Some(seconds);
                 api
             }
@@ -121,7 +125,9 @@ impl From<Error> for ApiError {
                     (remaining.whole_seconds().max(1) + 59) / 60
                 ),
             ),
-            Error::Forbidden(reason) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", capitalise(reason)),
+            Error::Forbidden(reason) => {
+                ApiError::new(StatusCode::FORBIDDEN, "forbidden", capitalise(reason))
+            }
             Error::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not_found", "Not found."),
             Error::Internal(detail) => {
                 tracing::error!(error = %detail, "internal error");
@@ -140,7 +146,10 @@ pub(crate) fn too_many(seconds: u64) -> String {
     if seconds < 120 {
         format!("Too many attempts. Try again in {seconds} seconds.")
     } else {
-        format!("Too many attempts. Try again in {} minutes.", seconds.div_ceil(60))
+        format!(
+            "Too many attempts. Try again in {} minutes.",
+            seconds.div_ceil(60)
+        )
     }
 }
 
@@ -154,7 +163,9 @@ fn capitalise(reason: &str) -> String {
 
 fn set_retry_after(response: &mut Response, seconds: Option<u64>) {
     if let Some(seconds) = seconds {
-        response.headers_mut().insert(header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
     }
 }
 
@@ -230,6 +241,16 @@ pub(crate) fn wants_json(uri: &Uri, headers: &HeaderMap) -> bool {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     accept.contains("application/json") && !accept.contains("text/html")
+}
+
+/// [`wants_json`] for an extractor. Inside a nested router axum strips the
+/// prefix from the URI, so the original one decides.
+pub(crate) fn wants_json_parts(parts: &axum::http::request::Parts) -> bool {
+    let uri = parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or(&parts.uri, |original| &original.0);
+    wants_json(uri, &parts.headers)
 }
 
 /// The response for an internal failure while handling `request`.

@@ -2,16 +2,14 @@
 //! way the client expects: browsers are redirected to the login page (or get
 //! an HTML error), API clients get a JSON error with the right status.
 
-use crate::error::{ApiError, PageError, wants_json};
+use crate::error::{ApiError, PageError, wants_json_parts};
 use crate::flash::Flash;
 use crate::session::Authenticated;
 use crate::state::Portcullis;
 use axum::extract::rejection::{FormRejection, JsonRejection};
-use axum::extract::{
-    FromRequest, FromRequestParts, OptionalFromRequestParts, Request,
-};
-use axum::http::request::Parts;
+use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts, Request};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use axum_extra::extract::CookieJar;
@@ -50,7 +48,7 @@ fn login_required(parts: &Parts) -> LoginRequired {
     // The session middleware puts the Portcullis handle in every request, so
     // these extractors work whatever the embedding application's state is.
     let state = match parts.extensions.get::<Portcullis>() {
-        Some(state) if !wants_json(&parts.uri, &parts.headers) => state,
+        Some(state) if !wants_json_parts(parts) => state,
         _ => return LoginRequired(ApiError::unauthenticated().into_response()),
     };
     let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
@@ -186,9 +184,12 @@ impl<S: Send + Sync> FromRequestParts<S> for AdminUser {
         let auth = <Authenticated as FromRequestParts<S>>::from_request_parts(parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
-        let json = wants_json(&parts.uri, &parts.headers);
+        let json = wants_json_parts(parts);
         let Some(portcullis) = parts.extensions.get::<Portcullis>() else {
-            return Err(PageError::internal("AdminUser used on a router without Portcullis::wrap").into_response());
+            return Err(
+                PageError::internal("AdminUser used on a router without Portcullis::wrap")
+                    .into_response(),
+            );
         };
         match portcullis.auth().is_admin(&auth.user).await {
             Ok(true) => Ok(AdminUser(auth.user)),
@@ -198,7 +199,11 @@ impl<S: Send + Sync> FromRequestParts<S> for AdminUser {
                 "Administrator rights required.",
             )
             .into_response()),
-            Ok(false) => Err(PageError::new(StatusCode::FORBIDDEN, "Administrator rights required.").into_response()),
+            Ok(false) => Err(PageError::new(
+                StatusCode::FORBIDDEN,
+                "Administrator rights required.",
+            )
+            .into_response()),
             Err(err) if json => Err(ApiError::from(err).into_response()),
             Err(err) => Err(PageError::from(err).into_response()),
         }

@@ -13,7 +13,7 @@ pub(crate) enum Flash {
     LoginRequired,
     LoggedIn,
     LoggedOut,
-        Registered,
+    Registered,
     SessionRevoked,
     OthersRevoked,
 }
@@ -40,7 +40,7 @@ impl Flash {
             Flash::LoginRequired => "login_required",
             Flash::LoggedIn => "logged_in",
             Flash::LoggedOut => "logged_out",
-                        Flash::Registered => "registered",
+            Flash::Registered => "registered",
             Flash::SessionRevoked => "session_revoked",
             Flash::OthersRevoked => "others_revoked",
         }
@@ -51,7 +51,7 @@ impl Flash {
             Flash::LoginRequired => ("info", "Please log in to access this page."),
             Flash::LoggedIn => ("success", "You are now logged in."),
             Flash::LoggedOut => ("info", "You have been logged out."),
-                        Flash::Registered => ("success", "Registration successful! Please log in."),
+            Flash::Registered => ("success", "Registration successful! Please log in."),
             Flash::SessionRevoked => ("success", "The session has been ended."),
             Flash::OthersRevoked => ("success", "All your other sessions have been ended."),
         };

@@ -45,9 +45,9 @@ mod state;
 mod templates;
 mod views;
 
+pub use client::ClientInfo;
 pub use config::WebConfig;
 pub use error::{ApiError, PageError};
-pub use client::ClientInfo;
 pub use extract::{AdminUser, ApiJson, CurrentUser, HtmlForm, MaybeUser};
 pub use next::safe_next;
 pub use session::Authenticated;

@@ -20,7 +20,7 @@ const EMBEDDED: &[(&str, &str)] = &[
         "dashboard.html",
         include_str!("../templates/dashboard.html"),
     ),
-        ("error.html", include_str!("../templates/error.html")),
+    ("error.html", include_str!("../templates/error.html")),
     ("sessions.html", include_str!("../templates/sessions.html")),
 ];
 

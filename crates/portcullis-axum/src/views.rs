@@ -50,7 +50,8 @@ pub(crate) fn device(user_agent: Option<&str>) -> String {
         return "Unknown device".to_owned();
     };
     match woothee::parser::Parser::new().parse(ua) {
-        Some(found) if found.name != UNKNOWN => {
+        // Libraries and bots ("misc", "crawler") read better as what they sent.
+        Some(found) if found.name != UNKNOWN && !matches!(found.category, "crawler" | "misc") => {
             let major = found.version.split('.').next().unwrap_or("");
             let browser = if major.is_empty() || major == UNKNOWN {
                 found.name.to_owned()
@@ -77,7 +78,11 @@ mod tests {
         let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0";
         assert_eq!(device(Some(firefox)), "Firefox 120 on Linux");
         let chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0.0.0 Safari/537.36";
-        assert!(device(Some(chrome)).starts_with("Chrome 119 on Windows"), "{}", device(Some(chrome)));
+        assert!(
+            device(Some(chrome)).starts_with("Chrome 119 on Windows"),
+            "{}",
+            device(Some(chrome))
+        );
         assert_eq!(device(Some("curl/8.4.0")), "curl/8.4.0");
         assert_eq!(device(None), "Unknown device");
         assert_eq!(device(Some("a\r\nb")), "ab");

@@ -45,17 +45,24 @@ pub(crate) async fn users(settings: Settings, command: UsersCommand) -> anyhow::
         }
         UsersCommand::RevokeSessions { user } => {
             let user = find(&services, &user).await?;
-            let count = auth.revoke_all_sessions(&user, None, &ctx).await.map_err(fail)?;
+            let count = auth
+                .revoke_all_sessions(&user, None, &ctx)
+                .await
+                .map_err(fail)?;
             println!("Ended {count} session(s) of {}.", user.username);
         }
         UsersCommand::Disable { user } => {
             let user = find(&services, &user).await?;
-            auth.set_active(&user, false, None, &ctx).await.map_err(fail)?;
+            auth.set_active(&user, false, None, &ctx)
+                .await
+                .map_err(fail)?;
             println!("Disabled {}; their sessions have ended.", user.username);
         }
         UsersCommand::Enable { user } => {
             let user = find(&services, &user).await?;
-            auth.set_active(&user, true, None, &ctx).await.map_err(fail)?;
+            auth.set_active(&user, true, None, &ctx)
+                .await
+                .map_err(fail)?;
             println!("Enabled {}.", user.username);
         }
     }
@@ -67,8 +74,9 @@ fn parse_since(value: &str, now: OffsetDateTime) -> anyhow::Result<OffsetDateTim
     if let Ok(at) = OffsetDateTime::parse(value, &Rfc3339) {
         return Ok(at);
     }
-    let age = humantime::parse_duration(value)
-        .map_err(|_| anyhow!("--since: use an RFC 3339 time (2026-01-31T00:00:00Z) or an age (15m, 24h, 7d)"))?;
+    let age = humantime::parse_duration(value).map_err(|_| {
+        anyhow!("--since: use an RFC 3339 time (2026-01-31T00:00:00Z) or an age (15m, 24h, 7d)")
+    })?;
     Ok(now - time::Duration::try_from(age).unwrap_or(time::Duration::MAX))
 }
 
@@ -77,7 +85,10 @@ pub(crate) async fn audit(settings: Settings, args: AuditArgs) -> anyhow::Result
     let kind = match &args.kind {
         Some(name) => Some(AuditKind::parse(name).ok_or_else(|| {
             let known: Vec<&str> = AuditKind::ALL.iter().map(|k| k.as_str()).collect();
-            anyhow!("--type: unknown event type {name:?}; known: {}", known.join(", "))
+            anyhow!(
+                "--type: unknown event type {name:?}; known: {}",
+                known.join(", ")
+            )
         })?),
         None => None,
     };
@@ -102,14 +113,28 @@ pub(crate) async fn audit(settings: Settings, args: AuditArgs) -> anyhow::Result
         offset: args.offset.max(0),
         limit: args.limit.min(1000),
     };
-    let (events, total) = services.auth.audit_log(&filter).await.map_err(|e| anyhow!(describe(e)))?;
+    let (events, total) = services
+        .auth
+        .audit_log(&filter)
+        .await
+        .map_err(|e| anyhow!(describe(e)))?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({"total": total, "events": events}))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({"total": total, "events": events}))?
+        );
         return Ok(());
     }
-    println!("{:<20} {:<18} {:<7} {:<7} {:<15} DETAIL", "TIME (UTC)", "TYPE", "ACTOR", "TARGET", "IP");
+    println!(
+        "{:<20} {:<18} {:<7} {:<7} {:<15} DETAIL",
+        "TIME (UTC)", "TYPE", "ACTOR", "TARGET", "IP"
+    );
     for e in &events {
-        let at = e.at.replace_nanosecond(0).unwrap_or(e.at).format(&Rfc3339).unwrap_or_default();
+        let at =
+            e.at.replace_nanosecond(0)
+                .unwrap_or(e.at)
+                .format(&Rfc3339)
+                .unwrap_or_default();
         let id = |u: Option<portcullis_core::UserId>| u.map_or("-".to_owned(), |u| u.to_string());
         println!(
             "{:<20} {:<18} {:<7} {:<7} {:<15} {}",
@@ -133,7 +158,10 @@ mod tests {
     #[test]
     fn since_takes_a_timestamp_or_an_age() {
         let now = OffsetDateTime::from_unix_timestamp(1_000_000).unwrap();
-        assert_eq!(parse_since("1h", now).unwrap(), now - time::Duration::hours(1));
+        assert_eq!(
+            parse_since("1h", now).unwrap(),
+            now - time::Duration::hours(1)
+        );
         assert_eq!(
             parse_since("1970-01-01T00:00:10Z", now).unwrap(),
             OffsetDateTime::from_unix_timestamp(10).unwrap()

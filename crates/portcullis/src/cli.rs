@@ -1,12 +1,12 @@
 //! The command line: `portcullis [serve]`, `migrate`, `create-admin`,
 //! `users list`.
 
-use crate::settings::{Mode, Settings};
 use crate::admin_cli::AuditArgs;
+use crate::settings::{Mode, Settings};
 use crate::startup::{Application, Services};
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
-use portcullis_core::{Registration, SystemClock};
+use portcullis_core::SystemClock;
 use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -42,7 +42,7 @@ pub enum Command {
     Migrate,
     /// Create an administrator account.
     CreateAdmin(CreateAdminArgs),
-        /// Manage users.
+    /// Manage users.
     #[command(subcommand)]
     Users(UsersCommand),
     /// Read the audit log.
@@ -103,7 +103,7 @@ pub enum UsersCommand {
         json: bool,
         #[arg(long, default_value_t = 0)]
         offset: i64,
-                #[arg(long, default_value_t = 100)]
+        #[arg(long, default_value_t = 100)]
         limit: i64,
     },
     /// Lift a lockout now.
@@ -161,7 +161,7 @@ impl Cli {
                 json,
                 offset,
                 limit,
-                        }) => list_users(settings, json, offset, limit).await,
+            }) => list_users(settings, json, offset, limit).await,
             Command::Users(command) => crate::admin_cli::users(settings, command).await,
             Command::Audit(AuditCommand::List {
                 user,
@@ -170,7 +170,20 @@ impl Cli {
                 offset,
                 limit,
                 json,
-            }) => crate::admin_cli::audit(settings, AuditArgs { user, kind, since, offset, limit, json }).await,
+            }) => {
+                crate::admin_cli::audit(
+                    settings,
+                    AuditArgs {
+                        user,
+                        kind,
+                        since,
+                        offset,
+                        limit,
+                        json,
+                    },
+                )
+                .await
+            }
         }
     }
 }
@@ -237,20 +250,17 @@ async fn create_admin(settings: Settings, args: CreateAdminArgs) -> anyhow::Resu
         let confirm = rpassword::prompt_password("Password (again): ")?;
         (password, confirm)
     };
-    let registration = match Registration::parse(&username, &email, &password, &confirm) {
-        Ok(r) => r,
-        Err(errors) => {
-            let lines: Vec<String> = errors
-                .iter()
-                .map(|e| format!("  {}: {}", e.field, e.message))
-                .collect();
-            bail!("cannot create the administrator:\n{}", lines.join("\n"));
-        }
-    };
     let services = Services::open(&settings, Arc::new(SystemClock)).await?;
+    let registration = match services
+        .auth
+        .parse_registration(&username, &email, &password, &confirm)
+    {
+        Ok(r) => r,
+        Err(errors) => bail!("cannot create the administrator:\n{}", field_lines(&errors)),
+    };
     let user = services
         .auth
-                .create_admin(registration, &portcullis_core::RequestContext::cli())
+        .create_admin(registration, &portcullis_core::RequestContext::cli())
         .await
         .map_err(|e| anyhow::anyhow!(describe(e)))
         .context("cannot create the administrator")?;
@@ -258,8 +268,17 @@ async fn create_admin(settings: Settings, args: CreateAdminArgs) -> anyhow::Resu
     Ok(())
 }
 
+fn field_lines(errors: &portcullis_core::FieldErrors) -> String {
+    let lines: Vec<String> = errors
+        .iter()
+        .map(|e| format!("  {}: {}", e.field, e.message))
+        .collect();
+    lines.join("\n")
+}
+
 pub(crate) fn describe(err: portcullis_core::Error) -> String {
     match err {
+        portcullis_core::Error::Validation(errors) => field_lines(&errors),
         portcullis_core::Error::Taken(field) => format!("that {field} is already taken"),
         other => other.to_string(),
     }

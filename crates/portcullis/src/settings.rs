@@ -37,7 +37,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub password: PasswordSettings,
     pub session: SessionSettings,
-        pub http: HttpSettings,
+    pub http: HttpSettings,
     pub log: LogSettings,
     pub lockout: LockoutSettings,
     pub rate_limit: RateLimitSettings,
@@ -95,7 +95,7 @@ pub struct PasswordSettings {
     pub iterations: u32,
     /// argon2id lanes.
     pub parallelism: u32,
-        /// Hashes computed at once; 0 means one per core.
+    /// Hashes computed at once; 0 means one per core.
     pub max_concurrent_hashes: usize,
     /// Shortest password accepted.
     pub min_length: usize,
@@ -153,7 +153,7 @@ impl Default for Settings {
             database: DatabaseSettings::default(),
             password: PasswordSettings::default(),
             session: SessionSettings::default(),
-                        http: HttpSettings::default(),
+            http: HttpSettings::default(),
             log: LogSettings::default(),
             lockout: LockoutSettings::default(),
             rate_limit: RateLimitSettings::default(),
@@ -172,13 +172,13 @@ impl Default for DatabaseSettings {
 
 impl Default for PasswordSettings {
     fn default() -> Self {
-                let hashing = portcullis_core::HashingConfig::default();
+        let hashing = portcullis_core::HashingConfig::default();
         let policy = portcullis_core::policy::PasswordPolicy::default();
         Self {
             memory_kib: hashing.memory_kib,
             iterations: hashing.iterations,
             parallelism: hashing.parallelism,
-                        max_concurrent_hashes: 0,
+            max_concurrent_hashes: 0,
             min_length: policy.min_length,
             reject_common: policy.reject_common,
             reject_personal: policy.reject_personal,
@@ -336,7 +336,9 @@ impl Settings {
                 "must be longer than zero",
             ));
         }
-                if self.password.min_length < 1 || self.password.min_length > portcullis_core::domain::password::MAX_LEN {
+        if self.password.min_length < 1
+            || self.password.min_length > portcullis_core::domain::password::MAX_LEN
+        {
             return Err(invalid("password.min_length", "must be between 1 and 128"));
         }
         if self.lockout.max_failures > 0 && self.lockout.duration.is_zero() {

@@ -1,10 +1,10 @@
 //! Building the services from settings, and running the HTTP server.
 
 use crate::settings::{LimitSettings, Mode, Settings};
-use portcullis_core::SecurityPolicy;
-use portcullis_core::policy::{Limit, LockoutPolicy, PasswordPolicy, RateLimitPolicy};
 use anyhow::Context as _;
 use portcullis_axum::{Portcullis, WebConfig};
+use portcullis_core::SecurityPolicy;
+use portcullis_core::policy::{Limit, LockoutPolicy, PasswordPolicy, RateLimitPolicy};
 use portcullis_core::{
     AuthService, Clock, HashingConfig, PasswordHasher, SessionPolicy, SystemClock,
 };
@@ -56,7 +56,8 @@ impl Services {
             remember_lifetime: duration(settings.session.remember_lifetime),
             ..SessionPolicy::default()
         };
-                let auth = AuthService::new(database.store(), hasher, clock, policy).with_security(security(settings));
+        let auth = AuthService::new(database.store(), hasher, clock, policy)
+            .with_security(security(settings));
         Ok(Self { database, auth })
     }
 }
@@ -149,7 +150,7 @@ impl Application {
             max_body_bytes: settings.http.max_body_bytes,
             templates_dir: settings.http.templates_dir.clone(),
             site_name: settings.site_name.clone(),
-                        dev_mode: settings.mode == Mode::Dev,
+            dev_mode: settings.mode == Mode::Dev,
             trusted_proxies: settings.rate_limit.trusted_proxies.clone(),
         };
         let portcullis = Portcullis::new(services.auth.clone(), web)
@@ -206,7 +207,7 @@ async fn purge_sessions(auth: AuthService) {
     let mut tick = tokio::time::interval(PURGE_INTERVAL);
     loop {
         tick.tick().await;
-                match auth.purge_expired().await {
+        match auth.purge_expired().await {
             Ok(0) => {}
             Ok(n) => tracing::info!(removed = n, "expired sessions purged"),
             Err(err) => tracing::warn!(error = %err, "could not purge expired sessions"),

@@ -31,12 +31,24 @@ struct AuditQuery {
 }
 
 fn bad(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", "The query is invalid.").with_field(field, message)
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_query",
+        "The query is invalid.",
+    )
+    .with_field(field, message)
 }
 
 fn timestamp(field: &str, value: Option<&str>) -> Result<Option<OffsetDateTime>, ApiError> {
     value
-        .map(|v| OffsetDateTime::parse(v, &Rfc3339).map_err(|_| bad(field, "Use an RFC 3339 timestamp, e.g. 2026-01-31T00:00:00Z.")))
+        .map(|v| {
+            OffsetDateTime::parse(v, &Rfc3339).map_err(|_| {
+                bad(
+                    field,
+                    "Use an RFC 3339 timestamp, e.g. 2026-01-31T00:00:00Z.",
+                )
+            })
+        })
         .transpose()
 }
 
@@ -45,13 +57,23 @@ async fn audit(
     _admin: AdminUser,
     query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(query) = query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))?;
+    let Query(query) = query
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))?;
     let user = match &query.user {
-        Some(login) => Some(state.auth().find_user(login).await.map_err(|_| bad("user", "No such user."))?.id),
+        Some(login) => Some(
+            state
+                .auth()
+                .find_user(login)
+                .await
+                .map_err(|_| bad("user", "No such user."))?
+                .id,
+        ),
         None => None,
     };
     let kind = match &query.kind {
-        Some(name) => Some(AuditKind::parse(name).ok_or_else(|| bad("type", "Unknown event type."))?),
+        Some(name) => {
+            Some(AuditKind::parse(name).ok_or_else(|| bad("type", "Unknown event type."))?)
+        }
         None => None,
     };
     let filter = AuditFilter {
@@ -63,5 +85,7 @@ async fn audit(
         limit: query.limit.unwrap_or(50).clamp(1, 500),
     };
     let (events, total) = state.auth().audit_log(&filter).await?;
-    Ok(Json(json!({ "total": total, "offset": filter.offset, "limit": filter.limit, "events": events })))
+    Ok(Json(
+        json!({ "total": total, "offset": filter.offset, "limit": filter.limit, "events": events }),
+    ))
 }

@@ -1,8 +1,8 @@
 //! `POST /api/register`, `POST /api/login`, `POST /api/logout`, `GET /api/me`.
 
+use crate::client::ClientInfo;
 use crate::csrf::CsrfToken;
 use crate::error::ApiError;
-use crate::client::ClientInfo;
 use crate::extract::ApiJson;
 use crate::session::{self, Authenticated};
 use crate::state::Portcullis;
@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use axum_extra::extract::CookieJar;
-use portcullis_core::{LoginAttempt, Registration, User};
+use portcullis_core::{LoginAttempt, User};
 use serde::{Deserialize, Serialize};
 
 pub(super) fn router() -> Router<Portcullis> {
@@ -62,9 +62,14 @@ async fn register(
     ApiJson(body): ApiJson<RegisterBody>,
 ) -> Result<Response, ApiError> {
     let confirm = body.password_confirm.as_deref().unwrap_or(&body.password);
-    let registration = Registration::parse(&body.username, &body.email, &body.password, confirm)
+    let registration = state
+        .auth()
+        .parse_registration(&body.username, &body.email, &body.password, confirm)
         .map_err(portcullis_core::Error::from)?;
-    let user = state.auth().register(registration, &client.context()).await?;
+    let user = state
+        .auth()
+        .register(registration, &client.context())
+        .await?;
     Ok((StatusCode::CREATED, Json(UserBody { user })).into_response())
 }
 
@@ -106,7 +111,10 @@ async fn logout(
     auth: Option<Authenticated>,
 ) -> Result<Response, ApiError> {
     let auth = auth.ok_or_else(ApiError::unauthenticated)?;
-    state.auth().logout(&auth.session, &client.context()).await?;
+    state
+        .auth()
+        .logout(&auth.session, &client.context())
+        .await?;
     Ok((jar.add(session::removal(&state)), StatusCode::NO_CONTENT).into_response())
 }
 

@@ -15,10 +15,10 @@ pub(crate) fn router() -> Router<Portcullis> {
         .merge(sessions::router())
         .merge(admin::router())
         .fallback(|| async {
-        ApiError::new(
-            axum::http::StatusCode::NOT_FOUND,
-            "not_found",
-            "No such endpoint.",
-        )
-    })
+            ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "not_found",
+                "No such endpoint.",
+            )
+        })
 }

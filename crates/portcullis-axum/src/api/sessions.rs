@@ -19,9 +19,15 @@ pub(super) fn router() -> Router<Portcullis> {
         .route("/sessions/revoke-others", post(revoke_others))
 }
 
-async fn list(State(state): State<Portcullis>, auth: Authenticated) -> Result<Json<Value>, ApiError> {
+async fn list(
+    State(state): State<Portcullis>,
+    auth: Authenticated,
+) -> Result<Json<Value>, ApiError> {
     let sessions = state.auth().sessions(&auth.user).await?;
-    let views: Vec<SessionView> = sessions.iter().map(|s| SessionView::new(s, &auth.session)).collect();
+    let views: Vec<SessionView> = sessions
+        .iter()
+        .map(|s| SessionView::new(s, &auth.session))
+        .collect();
     Ok(Json(json!({ "sessions": views })))
 }
 

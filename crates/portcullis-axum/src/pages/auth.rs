@@ -15,7 +15,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::CookieJar;
-use portcullis_core::{Error, FieldErrors, LoginAttempt, Registration};
+use portcullis_core::{Error, FieldErrors, LoginAttempt};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -70,7 +70,12 @@ async fn register_form(State(state): State<Portcullis>, page: PageCtx) -> Respon
     if page.auth.is_some() {
         return Redirect::to("/").into_response();
     }
-    page.render(&state, StatusCode::OK, "register.html", json!({"form": {}, "errors": {}}))
+    page.render(
+        &state,
+        StatusCode::OK,
+        "register.html",
+        json!({"form": {}, "errors": {}}),
+    )
 }
 
 async fn register(
@@ -83,16 +88,39 @@ async fn register(
     let again = |page: PageCtx, status, errors: Value| {
         // Re-render with what was typed, never the password.
         let values = json!({"username": form.username, "email": form.email});
-        page.render(&state, status, "register.html", json!({"form": values, "errors": errors}))
+        page.render(
+            &state,
+            status,
+            "register.html",
+            json!({"form": values, "errors": errors}),
+        )
     };
-    let registration =
-        match Registration::parse(&form.username, &form.email, &form.password, &form.password_confirm) {
-            Ok(registration) => registration,
-            Err(errors) => return Ok(again(page, StatusCode::UNPROCESSABLE_ENTITY, field_map(&errors))),
-        };
+    let registration = match state.auth().parse_registration(
+        &form.username,
+        &form.email,
+        &form.password,
+        &form.password_confirm,
+    ) {
+        Ok(registration) => registration,
+        Err(errors) => {
+            return Ok(again(
+                page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                field_map(&errors),
+            ));
+        }
+    };
     match state.auth().register(registration, &client.context()).await {
-        Ok(_) => Ok((Flash::Registered.set(&state, jar), Redirect::to("/auth/login")).into_response()),
-        Err(Error::Validation(errors)) => Ok(again(page, StatusCode::UNPROCESSABLE_ENTITY, field_map(&errors))),
+        Ok(_) => Ok((
+            Flash::Registered.set(&state, jar),
+            Redirect::to("/auth/login"),
+        )
+            .into_response()),
+        Err(Error::Validation(errors)) => Ok(again(
+            page,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            field_map(&errors),
+        )),
         Err(Error::Taken(field)) => {
             let (name, message) = taken_message(field);
             Ok(again(page, StatusCode::CONFLICT, json!({ name: message })))
@@ -101,12 +129,21 @@ async fn register(
     }
 }
 
-async fn login_form(State(state): State<Portcullis>, Query(query): Query<NextQuery>, page: PageCtx) -> Response {
+async fn login_form(
+    State(state): State<Portcullis>,
+    Query(query): Query<NextQuery>,
+    page: PageCtx,
+) -> Response {
     let next = safe_next(query.next.as_deref()).to_owned();
     if page.auth.is_some() {
         return Redirect::to(&next).into_response();
     }
-    page.render(&state, StatusCode::OK, "login.html", json!({"username": "", "next": next, "error": null}))
+    page.render(
+        &state,
+        StatusCode::OK,
+        "login.html",
+        json!({"username": "", "next": next, "error": null}),
+    )
 }
 
 async fn login(
@@ -141,18 +178,24 @@ async fn login(
             if let Some(previous) = previous {
                 state.auth().replace_session(&previous.session).await?;
             }
-            let jar = Flash::LoggedIn
-                .set(&state, jar)
-                .add(session::cookie_for(&state, &success.token, remember));
+            let jar = Flash::LoggedIn.set(&state, jar).add(session::cookie_for(
+                &state,
+                &success.token,
+                remember,
+            ));
             Ok((jar, Redirect::to(&next)).into_response())
         }
-        Err(Error::InvalidCredentials) => Ok(failed(page, StatusCode::UNAUTHORIZED, INVALID_CREDENTIALS)),
+        Err(Error::InvalidCredentials) => {
+            Ok(failed(page, StatusCode::UNAUTHORIZED, INVALID_CREDENTIALS))
+        }
         Err(Error::Inactive) => Ok(failed(page, StatusCode::FORBIDDEN, ACCOUNT_INACTIVE)),
         Err(err @ (Error::RateLimited { .. } | Error::Locked { .. })) => {
             let api = ApiError::from(err);
             let mut response = failed(page, api.status, &api.message);
             if let Some(seconds) = api.retry_after {
-                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
             }
             Ok(response)
         }
@@ -178,8 +221,13 @@ async fn logout(
     let Some(auth) = auth else {
         return Ok(Redirect::to("/").into_response());
     };
-    state.auth().logout(&auth.session, &client.context()).await?;
-    let jar = Flash::LoggedOut.set(&state, jar).add(session::removal(&state));
+    state
+        .auth()
+        .logout(&auth.session, &client.context())
+        .await?;
+    let jar = Flash::LoggedOut
+        .set(&state, jar)
+        .add(session::removal(&state));
     Ok((jar, Redirect::to("/")).into_response())
 }
 

@@ -24,10 +24,22 @@ pub(super) fn router() -> Router<Portcullis> {
         .route("/account/sessions/revoke-others", post(revoke_others))
 }
 
-async fn list(State(state): State<Portcullis>, auth: Authenticated, page: PageCtx) -> Result<Response, PageError> {
+async fn list(
+    State(state): State<Portcullis>,
+    auth: Authenticated,
+    page: PageCtx,
+) -> Result<Response, PageError> {
     let sessions = state.auth().sessions(&auth.user).await?;
-    let views: Vec<SessionView> = sessions.iter().map(|s| SessionView::new(s, &auth.session)).collect();
-    Ok(page.render(&state, StatusCode::OK, "sessions.html", json!({"sessions": views})))
+    let views: Vec<SessionView> = sessions
+        .iter()
+        .map(|s| SessionView::new(s, &auth.session))
+        .collect();
+    Ok(page.render(
+        &state,
+        StatusCode::OK,
+        "sessions.html",
+        json!({"sessions": views}),
+    ))
 }
 
 async fn revoke(

@@ -77,10 +77,10 @@ impl PasswordPolicy {
                 }
             }
         }
-        if self.reject_common {
-            if let Some(reason) = predictability(pw) {
-                return Err(FieldErrors::single(field, reason));
-            }
+        if self.reject_common
+            && let Some(reason) = predictability(pw)
+        {
+            return Err(FieldErrors::single(field, reason));
         }
         Ok(())
     }

@@ -22,11 +22,17 @@ impl AuthService {
     /// Creates an active, confirmed account holding the `admin` role. The
     /// operator vouches for the address, so no confirmation is needed; the
     /// password policy still applies.
-    pub async fn create_admin(&self, registration: Registration, ctx: &RequestContext) -> Result<User, Error> {
+    pub async fn create_admin(
+        &self,
+        registration: Registration,
+        ctx: &RequestContext,
+    ) -> Result<User, Error> {
         let user = self.create_account(&registration, true).await?;
         self.store.grant_role(user.id, ADMIN_ROLE).await?;
-        self.record(NewAuditEvent::new(AuditKind::AdminCreated, self.clock.now(), ctx).target(user.id))
-            .await;
+        self.record(
+            NewAuditEvent::new(AuditKind::AdminCreated, self.clock.now(), ctx).target(user.id),
+        )
+        .await;
         Ok(user)
     }
 
@@ -37,7 +43,11 @@ impl AuthService {
 
     /// Whether the user holds the built-in administrator role.
     pub async fn is_admin(&self, user: &User) -> Result<bool, Error> {
-        Ok(self.roles_of(user).await?.iter().any(|r| r.name == ADMIN_ROLE))
+        Ok(self
+            .roles_of(user)
+            .await?
+            .iter()
+            .any(|r| r.name == ADMIN_ROLE))
     }
 
     /// The account whose username or email is `login` (any case).
@@ -55,7 +65,11 @@ impl AuthService {
     }
 
     /// A page of users with their roles, ordered by id, and the total count.
-    pub async fn list_users(&self, offset: i64, limit: i64) -> Result<(Vec<UserWithRoles>, i64), Error> {
+    pub async fn list_users(
+        &self,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<UserWithRoles>, i64), Error> {
         let limit = limit.clamp(1, MAX_PAGE);
         let users = self.store.list_users(offset.max(0), limit).await?;
         let total = self.store.count_users().await?;
@@ -71,7 +85,12 @@ impl AuthService {
     }
 
     /// Lifts a lockout before it expires.
-    pub async fn unlock(&self, user: &User, actor: Option<UserId>, ctx: &RequestContext) -> Result<(), Error> {
+    pub async fn unlock(
+        &self,
+        user: &User,
+        actor: Option<UserId>,
+        ctx: &RequestContext,
+    ) -> Result<(), Error> {
         self.store.unlock_user(user.id).await?;
         self.record(with_actor(
             NewAuditEvent::new(AuditKind::Unlocked, self.clock.now(), ctx).target(user.id),
@@ -83,14 +102,24 @@ impl AuthService {
 
     /// Activates or deactivates an account. Deactivation ends every session
     /// of the account at once, on every instance.
-    pub async fn set_active(&self, user: &User, active: bool, actor: Option<UserId>, ctx: &RequestContext) -> Result<(), Error> {
+    pub async fn set_active(
+        &self,
+        user: &User,
+        active: bool,
+        actor: Option<UserId>,
+        ctx: &RequestContext,
+    ) -> Result<(), Error> {
         if actor == Some(user.id) && !active {
             return Err(Error::Forbidden("you cannot deactivate your own account"));
         }
         let now = self.clock.now();
         self.store.set_active(user.id, active, now).await?;
         let mut event = NewAuditEvent::new(
-            if active { AuditKind::UserActivated } else { AuditKind::UserDeactivated },
+            if active {
+                AuditKind::UserActivated
+            } else {
+                AuditKind::UserDeactivated
+            },
             now,
             ctx,
         )
@@ -104,7 +133,12 @@ impl AuthService {
     }
 
     /// Ends every session of an account; returns how many.
-    pub async fn revoke_all_sessions(&self, user: &User, actor: Option<UserId>, ctx: &RequestContext) -> Result<u64, Error> {
+    pub async fn revoke_all_sessions(
+        &self,
+        user: &User,
+        actor: Option<UserId>,
+        ctx: &RequestContext,
+    ) -> Result<u64, Error> {
         let count = self.store.delete_sessions_of(user.id).await?;
         self.record(with_actor(
             NewAuditEvent::new(AuditKind::SessionRevoked, self.clock.now(), ctx)

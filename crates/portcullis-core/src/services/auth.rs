@@ -37,15 +37,20 @@ impl Registration {
     /// assert!(errors.get("email").is_some());
     /// assert_eq!(errors.get("password_confirm"), Some("Passwords do not match."));
     /// ```
-    pub fn parse(username: &str, email: &str, password: &str, password_confirm: &str) -> Result<Self, FieldErrors> {
+    pub fn parse(
+        username: &str,
+        email: &str,
+        password: &str,
+        password_confirm: &str,
+    ) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::new();
         let username = errors.take("username", Username::parse(username));
         let email = errors.take("email", Email::parse(email));
         let password = errors.take("password", Password::parse_with_min(password, 1));
-        if let Some(pw) = &password {
-            if password::normalise(password_confirm) != pw.expose() {
-                errors.add("password_confirm", "Passwords do not match.");
-            }
+        if let Some(pw) = &password
+            && password::normalise(password_confirm) != pw.expose()
+        {
+            errors.add("password_confirm", "Passwords do not match.");
         }
         match (username, email, password) {
             (Some(username), Some(email), Some(password)) if errors.is_empty() => Ok(Self {
@@ -116,7 +121,12 @@ impl std::fmt::Debug for dyn Store {
 impl AuthService {
     /// Wires the service to its store, hasher and clock, with the default
     /// security policies (see [`AuthService::with_security`]).
-    pub fn new(store: Arc<dyn Store>, hasher: PasswordHasher, clock: Arc<dyn Clock>, policy: SessionPolicy) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        hasher: PasswordHasher,
+        clock: Arc<dyn Clock>,
+        policy: SessionPolicy,
+    ) -> Self {
         Self {
             store,
             hasher,
@@ -147,14 +157,58 @@ impl AuthService {
         &self.security
     }
 
+    /// Parses registration fields and applies the password policy, so that
+    /// every problem is reported at once.
+    pub fn parse_registration(
+        &self,
+        username: &str,
+        email: &str,
+        password: &str,
+        password_confirm: &str,
+    ) -> Result<Registration, FieldErrors> {
+        let registration = Registration::parse(username, email, password, password_confirm);
+        let mut errors = match &registration {
+            Ok(_) => FieldErrors::new(),
+            Err(errors) => errors.clone(),
+        };
+        if errors.get("password").is_none()
+            && let Ok(pw) = Password::parse_with_min(password, 1)
+        {
+            let name = Username::parse(username)
+                .map(|u| u.as_str().to_owned())
+                .unwrap_or_default();
+            let local = Email::parse(email)
+                .map(|e| e.local_part().to_owned())
+                .unwrap_or_default();
+            if let Err(policy) = self.security.password.check(&pw, &name, &local, "password") {
+                for e in policy.iter() {
+                    errors.add(e.field, e.message.clone());
+                }
+            }
+        }
+        match registration {
+            Ok(registration) if errors.is_empty() => Ok(registration),
+            _ => Err(errors),
+        }
+    }
+
     /// Creates an account. Uniqueness of username and email (without regard
     /// to case) is enforced by the database: two concurrent registrations of
     /// "Alice" and "alice" cannot both succeed. Rate-limited per client IP;
     /// the password policy applies.
-    pub async fn register(&self, registration: Registration, ctx: &RequestContext) -> Result<User, Error> {
+    pub async fn register(
+        &self,
+        registration: Registration,
+        ctx: &RequestContext,
+    ) -> Result<User, Error> {
         if let Some(ip) = &ctx.ip {
-            self.limit(self.security.rate_limits.register_per_ip, &format!("register:ip:{ip}"), "register", ctx)
-                .await?;
+            self.limit(
+                self.security.rate_limits.register_per_ip,
+                &format!("register:ip:{ip}"),
+                "register",
+                ctx,
+            )
+            .await?;
         }
         let user = self.create_account(&registration, false).await?;
         self.record(NewAuditEvent::new(AuditKind::Registered, self.clock.now(), ctx).by(user.id))
@@ -163,7 +217,11 @@ impl AuthService {
     }
 
     /// Applies the password policy, hashes, and inserts the account.
-    pub(crate) async fn create_account(&self, registration: &Registration, confirmed: bool) -> Result<User, Error> {
+    pub(crate) async fn create_account(
+        &self,
+        registration: &Registration,
+        confirmed: bool,
+    ) -> Result<User, Error> {
         self.security.password.check(
             &registration.password,
             registration.username.as_str(),
@@ -207,11 +265,20 @@ mod tests {
 
     #[test]
     fn registration_requires_a_matching_confirmation() {
-        assert!(Registration::parse("alice", "a@example.com", "s3cret-pass", "s3cret-pass").is_ok());
+        assert!(
+            Registration::parse("alice", "a@example.com", "s3cret-pass", "s3cret-pass").is_ok()
+        );
         let errors = Registration::parse("alice", "a@example.com", "s3cret-pass", "").unwrap_err();
-        assert_eq!(errors.get("password_confirm"), Some("Passwords do not match."));
+        assert_eq!(
+            errors.get("password_confirm"),
+            Some("Passwords do not match.")
+        );
         let too_long = "x".repeat(129);
-        let errors = Registration::parse("alice", "a@example.com", &too_long, &too_long).unwrap_err();
-        assert_eq!(errors.get("password"), Some("Password must be at most 128 characters long."));
+        let errors =
+            Registration::parse("alice", "a@example.com", &too_long, &too_long).unwrap_err();
+        assert_eq!(
+            errors.get("password"),
+            Some("Password must be at most 128 characters long.")
+        );
     }
 }

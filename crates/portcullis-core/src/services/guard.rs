@@ -17,7 +17,13 @@ impl AuthService {
 
     /// Counts a hit on `key` and refuses it past `limit`, recording the
     /// refusal. Does nothing when rate limiting is switched off.
-    pub(crate) async fn limit(&self, limit: Limit, key: &str, endpoint: &'static str, ctx: &RequestContext) -> Result<(), Error> {
+    pub(crate) async fn limit(
+        &self,
+        limit: Limit,
+        key: &str,
+        endpoint: &'static str,
+        ctx: &RequestContext,
+    ) -> Result<(), Error> {
         if !self.security.rate_limits.enabled {
             return Ok(());
         }

@@ -29,10 +29,21 @@ impl AuthService {
         let key = attempt.login.trim().to_lowercase();
         let limits = self.security.rate_limits;
         if let Some(ip) = &ctx.ip {
-            self.limit(limits.login_per_ip, &format!("login:ip:{ip}"), "login", &ctx).await?;
-        }
-        self.limit(limits.login_per_account, &format!("login:account:{key}"), "login", &ctx)
+            self.limit(
+                limits.login_per_ip,
+                &format!("login:ip:{ip}"),
+                "login",
+                &ctx,
+            )
             .await?;
+        }
+        self.limit(
+            limits.login_per_account,
+            &format!("login:account:{key}"),
+            "login",
+            &ctx,
+        )
+        .await?;
 
         let password = password::normalise(&attempt.password);
         let credential = if key.is_empty() {
@@ -53,7 +64,9 @@ impl AuthService {
             self.hasher.verify(&password, &stored).await?;
             self.failed(&ctx, Some(&user), "locked", &key).await;
             return Err(match (lockout.reveal, user.locked_until) {
-                (true, Some(until)) => Error::Locked { remaining: until - now },
+                (true, Some(until)) => Error::Locked {
+                    remaining: until - now,
+                },
                 _ => Error::InvalidCredentials,
             });
         }
@@ -63,7 +76,9 @@ impl AuthService {
             self.failed(&ctx, Some(&user), "bad_password", &key).await;
             let failures = self.store.record_failed_login(user.id).await?;
             if lockout.should_lock(failures) {
-                self.store.lock_user(user.id, now + lockout.duration).await?;
+                self.store
+                    .lock_user(user.id, now + lockout.duration)
+                    .await?;
                 self.record(
                     NewAuditEvent::new(AuditKind::LockedOut, now, &ctx)
                         .target(user.id)
@@ -84,7 +99,13 @@ impl AuthService {
         self.open_session(user, attempt.remember, &ctx).await
     }
 
-    async fn failed(&self, ctx: &RequestContext, user: Option<&User>, reason: &'static str, login: &str) {
+    async fn failed(
+        &self,
+        ctx: &RequestContext,
+        user: Option<&User>,
+        reason: &'static str,
+        login: &str,
+    ) {
         let mut event = NewAuditEvent::new(AuditKind::LoginFailed, self.clock.now(), ctx)
             .detail("reason", reason)
             .detail("login", login);
@@ -94,7 +115,12 @@ impl AuthService {
         self.record(event).await;
     }
 
-    async fn open_session(&self, user: User, remember: bool, ctx: &RequestContext) -> Result<LoginSuccess, Error> {
+    async fn open_session(
+        &self,
+        user: User,
+        remember: bool,
+        ctx: &RequestContext,
+    ) -> Result<LoginSuccess, Error> {
         let now = self.clock.now();
         let token = SecretToken::generate();
         let session = self
@@ -106,10 +132,15 @@ impl AuthService {
                 expires_at: self.policy.expires_at(now, remember),
                 remember,
                 ip: ctx.ip.clone(),
-                user_agent: ctx.user_agent.clone().map(|ua| truncate(ua, MAX_USER_AGENT)),
+                user_agent: ctx
+                    .user_agent
+                    .clone()
+                    .map(|ua| truncate(ua, MAX_USER_AGENT)),
             })
             .await?;
-        self.store.record_login(user.id, now, ctx.ip.as_deref()).await?;
+        self.store
+            .record_login(user.id, now, ctx.ip.as_deref())
+            .await?;
         self.record(
             NewAuditEvent::new(AuditKind::LoginSucceeded, now, ctx)
                 .by(user.id)
@@ -117,18 +148,28 @@ impl AuthService {
         )
         .await;
         let user = self.store.user_by_id(user.id).await?.unwrap_or(user);
-        Ok(LoginSuccess { user, session, token })
+        Ok(LoginSuccess {
+            user,
+            session,
+            token,
+        })
     }
 
     async fn upgrade_hash(&self, user: &User, password: &str) {
         // Best effort: a failed upgrade must not fail a correct login.
         match self.hasher.hash(password).await {
             Ok(hash) => {
-                if let Err(err) = self.store.set_password_hash(user.id, &hash, self.clock.now()).await {
+                if let Err(err) = self
+                    .store
+                    .set_password_hash(user.id, &hash, self.clock.now())
+                    .await
+                {
                     tracing::warn!(user_id = %user.id, error = %err, "could not store upgraded password hash");
                 }
             }
-            Err(err) => tracing::warn!(user_id = %user.id, error = %err, "could not rehash password"),
+            Err(err) => {
+                tracing::warn!(user_id = %user.id, error = %err, "could not rehash password")
+            }
         }
     }
 }

@@ -12,7 +12,10 @@ impl AuthService {
     /// the idle and absolute timeouts. Expired sessions are deleted; sessions
     /// of deactivated accounts are refused and deleted. Activity is written
     /// at most once per touch interval, so reading pages stays cheap.
-    pub async fn authenticate(&self, token: &SecretToken) -> Result<Option<(User, Session)>, Error> {
+    pub async fn authenticate(
+        &self,
+        token: &SecretToken,
+    ) -> Result<Option<(User, Session)>, Error> {
         let Some(mut session) = self.store.session_by_token(&token.hash()).await? else {
             return Ok(None);
         };
@@ -44,8 +47,10 @@ impl AuthService {
     /// Ends a session on the server, so its cookie is worthless from now on.
     pub async fn logout(&self, session: &Session, ctx: &RequestContext) -> Result<(), Error> {
         self.store.delete_session(session.id).await?;
-        self.record(NewAuditEvent::new(AuditKind::LoggedOut, self.clock.now(), ctx).by(session.user_id))
-            .await;
+        self.record(
+            NewAuditEvent::new(AuditKind::LoggedOut, self.clock.now(), ctx).by(session.user_id),
+        )
+        .await;
         Ok(())
     }
 
@@ -66,7 +71,12 @@ impl AuthService {
 
     /// Ends one of the user's own sessions. Another user's session id is
     /// [`Error::NotFound`], exactly like one that does not exist.
-    pub async fn revoke_session(&self, user: &User, id: SessionId, ctx: &RequestContext) -> Result<(), Error> {
+    pub async fn revoke_session(
+        &self,
+        user: &User,
+        id: SessionId,
+        ctx: &RequestContext,
+    ) -> Result<(), Error> {
         if !self.store.delete_session_of(user.id, id).await? {
             return Err(Error::NotFound);
         }
@@ -80,7 +90,12 @@ impl AuthService {
     }
 
     /// Ends every session of the user but `current`; returns how many.
-    pub async fn revoke_other_sessions(&self, user: &User, current: SessionId, ctx: &RequestContext) -> Result<u64, Error> {
+    pub async fn revoke_other_sessions(
+        &self,
+        user: &User,
+        current: SessionId,
+        ctx: &RequestContext,
+    ) -> Result<u64, Error> {
         let count = self.store.delete_other_sessions(user.id, current).await?;
         if count > 0 {
             self.record(

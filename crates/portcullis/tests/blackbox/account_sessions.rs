@@ -24,7 +24,9 @@ async fn sessions(browser: &crate::common::Browser) -> Vec<Value> {
 
 async fn a_user_sees_each_session_with_its_device_and_which_is_current(backend: Backend) {
     let app = spawn!(backend);
-    app.browser().register("alice", "alice@example.com", PASSWORD).await;
+    app.browser()
+        .register("alice", "alice@example.com", PASSWORD)
+        .await;
     let laptop = app.browser_as(FIREFOX);
     laptop.login("alice", PASSWORD).await;
     let desktop = app.browser_as(CHROME);
@@ -35,9 +37,17 @@ async fn a_user_sees_each_session_with_its_device_and_which_is_current(backend: 
     let current: Vec<&Value> = listed.iter().filter(|s| s["current"] == true).collect();
     assert_eq!(current.len(), 1);
     assert_eq!(current[0]["device"], "Firefox 120 on Linux");
-    assert!(listed.iter().any(|s| s["device"].as_str().unwrap().starts_with("Chrome 119")));
+    assert!(
+        listed
+            .iter()
+            .any(|s| s["device"].as_str().unwrap().starts_with("Chrome 119"))
+    );
     assert!(listed.iter().all(|s| s["ip"] == "127.0.0.1"));
-    assert!(listed.iter().all(|s| s.get("token_hash").is_none() && s.get("token").is_none()));
+    assert!(
+        listed
+            .iter()
+            .all(|s| s.get("token_hash").is_none() && s.get("token").is_none())
+    );
 
     let (status, html) = laptop.page("/account/sessions").await;
     assert_eq!(status, StatusCode::OK);
@@ -48,32 +58,47 @@ async fn a_user_sees_each_session_with_its_device_and_which_is_current(backend: 
 
 async fn ending_a_session_logs_that_browser_out_on_its_next_request(backend: Backend) {
     let app = spawn!(backend);
-    app.browser().register("alice", "alice@example.com", PASSWORD).await;
+    app.browser()
+        .register("alice", "alice@example.com", PASSWORD)
+        .await;
     let mine = app.browser_as(FIREFOX);
     mine.login("alice", PASSWORD).await;
     let stolen = app.browser_as(CHROME);
     stolen.login("alice", PASSWORD).await;
     assert_eq!(stolen.get("/profile").await.status(), StatusCode::OK);
 
-    let other = sessions(&mine).await.into_iter().find(|s| s["current"] == false).unwrap();
+    let other = sessions(&mine)
+        .await
+        .into_iter()
+        .find(|s| s["current"] == false)
+        .unwrap();
     let token = mine.csrf_token("/account/sessions").await;
     let path = format!("/account/sessions/{}/revoke", other["id"]);
     // Without the CSRF token nothing happens.
-    assert_eq!(mine.post_form(&path, &[]).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        mine.post_form(&path, &[]).await.status(),
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(stolen.get("/profile").await.status(), StatusCode::OK);
 
     let response = mine.post_form(&path, &[("csrf_token", &token)]).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(stolen.get("/profile").await.status(), StatusCode::SEE_OTHER, "the very next request");
-    assert_eq!(mine.get("/profile").await.status(), StatusCode::OK);
     let (_, html) = mine.page("/account/sessions").await;
     assert!(html.contains("The session has been ended."));
+    assert_eq!(
+        stolen.get("/profile").await.status(),
+        StatusCode::SEE_OTHER,
+        "the very next request"
+    );
+    assert_eq!(mine.get("/profile").await.status(), StatusCode::OK);
     assert_eq!(sessions(&mine).await.len(), 1);
 }
 
 async fn ending_all_other_sessions_keeps_this_one(backend: Backend) {
     let app = spawn!(backend);
-    app.browser().register("alice", "alice@example.com", PASSWORD).await;
+    app.browser()
+        .register("alice", "alice@example.com", PASSWORD)
+        .await;
     let browsers: Vec<_> = (0..3).map(|_| app.browser()).collect();
     for b in &browsers {
         b.login("alice", PASSWORD).await;
@@ -108,13 +133,24 @@ async fn nobody_can_end_another_users_session(backend: Backend) {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::NOT_FOUND, "indistinguishable from no such session");
+    assert_eq!(
+        response.status(),
+        StatusCode::NOT_FOUND,
+        "indistinguishable from no such session"
+    );
     let token = mallory.csrf_token("/account/sessions").await;
     let response = mallory
-        .post_form(&format!("/account/sessions/{alices}/revoke"), &[("csrf_token", &token)])
+        .post_form(
+            &format!("/account/sessions/{alices}/revoke"),
+            &[("csrf_token", &token)],
+        )
         .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    assert_eq!(alice.get("/profile").await.status(), StatusCode::OK, "alice is still logged in");
+    assert_eq!(
+        alice.get("/profile").await.status(),
+        StatusCode::OK,
+        "alice is still logged in"
+    );
     // Malformed ids are client errors too.
     let response = mallory
         .client
@@ -131,11 +167,27 @@ async fn the_session_routes_refuse_anonymous_visitors(backend: Backend) {
     let anonymous = app.browser();
     let response = anonymous.get("/account/sessions").await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(crate::common::location(&response), "/auth/login?next=%2Faccount%2Fsessions");
-    assert_eq!(anonymous.get("/api/sessions").await.status(), StatusCode::UNAUTHORIZED);
-    let response = anonymous.client.delete(anonymous.url("/api/sessions/1")).send().await.unwrap();
+    assert_eq!(
+        crate::common::location(&response),
+        "/auth/login?next=%2Faccount%2Fsessions"
+    );
+    assert_eq!(
+        anonymous.get("/api/sessions").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let response = anonymous
+        .client
+        .delete(anonymous.url("/api/sessions/1"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    let response = anonymous.client.post(anonymous.url("/api/sessions/revoke-others")).send().await.unwrap();
+    let response = anonymous
+        .client
+        .post(anonymous.url("/api/sessions/revoke-others"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -144,10 +196,17 @@ async fn activity_is_written_at_most_once_a_minute(backend: Backend) {
     let browser = app.logged_in("alice").await;
     let first = sessions(&browser).await[0]["last_seen_at"].clone();
     app.clock.advance(time::Duration::seconds(30));
-    assert_eq!(sessions(&browser).await[0]["last_seen_at"], first, "not rewritten within the minute");
+    assert_eq!(
+        sessions(&browser).await[0]["last_seen_at"],
+        first,
+        "not rewritten within the minute"
+    );
     app.clock.advance(time::Duration::seconds(31));
     let later = sessions(&browser).await[0]["last_seen_at"].clone();
     assert_ne!(later, first);
     let me: Value = browser.get("/api/me").await.json().await.unwrap();
-    assert!(me["user"]["last_seen_at"].is_string(), "the user's last_seen_at follows");
+    assert!(
+        me["user"]["last_seen_at"].is_string(),
+        "the user's last_seen_at follows"
+    );
 }

@@ -88,7 +88,7 @@ pub fn test_settings(db_url: &str) -> Settings {
     };
     settings.database.url = db_url.to_owned();
     settings.database.max_connections = 5;
-        settings.password.memory_kib = 1024;
+    settings.password.memory_kib = 1024;
     settings.password.iterations = 1;
     // Instances of one test share the secret, as a deployment would.
     settings.secret = Some(TEST_SECRET.to_owned());
@@ -114,7 +114,7 @@ impl TestApp {
                 (DbHandle::Postgres(pg), url)
             }
         };
-                let mut settings = test_settings(&db_url);
+        let mut settings = test_settings(&db_url);
         tweak(&mut settings);
         let clock = Arc::new(ManualClock::starting_now());
         let mut app = Self::start(settings, clock, backend).await;
@@ -163,7 +163,7 @@ impl TestApp {
         browser
     }
 
-        /// A fresh browser with an empty cookie jar.
+    /// A fresh browser with an empty cookie jar.
     pub fn browser(&self) -> Browser {
         Browser::new(&self.base)
     }
@@ -184,7 +184,11 @@ impl TestApp {
         let mut all = vec!["audit", "list", "--json", "--limit", "1000"];
         all.extend_from_slice(args);
         let out = crate::cli::portcullis(&self.db_url, &all, None);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
@@ -237,7 +241,7 @@ pub struct Browser {
 }
 
 impl Browser {
-        pub fn new(base: &str) -> Self {
+    pub fn new(base: &str) -> Self {
         Self::with_headers(base, &[])
     }
 
@@ -321,8 +325,12 @@ impl Browser {
         } else {
             "/"
         };
-        self.submit(form_page, "/auth/login", &[("username", login), ("password", password)])
-            .await
+        self.submit(
+            form_page,
+            "/auth/login",
+            &[("username", login), ("password", password)],
+        )
+        .await
     }
 
     /// Logs out with the button every page carries.
