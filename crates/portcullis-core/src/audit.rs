@@ -24,6 +24,15 @@ pub enum AuditKind {
     UserActivated,
     UserDeactivated,
     AdminCreated,
+    UserCreated,
+    UserUpdated,
+    UserDeleted,
+    PasswordSet,
+    RoleGranted,
+    RoleRevoked,
+    RoleCreated,
+    RoleUpdated,
+    RoleDeleted,
 }
 
 impl AuditKind {
@@ -41,6 +50,15 @@ impl AuditKind {
         AuditKind::UserActivated,
         AuditKind::UserDeactivated,
         AuditKind::AdminCreated,
+        AuditKind::UserCreated,
+        AuditKind::UserUpdated,
+        AuditKind::UserDeleted,
+        AuditKind::PasswordSet,
+        AuditKind::RoleGranted,
+        AuditKind::RoleRevoked,
+        AuditKind::RoleCreated,
+        AuditKind::RoleUpdated,
+        AuditKind::RoleDeleted,
     ];
 
     /// The stored name, e.g. `login_failed`.
@@ -58,6 +76,15 @@ impl AuditKind {
             AuditKind::UserActivated => "user_activated",
             AuditKind::UserDeactivated => "user_deactivated",
             AuditKind::AdminCreated => "admin_created",
+            AuditKind::UserCreated => "user_created",
+            AuditKind::UserUpdated => "user_updated",
+            AuditKind::UserDeleted => "user_deleted",
+            AuditKind::PasswordSet => "password_set",
+            AuditKind::RoleGranted => "role_granted",
+            AuditKind::RoleRevoked => "role_revoked",
+            AuditKind::RoleCreated => "role_created",
+            AuditKind::RoleUpdated => "role_updated",
+            AuditKind::RoleDeleted => "role_deleted",
         }
     }
 

@@ -5,6 +5,8 @@
 //! work, and none of them decides policy (expiry, lockout, who may do what).
 
 use crate::audit::{AuditEvent, AuditFilter, NewAuditEvent};
+use crate::domain::query::UserQuery;
+use crate::domain::role::RoleInfo;
 use crate::domain::session::{Session, SessionId};
 use crate::domain::user::{Role, User, UserId};
 use crate::token::TokenHash;
@@ -59,6 +61,16 @@ pub struct NewUser {
     pub is_active: bool,
     pub confirmed_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
+}
+
+/// New username, email and display name for an account.
+#[derive(Debug, Clone)]
+pub struct ProfileUpdate {
+    pub username: String,
+    pub username_key: String,
+    pub email: String,
+    pub email_key: String,
+    pub name: Option<String>,
 }
 
 /// A user together with the stored password hash, for the login use case only.
@@ -128,6 +140,20 @@ pub trait UserStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// Records activity of the user at `at`.
     async fn touch_user(&self, id: UserId, at: OffsetDateTime) -> Result<(), StoreError>;
+    /// A page of users matching `query` (filters, prefix, sort, offset/limit).
+    async fn search_users(&self, query: &UserQuery) -> Result<Vec<User>, StoreError>;
+    /// How many users match `query`, ignoring its sort and page.
+    async fn count_search_users(&self, query: &UserQuery) -> Result<i64, StoreError>;
+    /// Changes username, email (with their keys) and display name;
+    /// `Conflict` when the new username or email belongs to someone else.
+    async fn update_user_profile(
+        &self,
+        id: UserId,
+        profile: &ProfileUpdate,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+    /// Deletes the account; its sessions and memberships go with it.
+    async fn delete_user(&self, id: UserId) -> Result<(), StoreError>;
     /// A page of accounts ordered by id.
     async fn list_users(&self, offset: i64, limit: i64) -> Result<Vec<User>, StoreError>;
     /// How many accounts exist.
@@ -144,6 +170,34 @@ pub trait RoleStore: Send + Sync {
     async fn grant_role(&self, user: UserId, role: &str) -> Result<(), StoreError>;
     /// The roles `user` is a member of, by name.
     async fn roles_of(&self, user: UserId) -> Result<Vec<Role>, StoreError>;
+    /// Removes `user` from `role`; false if they were not a member.
+    async fn revoke_role(&self, user: UserId, role: &str) -> Result<bool, StoreError>;
+    /// The union of the permissions of the user's roles, sorted, distinct.
+    async fn permissions_of(&self, user: UserId) -> Result<Vec<String>, StoreError>;
+    /// Every role with its permissions and member count, by name.
+    async fn list_roles(&self) -> Result<Vec<RoleInfo>, StoreError>;
+    /// One role, if it exists.
+    async fn role(&self, name: &str) -> Result<Option<RoleInfo>, StoreError>;
+    /// Creates a role; `Conflict(Other)` if the name is taken.
+    async fn create_role(
+        &self,
+        name: &str,
+        description: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+    /// Changes a role's description; `NotFound` if there is no such role.
+    async fn set_role_description(&self, name: &str, description: &str) -> Result<(), StoreError>;
+    /// Replaces a role's permissions with exactly `permissions`; `NotFound`
+    /// if there is no such role.
+    async fn set_role_permissions(
+        &self,
+        name: &str,
+        permissions: &[String],
+    ) -> Result<(), StoreError>;
+    /// Deletes a role (memberships go with it); `NotFound` if missing.
+    async fn delete_role(&self, name: &str) -> Result<(), StoreError>;
+    /// How many *active* users hold `role`.
+    async fn count_active_members(&self, role: &str) -> Result<i64, StoreError>;
 }
 
 /// Server-side sessions, keyed by the hash of their token.

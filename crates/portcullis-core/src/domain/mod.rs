@@ -5,6 +5,8 @@
 pub mod email;
 pub mod fields;
 pub mod password;
+pub mod query;
+pub mod role;
 pub mod session;
 pub mod user;
 pub mod username;

@@ -22,6 +22,8 @@ pub struct User {
     pub id: UserId,
     pub username: String,
     pub email: String,
+    /// Display name, if the user or an administrator gave one.
+    pub name: Option<String>,
     /// Deactivated accounts cannot log in and lose their sessions.
     pub is_active: bool,
     /// When the email address was confirmed, if it was.

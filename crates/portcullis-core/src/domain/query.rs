@@ -1,0 +1,59 @@
+//! How administrators search the user list: a prefix of the username or
+//! email, filters, one sort key, and a page.
+
+use time::OffsetDateTime;
+
+/// The column a user list is sorted by. Ties are broken by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UserSort {
+    #[default]
+    Id,
+    Username,
+    Email,
+    CreatedAt,
+    LastLogin,
+}
+
+impl UserSort {
+    /// Parses `id`, `username`, `email`, `created`, `last_login`.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "id" => Self::Id,
+            "username" => Self::Username,
+            "email" => Self::Email,
+            "created" | "created_at" => Self::CreatedAt,
+            "last_login" | "last_login_at" => Self::LastLogin,
+            _ => return None,
+        })
+    }
+
+    /// The name `parse` accepts.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Id => "id",
+            Self::Username => "username",
+            Self::Email => "email",
+            Self::CreatedAt => "created",
+            Self::LastLogin => "last_login",
+        }
+    }
+}
+
+/// A page of the user list.
+#[derive(Debug, Clone, Default)]
+pub struct UserQuery {
+    /// Lowercase prefix of the username key or of the email key.
+    pub prefix: Option<String>,
+    /// Only holders of this role.
+    pub role: Option<String>,
+    pub active: Option<bool>,
+    pub confirmed: Option<bool>,
+    /// `Some(true)`: only accounts locked at `now`; `Some(false)`: only unlocked.
+    pub locked: Option<bool>,
+    /// The instant "locked" is judged at.
+    pub now: Option<OffsetDateTime>,
+    pub sort: UserSort,
+    pub descending: bool,
+    pub offset: i64,
+    pub limit: i64,
+}
