@@ -44,7 +44,7 @@ impl IntoResponse for LoginRequired {
     }
 }
 
-fn login_required(parts: &Parts) -> LoginRequired {
+pub(crate) fn login_required(parts: &Parts) -> LoginRequired {
     // The session middleware puts the Portcullis handle in every request, so
     // these extractors work whatever the embedding application's state is.
     let state = match parts.extensions.get::<Portcullis>() {
@@ -170,42 +170,4 @@ fn form_rejection(rejection: FormRejection) -> PageError {
         _ => "The form could not be read.",
     };
     PageError::new(status, message)
-}
-
-/// The logged-in user, who must hold the `admin` role. Anonymous requests
-/// are answered as for [`CurrentUser`]; everyone else gets 403.
-#[derive(Debug, Clone)]
-pub struct AdminUser(pub User);
-
-impl<S: Send + Sync> FromRequestParts<S> for AdminUser {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let auth = <Authenticated as FromRequestParts<S>>::from_request_parts(parts, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        let json = wants_json_parts(parts);
-        let Some(portcullis) = parts.extensions.get::<Portcullis>() else {
-            return Err(
-                PageError::internal("AdminUser used on a router without Portcullis::wrap")
-                    .into_response(),
-            );
-        };
-        match portcullis.auth().is_admin(&auth.user).await {
-            Ok(true) => Ok(AdminUser(auth.user)),
-            Ok(false) if json => Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "Administrator rights required.",
-            )
-            .into_response()),
-            Ok(false) => Err(PageError::new(
-                StatusCode::FORBIDDEN,
-                "Administrator rights required.",
-            )
-            .into_response()),
-            Err(err) if json => Err(ApiError::from(err).into_response()),
-            Err(err) => Err(PageError::from(err).into_response()),
-        }
-    }
 }

@@ -29,6 +29,7 @@
 
 mod api;
 mod assets;
+mod admin_query;
 mod client;
 mod config;
 mod cookies;
@@ -36,6 +37,7 @@ mod csrf;
 mod error;
 mod extract;
 mod flash;
+pub mod guard;
 mod headers;
 mod health;
 mod next;
@@ -48,7 +50,8 @@ mod views;
 pub use client::ClientInfo;
 pub use config::WebConfig;
 pub use error::{ApiError, PageError};
-pub use extract::{AdminUser, ApiJson, CurrentUser, HtmlForm, MaybeUser};
+pub use extract::{ApiJson, CurrentUser, HtmlForm, MaybeUser};
+pub use guard::{Permissions, RequireConfirmed, RequirePermission, RequireRole};
 pub use next::safe_next;
 pub use session::Authenticated;
 pub use state::{Portcullis, SetupError};

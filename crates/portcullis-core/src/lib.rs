@@ -41,4 +41,8 @@ pub use hashing::{HashingConfig, PasswordHasher};
 pub use policy::SecurityPolicy;
 pub use services::auth::{AuthService, LoginAttempt, LoginSuccess, Registration};
 pub use store::{Store, StoreError, UniqueField};
+pub use domain::query::{UserQuery, UserSort};
+pub use domain::role::{Permission, RoleInfo};
+pub use services::accounts::{UserEdit, UserWithRoles};
+pub use services::roles::RoleSpec;
 pub use token::{SecretToken, TokenHash};

@@ -45,9 +45,36 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     Users(UsersCommand),
-    /// Read the audit log.
+        /// Read the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Manage roles and their permissions.
+    #[command(subcommand)]
+    Roles(RolesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RolesCommand {
+    /// Every role with its permissions and member count.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a role.
+    Create {
+        name: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// A permission the role holds (repeatable).
+        #[arg(long = "permission")]
+        permissions: Vec<String>,
+    },
+    /// Delete a role (its members lose it).
+    Delete { name: String },
+    /// Add a permission to a role.
+    GrantPermission { role: String, permission: String },
+    /// Remove a permission from a role.
+    RevokePermission { role: String, permission: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -106,6 +133,46 @@ pub enum UsersCommand {
         #[arg(long, default_value_t = 100)]
         limit: i64,
     },
+        /// Create an account (active; add --confirmed if you vouch for the address).
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+        /// A role to grant (repeatable).
+        #[arg(long = "role")]
+        roles: Vec<String>,
+        /// Mark the email address confirmed.
+        #[arg(long)]
+        confirmed: bool,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// One account in detail: roles, permissions, login tracking, sessions.
+    Show {
+        /// Username or email.
+        user: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete an account and its sessions.
+    Delete {
+        /// Username or email.
+        user: String,
+    },
+    /// Set a new password (ends the user's sessions and lifts any lock).
+    SetPassword {
+        /// Username or email.
+        user: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Give a user a role.
+    GrantRole { user: String, role: String },
+    /// Take a role from a user.
+    RevokeRole { user: String, role: String },
     /// Lift a lockout now.
     Unlock {
         /// Username or email.
@@ -162,7 +229,8 @@ impl Cli {
                 offset,
                 limit,
             }) => list_users(settings, json, offset, limit).await,
-            Command::Users(command) => crate::admin_cli::users(settings, command).await,
+                        Command::Users(command) => crate::admin_cli::users(settings, command).await,
+            Command::Roles(command) => crate::admin_cli::roles::run(settings, command).await,
             Command::Audit(AuditCommand::List {
                 user,
                 kind,
@@ -280,6 +348,8 @@ pub(crate) fn describe(err: portcullis_core::Error) -> String {
     match err {
         portcullis_core::Error::Validation(errors) => field_lines(&errors),
         portcullis_core::Error::Taken(field) => format!("that {field} is already taken"),
+                portcullis_core::Error::Forbidden(reason) => reason.to_owned(),
+        portcullis_core::Error::NotFound => "not found".to_owned(),
         other => other.to_string(),
     }
 }

@@ -39,8 +39,30 @@ pub struct Settings {
     pub session: SessionSettings,
     pub http: HttpSettings,
     pub log: LogSettings,
-    pub lockout: LockoutSettings,
+        pub lockout: LockoutSettings,
     pub rate_limit: RateLimitSettings,
+    pub registration: RegistrationSettings,
+    /// Roles created or updated at every start (TOML `[[roles]]` tables).
+    pub roles: Vec<RoleSettings>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RegistrationSettings {
+    /// Role every new registration receives; it must exist (declare it
+    /// under `[[roles]]`).
+    pub default_role: Option<String>,
+}
+
+/// A role declared in the configuration file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleSettings {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub permissions: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -155,8 +177,10 @@ impl Default for Settings {
             session: SessionSettings::default(),
             http: HttpSettings::default(),
             log: LogSettings::default(),
-            lockout: LockoutSettings::default(),
+                        lockout: LockoutSettings::default(),
             rate_limit: RateLimitSettings::default(),
+            registration: RegistrationSettings::default(),
+            roles: Vec::new(),
         }
     }
 }
@@ -354,6 +378,14 @@ impl Settings {
         ] {
             if limit.max == 0 || limit.window.is_zero() {
                 return Err(invalid(key, "max and window must both be above zero"));
+            }
+        }
+                for role in &self.roles {
+            if portcullis_core::domain::role::RoleName::parse(&role.name).is_err() {
+                return Err(invalid("roles.name", format!("{:?} is not a valid role name", role.name)));
+            }
+            if let Some(p) = role.permissions.iter().find(|p| portcullis_core::Permission::parse(p).is_err()) {
+                return Err(invalid("roles.permissions", format!("{p:?} in role {:?} is not a valid permission", role.name)));
             }
         }
         if self.http.max_body_bytes < 1024 {

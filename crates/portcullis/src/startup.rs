@@ -3,7 +3,7 @@
 use crate::settings::{LimitSettings, Mode, Settings};
 use anyhow::Context as _;
 use portcullis_axum::{Portcullis, WebConfig};
-use portcullis_core::SecurityPolicy;
+use portcullis_core::{RoleSpec, SecurityPolicy};
 use portcullis_core::policy::{Limit, LockoutPolicy, PasswordPolicy, RateLimitPolicy};
 use portcullis_core::{
     AuthService, Clock, HashingConfig, PasswordHasher, SessionPolicy, SystemClock,
@@ -56,8 +56,28 @@ impl Services {
             remember_lifetime: duration(settings.session.remember_lifetime),
             ..SessionPolicy::default()
         };
-        let auth = AuthService::new(database.store(), hasher, clock, policy)
-            .with_security(security(settings));
+                let auth = AuthService::new(database.store(), hasher, clock, policy)
+            .with_security(security(settings))
+            .with_default_role(settings.registration.default_role.clone());
+        let specs: Vec<RoleSpec> = settings
+            .roles
+            .iter()
+            .map(|r| RoleSpec {
+                name: r.name.clone(),
+                description: r.description.clone(),
+                permissions: r.permissions.clone(),
+            })
+            .collect();
+        auth.sync_roles(&specs)
+            .await
+            .map_err(|e| anyhow::anyhow!("configuration key `roles`: {e}"))?;
+        if let Some(role) = &settings.registration.default_role
+            && auth.role(role).await.is_err()
+        {
+            anyhow::bail!(
+                "configuration key `registration.default_role`: there is no role {role:?}; declare it under [[roles]]"
+            );
+        }
         Ok(Self { database, auth })
     }
 }

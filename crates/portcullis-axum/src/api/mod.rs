@@ -2,6 +2,7 @@
 //! always `{"error": {"code", "message", "fields"}}`.
 
 mod admin;
+pub(crate) use admin::audit as admin_audit;
 mod auth;
 mod sessions;
 

@@ -29,7 +29,8 @@ async fn profile(
     auth: Authenticated,
     page: PageCtx,
 ) -> Result<Response, PageError> {
-    let roles = state.auth().roles_of(&auth.user).await?;
+        let roles = state.auth().roles_of(&auth.user).await?;
+    let permissions = state.auth().permissions_of(&auth.user).await?;
     let user = &auth.user;
     Ok(page.render(
         &state,
@@ -47,7 +48,8 @@ async fn profile(
                 "current_login_ip": user.current_login_ip,
                 "login_count": user.login_count,
             },
-            "roles": roles.iter().map(|r| &r.name).collect::<Vec<_>>(),
+                        "roles": roles.iter().map(|r| &r.name).collect::<Vec<_>>(),
+            "can_administer": permissions.iter().any(|p| p == portcullis_core::domain::role::USERS_READ),
         }),
     ))
 }

@@ -2,6 +2,7 @@
 //! renders a template or redirects.
 
 mod account;
+mod admin;
 mod auth;
 mod sessions;
 
@@ -23,7 +24,8 @@ pub(crate) fn router() -> Router<Portcullis> {
     Router::new()
         .merge(auth::router())
         .merge(account::router())
-        .merge(sessions::router())
+                .merge(sessions::router())
+        .merge(admin::router())
 }
 
 /// What every page template needs: who is logged in, the CSRF token for its

@@ -3,9 +3,16 @@
 //! reading the audit log.
 
 use crate::audit::{AuditEvent, AuditFilter, AuditKind, NewAuditEvent, RequestContext};
+use crate::domain::email::Email;
+use crate::domain::fields::FieldErrors;
+use crate::domain::password::Password;
+use crate::domain::query::UserQuery;
+use crate::domain::username::Username;
+use crate::store::ProfileUpdate;
 use crate::domain::user::{ADMIN_ROLE, Role, User, UserId};
 use crate::error::Error;
 use crate::services::auth::{AuthService, Registration};
+use crate::services::roles::with_actor;
 
 /// Largest page of users one call returns.
 pub const MAX_PAGE: i64 = 500;
@@ -109,8 +116,12 @@ impl AuthService {
         actor: Option<UserId>,
         ctx: &RequestContext,
     ) -> Result<(), Error> {
-        if actor == Some(user.id) && !active {
+                if actor == Some(user.id) && !active {
             return Err(Error::Forbidden("you cannot deactivate your own account"));
+        }
+        if !active {
+            self.guard_last_admin(user, "the last active administrator cannot be deactivated")
+                .await?;
         }
         let now = self.clock.now();
         self.store.set_active(user.id, active, now).await?;
@@ -158,9 +169,131 @@ impl AuthService {
     }
 }
 
-fn with_actor(event: NewAuditEvent, actor: Option<UserId>) -> NewAuditEvent {
-    match actor {
-        Some(actor) => event.actor(actor),
-        None => event,
+/// Changes an administrator makes to an account's profile.
+#[derive(Debug, Clone, Default)]
+pub struct UserEdit {
+    pub username: String,
+    pub email: String,
+    pub name: Option<String>,
+}
+
+impl AuthService {
+    /// A page of users matching `query`, with their roles, and the total.
+    pub async fn search_users(&self, query: &UserQuery) -> Result<(Vec<UserWithRoles>, i64), Error> {
+        let mut query = query.clone();
+        query.limit = query.limit.clamp(1, MAX_PAGE);
+        query.offset = query.offset.max(0);
+        query.now = Some(self.clock.now());
+        let users = self.store.search_users(&query).await?;
+        let total = self.store.count_search_users(&query).await?;
+        let mut listed = Vec::with_capacity(users.len());
+        for user in users {
+            let roles = self.store.roles_of(user.id).await?;
+            listed.push(UserWithRoles {
+                user,
+                roles: roles.into_iter().map(|r| r.name).collect(),
+            });
+        }
+        Ok((listed, total))
+    }
+
+    /// Creates an account on an administrator's behalf, with roles, active,
+    /// and confirmed if the administrator says so. The password policy applies.
+    pub async fn admin_create_user(
+        &self,
+        actor: Option<UserId>,
+        registration: Registration,
+        roles: &[String],
+        confirmed: bool,
+        ctx: &RequestContext,
+    ) -> Result<User, Error> {
+        for role in roles {
+            self.role(role).await.map_err(|_| {
+                Error::Validation(FieldErrors::single("roles", format!("There is no role {role:?}.")))
+            })?;
+        }
+        let user = self.create_account(&registration, confirmed).await?;
+        for role in roles {
+            self.store.grant_role(user.id, role).await?;
+        }
+        self.record(with_actor(
+            NewAuditEvent::new(AuditKind::UserCreated, self.clock.now(), ctx)
+                .target(user.id)
+                .detail("roles", roles.to_vec()),
+            actor,
+        ))
+        .await;
+        Ok(user)
+    }
+
+    /// Changes an account's username, email and display name.
+    pub async fn update_user(&self, actor: Option<UserId>, target: &User, edit: &UserEdit, ctx: &RequestContext) -> Result<User, Error> {
+        let mut errors = FieldErrors::new();
+        let username = errors.take("username", Username::parse(&edit.username));
+        let email = errors.take("email", Email::parse(&edit.email));
+        let name = edit.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
+        if name.as_ref().is_some_and(|n| n.chars().count() > 100 || n.chars().any(char::is_control)) {
+            errors.add("name", "A name is at most 100 characters, without control characters.");
+        }
+        let (Some(username), Some(email)) = (username, email) else {
+            return Err(Error::Validation(errors));
+        };
+        if !errors.is_empty() {
+            return Err(Error::Validation(errors));
+        }
+        let update = ProfileUpdate {
+            username: username.as_str().to_owned(),
+            username_key: username.key(),
+            email: email.as_str().to_owned(),
+            email_key: email.key(),
+            name,
+        };
+        self.store.update_user_profile(target.id, &update, self.clock.now()).await?;
+        self.record(with_actor(
+            NewAuditEvent::new(AuditKind::UserUpdated, self.clock.now(), ctx)
+                .target(target.id)
+                .detail("username", update.username.as_str())
+                .detail("email", update.email.as_str()),
+            actor,
+        ))
+        .await;
+        self.user(target.id).await
+    }
+
+    /// Deletes an account. Nobody deletes themselves, and the last active
+    /// administrator stays.
+    pub async fn delete_user(&self, actor: Option<UserId>, target: &User, ctx: &RequestContext) -> Result<(), Error> {
+        if actor == Some(target.id) {
+            return Err(Error::Forbidden("you cannot delete your own account here"));
+        }
+        self.guard_last_admin(target, "the last active administrator cannot be deleted")
+            .await?;
+        self.store.delete_user(target.id).await?;
+        self.record(with_actor(
+            NewAuditEvent::new(AuditKind::UserDeleted, self.clock.now(), ctx)
+                .target(target.id)
+                .detail("username", target.username.as_str()),
+            actor,
+        ))
+        .await;
+        Ok(())
+    }
+
+    /// Sets a new password for an account (operator action): the policy
+    /// applies, every session of the account ends, and any lock is lifted.
+    pub async fn set_password(&self, actor: Option<UserId>, target: &User, password: &str, ctx: &RequestContext) -> Result<(), Error> {
+        let pw = Password::parse(password).map_err(|e| Error::Validation(FieldErrors::single("password", e.to_string())))?;
+        let local = target.email.rsplit_once('@').map_or("", |(l, _)| l).to_owned();
+        self.security.password.check(&pw, &target.username, &local, "password")?;
+        let hash = self.hasher.hash(pw.expose()).await?;
+        self.store.set_password_hash(target.id, &hash, self.clock.now()).await?;
+        self.store.delete_sessions_of(target.id).await?;
+        self.store.unlock_user(target.id).await?;
+        self.record(with_actor(
+            NewAuditEvent::new(AuditKind::PasswordSet, self.clock.now(), ctx).target(target.id),
+            actor,
+        ))
+        .await;
+        Ok(())
     }
 }

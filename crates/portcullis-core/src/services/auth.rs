@@ -109,7 +109,9 @@ pub struct AuthService {
     pub(crate) hasher: PasswordHasher,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) policy: SessionPolicy,
-    pub(crate) security: SecurityPolicy,
+        pub(crate) security: SecurityPolicy,
+    /// Role every new registration receives, if any.
+    pub(crate) default_role: Option<String>,
 }
 
 impl std::fmt::Debug for dyn Store {
@@ -132,13 +134,20 @@ impl AuthService {
             hasher,
             clock,
             policy,
-            security: SecurityPolicy::default(),
+                        security: SecurityPolicy::default(),
+            default_role: None,
         }
     }
 
     /// Replaces the password, lockout and rate-limit policies.
     pub fn with_security(mut self, security: SecurityPolicy) -> Self {
         self.security = security;
+        self
+    }
+
+        /// Gives every new registration this role.
+    pub fn with_default_role(mut self, role: Option<String>) -> Self {
+        self.default_role = role;
         self
     }
 
@@ -210,7 +219,10 @@ impl AuthService {
             )
             .await?;
         }
-        let user = self.create_account(&registration, false).await?;
+                let user = self.create_account(&registration, false).await?;
+        if let Some(role) = &self.default_role {
+            self.store.grant_role(user.id, role).await?;
+        }
         self.record(NewAuditEvent::new(AuditKind::Registered, self.clock.now(), ctx).by(user.id))
             .await;
         Ok(user)

@@ -10,4 +10,5 @@ pub mod accounts;
 pub mod auth;
 mod guard;
 mod login;
+pub mod roles;
 mod sessions;

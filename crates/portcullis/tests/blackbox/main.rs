@@ -6,11 +6,13 @@
 mod common;
 
 mod account_sessions;
+mod admin;
 mod api;
 mod audit;
 mod cli;
 mod csrf;
 mod errors;
+mod guards;
 mod headers;
 mod instances;
 mod lockout;

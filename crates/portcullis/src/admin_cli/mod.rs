@@ -1,6 +1,9 @@
 //! Operator commands on existing accounts and the audit log:
 //! `users unlock|revoke-sessions|disable|enable`, `audit list`.
 
+pub(crate) mod roles;
+mod users;
+
 use crate::cli::{UsersCommand, describe};
 use crate::settings::Settings;
 use crate::startup::Services;
@@ -21,7 +24,7 @@ pub(crate) struct AuditArgs {
     pub json: bool,
 }
 
-async fn find(services: &Services, login: &str) -> anyhow::Result<User> {
+pub(crate) async fn find(services: &Services, login: &str) -> anyhow::Result<User> {
     services
         .auth
         .find_user(login)
@@ -37,7 +40,13 @@ pub(crate) async fn users(settings: Settings, command: UsersCommand) -> anyhow::
     let ctx = RequestContext::cli();
     let fail = |e: portcullis_core::Error| anyhow!(describe(e));
     match command {
-        UsersCommand::List { .. } => unreachable!("handled by the caller"),
+                UsersCommand::List { .. } => unreachable!("handled by the caller"),
+        other @ (UsersCommand::Create { .. }
+        | UsersCommand::Show { .. }
+        | UsersCommand::Delete { .. }
+        | UsersCommand::SetPassword { .. }
+        | UsersCommand::GrantRole { .. }
+        | UsersCommand::RevokeRole { .. }) => users::run(&services, other).await?,
         UsersCommand::Unlock { user } => {
             let user = find(&services, &user).await?;
             auth.unlock(&user, None, &ctx).await.map_err(fail)?;

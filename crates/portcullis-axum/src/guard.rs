@@ -1,0 +1,326 @@
+//! Guards: the Rust form of Flask-Security's `login_required`,
+//! `roles_required`, `roles_accepted`, `permission_required` and
+//! `confirmed_required`, as route layers and as extractors.
+//!
+//! Every guard answers the way the client expects: an anonymous browser is
+//! sent to `/auth/login?next=…`, an anonymous API client gets 401, and a
+//! logged-in user who lacks the right gets a 403 page or JSON error.
+//!
+//! ```
+//! use axum::{Router, routing::{get, post}};
+//! use portcullis_axum::guard::{self, RequirePermission};
+//!
+//! portcullis_axum::permission!(DeletePosts = "posts:delete");
+//!
+//! async fn delete_post(RequirePermission(user, ..): RequirePermission<DeletePosts>) -> String {
+//!     format!("{} deleted a post", user.username)
+//! }
+//!
+//! let app: Router = Router::new()
+//!     .route("/posts/delete", post(delete_post))
+//!     .merge(
+//!         Router::new()
+//!             .route("/reports", get(|| async { "reports" }))
+//!             .route_layer(guard::require_any_role(["editor", "admin"])),
+//!     )
+//!     .merge(
+//!         Router::new()
+//!             .route("/members", get(|| async { "members only" }))
+//!             .route_layer(guard::require_confirmed()),
+//!     );
+//! // Then: portcullis.wrap(app.merge(portcullis.routes()))
+//! ```
+
+use crate::error::{ApiError, PageError, wants_json_parts};
+use crate::extract::login_required;
+use crate::session::Authenticated;
+use crate::state::Portcullis;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use portcullis_core::User;
+use std::convert::Infallible;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use tower::{Layer, Service};
+
+/// What a guard demands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rule {
+    /// A logged-in user.
+    Login,
+    /// A user holding this role.
+    Role(String),
+    /// A user holding at least one of these roles.
+    AnyRole(Vec<String>),
+    /// A user holding this permission through any role.
+    Permission(String),
+    /// A user whose email address is confirmed.
+    Confirmed,
+}
+
+/// Checks `rule` for the request; the authenticated user on success, the
+/// response to send otherwise.
+pub async fn check(rule: &Rule, parts: &Parts) -> Result<Authenticated, Response> {
+    let Some(auth) = parts.extensions.get::<Authenticated>().cloned() else {
+        return Err(login_required(parts).into_response());
+    };
+    let Some(portcullis) = parts.extensions.get::<Portcullis>() else {
+        return Err(PageError::internal("guard used on a router without Portcullis::wrap").into_response());
+    };
+    let service = portcullis.auth();
+    let allowed = match rule {
+        Rule::Login => Ok(true),
+        Rule::Confirmed => Ok(auth.user.confirmed_at.is_some()),
+        Rule::Role(role) => service
+            .roles_of(&auth.user)
+            .await
+            .map(|roles| roles.iter().any(|r| &r.name == role)),
+        Rule::AnyRole(accepted) => service
+            .roles_of(&auth.user)
+            .await
+            .map(|roles| roles.iter().any(|r| accepted.contains(&r.name))),
+        Rule::Permission(permission) => service.has_permission(&auth.user, permission).await,
+    };
+    match allowed {
+        Ok(true) => Ok(auth),
+        Ok(false) => Err(forbidden(parts, rule)),
+        Err(err) if wants_json_parts(parts) => Err(ApiError::from(err).into_response()),
+        Err(err) => Err(PageError::from(err).into_response()),
+    }
+}
+
+fn forbidden(parts: &Parts, rule: &Rule) -> Response {
+    let (code, message) = match rule {
+        Rule::Confirmed => ("unconfirmed", "Please confirm your email address to access this page."),
+        _ => ("forbidden", "You do not have permission to access this page."),
+    };
+    if wants_json_parts(parts) {
+        ApiError::new(StatusCode::FORBIDDEN, code, message).into_response()
+    } else {
+        PageError::new(StatusCode::FORBIDDEN, message).into_response()
+    }
+}
+
+/// A route layer enforcing a [`Rule`] before the handler runs. Use with
+/// `Router::route_layer` so unknown paths still answer 404.
+#[derive(Debug, Clone)]
+pub struct Guard {
+    rule: Arc<Rule>,
+}
+
+/// Requires a logged-in user.
+pub fn require_login() -> Guard {
+    Guard::new(Rule::Login)
+}
+
+/// Requires the role `role`.
+pub fn require_role(role: impl Into<String>) -> Guard {
+    Guard::new(Rule::Role(role.into()))
+}
+
+/// Requires any one of `roles`.
+pub fn require_any_role<I, R>(roles: I) -> Guard
+where
+    I: IntoIterator<Item = R>,
+    R: Into<String>,
+{
+    Guard::new(Rule::AnyRole(roles.into_iter().map(Into::into).collect()))
+}
+
+/// Requires the permission `permission`.
+pub fn require_permission(permission: impl Into<String>) -> Guard {
+    Guard::new(Rule::Permission(permission.into()))
+}
+
+/// Requires a confirmed email address.
+pub fn require_confirmed() -> Guard {
+    Guard::new(Rule::Confirmed)
+}
+
+impl Guard {
+    /// A guard for any rule.
+    pub fn new(rule: Rule) -> Self {
+        Self { rule: Arc::new(rule) }
+    }
+}
+
+impl<S> Layer<S> for Guard {
+    type Service = GuardService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        GuardService {
+            inner,
+            rule: self.rule.clone(),
+        }
+    }
+}
+
+/// The service a [`Guard`] wraps around a route.
+#[derive(Debug, Clone)]
+pub struct GuardService<S> {
+    inner: S,
+    rule: Arc<Rule>,
+}
+
+impl<S> Service<Request> for GuardService<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        // The clone is ready only if polled; keep the polled one.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let rule = self.rule.clone();
+        Box::pin(async move {
+            let (parts, body) = request.into_parts();
+            match check(&rule, &parts).await {
+                Ok(_) => inner.call(Request::from_parts(parts, body)).await,
+                Err(response) => Ok(response),
+            }
+        })
+    }
+}
+
+/// A name known at compile time, for the typed guard extractors. Declare one
+/// with [`permission!`](crate::permission) or [`role!`](crate::role).
+pub trait Named: Send + Sync + 'static {
+    const NAME: &'static str;
+}
+
+/// Declares a marker type naming a permission, for [`RequirePermission`].
+#[macro_export]
+macro_rules! permission {
+    ($ty:ident = $name:literal) => {
+        #[derive(Debug, Clone, Copy)]
+        pub struct $ty;
+        impl $crate::guard::Named for $ty {
+            const NAME: &'static str = $name;
+        }
+    };
+}
+
+/// Declares a marker type naming a role, for [`RequireRole`].
+#[macro_export]
+macro_rules! role {
+    ($ty:ident = $name:literal) => {
+        $crate::permission!($ty = $name);
+    };
+}
+
+/// The logged-in user, who holds permission `P`.
+#[derive(Debug, Clone)]
+pub struct RequirePermission<P: Named>(pub User, pub PhantomData<P>);
+
+/// The logged-in user, who holds role `R`.
+#[derive(Debug, Clone)]
+pub struct RequireRole<R: Named>(pub User, pub PhantomData<R>);
+
+/// The logged-in user, whose email address is confirmed.
+#[derive(Debug, Clone)]
+pub struct RequireConfirmed(pub User);
+
+impl<S: Send + Sync, P: Named> FromRequestParts<S> for RequirePermission<P> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let auth = check(&Rule::Permission(P::NAME.to_owned()), parts).await?;
+        Ok(Self(auth.user, PhantomData))
+    }
+}
+
+impl<S: Send + Sync, R: Named> FromRequestParts<S> for RequireRole<R> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let auth = check(&Rule::Role(R::NAME.to_owned()), parts).await?;
+        Ok(Self(auth.user, PhantomData))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequireConfirmed {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(check(&Rule::Confirmed, parts).await?.user))
+    }
+}
+
+/// The logged-in user with everything they may do, for handlers that decide
+/// per action (`perms.require("users:manage")?`).
+#[derive(Debug, Clone)]
+pub struct Permissions {
+    pub auth: Authenticated,
+    pub permissions: Vec<String>,
+    json: bool,
+}
+
+impl Permissions {
+    /// Whether the user holds `permission`.
+    pub fn has(&self, permission: &str) -> bool {
+        self.permissions.iter().any(|p| p == permission)
+    }
+
+    /// `Ok` if the user holds `permission`, the 403 answer otherwise.
+    pub fn require(&self, permission: &str) -> Result<(), Response> {
+        if self.has(permission) {
+            return Ok(());
+        }
+        let message = "You do not have permission to do this.";
+        Err(if self.json {
+            ApiError::new(StatusCode::FORBIDDEN, "forbidden", message).into_response()
+        } else {
+            PageError::new(StatusCode::FORBIDDEN, message).into_response()
+        })
+    }
+}
+
+impl Permissions {
+    /// [`Permissions::require`] for JSON handlers.
+    pub fn require_api(&self, permission: &str) -> Result<(), ApiError> {
+        if self.has(permission) {
+            Ok(())
+        } else {
+            Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "You do not have permission to do this."))
+        }
+    }
+
+    /// [`Permissions::require`] for page handlers.
+    pub fn require_page(&self, permission: &str) -> Result<(), PageError> {
+        if self.has(permission) {
+            Ok(())
+        } else {
+            Err(PageError::new(StatusCode::FORBIDDEN, "You do not have permission to do this."))
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Permissions {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let auth = check(&Rule::Login, parts).await?;
+        let json = wants_json_parts(parts);
+        let Some(portcullis) = parts.extensions.get::<Portcullis>() else {
+            return Err(PageError::internal("Permissions used without Portcullis::wrap").into_response());
+        };
+        match portcullis.auth().permissions_of(&auth.user).await {
+            Ok(permissions) => Ok(Self { auth, permissions, json }),
+            Err(err) if json => Err(ApiError::from(err).into_response()),
+            Err(err) => Err(PageError::from(err).into_response()),
+        }
+    }
+}
