@@ -38,6 +38,7 @@ where
         id: UserId(row.try_get("id")?),
         username: row.try_get("username")?,
         email: row.try_get("email")?,
+        name: row.try_get("name")?,
         is_active: row.try_get("is_active")?,
         confirmed_at: row
             .try_get::<Option<Timestamp>, _>("confirmed_at")?

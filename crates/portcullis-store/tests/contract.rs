@@ -14,6 +14,8 @@ mod audit;
 mod harness;
 #[path = "contract/own_sessions.rs"]
 mod own_sessions;
+#[path = "contract/profiles.rs"]
+mod profiles;
 #[path = "contract/rate_limits.rs"]
 mod rate_limits;
 #[path = "contract/roles.rs"]
@@ -30,6 +32,7 @@ mod cases {
     pub use super::account_state::*;
     pub use super::audit::*;
     pub use super::own_sessions::*;
+    pub use super::profiles::*;
     pub use super::rate_limits::*;
     pub use super::roles::*;
     pub use super::schema::*;
@@ -81,6 +84,11 @@ contract! {
     updating_a_missing_user_is_not_found,
     list_users_pages_in_id_order_and_count_users_counts,
     deleting_a_user_cascades_to_its_sessions_and_role_grants,
+    // editing and deleting accounts
+    update_user_profile_round_trips_and_stamps_updated_at,
+    update_user_profile_reports_the_colliding_field,
+    update_user_profile_of_a_missing_user_is_not_found,
+    delete_user_cascades_to_sessions_and_memberships_only,
     // account state
     failed_logins_count_up_and_a_login_resets_them_and_the_lock,
     lock_and_unlock_set_and_clear_locked_until,
