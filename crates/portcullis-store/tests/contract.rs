@@ -24,6 +24,8 @@ mod roles;
 mod schema;
 #[path = "contract/sessions.rs"]
 mod sessions;
+#[path = "contract/user_search.rs"]
+mod user_search;
 #[path = "contract/users.rs"]
 mod users;
 
@@ -37,6 +39,7 @@ mod cases {
     pub use super::roles::*;
     pub use super::schema::*;
     pub use super::sessions::*;
+    pub use super::user_search::*;
     pub use super::users::*;
 }
 
@@ -89,6 +92,13 @@ contract! {
     update_user_profile_reports_the_colliding_field,
     update_user_profile_of_a_missing_user_is_not_found,
     delete_user_cascades_to_sessions_and_memberships_only,
+    // user search
+    a_prefix_matches_the_start_of_the_username_or_of_the_email,
+    a_prefix_with_percent_or_underscore_matches_them_literally,
+    each_filter_narrows_the_search_alone_and_combined,
+    each_sort_key_orders_both_ways_with_never_logged_in_users_last,
+    a_hundred_users_page_stably_with_ties_broken_by_id,
+    a_page_holds_at_least_one_and_at_most_five_hundred_users,
     // account state
     failed_logins_count_up_and_a_login_resets_them_and_the_lock,
     lock_and_unlock_set_and_clear_locked_until,

@@ -88,3 +88,9 @@ pub(crate) const UPDATE_PROFILE: &str = "UPDATE users SET \
 /// `$1` id. Sessions and role memberships go with the account (ON DELETE
 /// CASCADE); audit events keep naming it.
 pub(crate) const DELETE_USER: &str = "DELETE FROM users WHERE id = $1";
+
+/// The head of a user search; `sql::user_search` appends the filters.
+pub(crate) const SEARCH_USERS: &str = concat!("SELECT ", user_columns!(), " FROM users WHERE TRUE");
+
+/// The head of a user search count.
+pub(crate) const COUNT_SEARCH_USERS: &str = "SELECT COUNT(*) FROM users WHERE TRUE";

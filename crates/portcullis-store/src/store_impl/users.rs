@@ -154,6 +154,29 @@ macro_rules! impl_user_store {
                 $crate::error::found(done.rows_affected())
             }
 
+            async fn search_users(
+                &self,
+                query: &portcullis_core::domain::query::UserQuery,
+            ) -> Result<Vec<portcullis_core::User>, portcullis_core::StoreError> {
+                $crate::sql::user_search::search_users::<$db>(query)
+                    .build_query_as::<$crate::rows::UserRow>()
+                    .fetch_all(&self.pool)
+                    .await
+                    .map(|rows| rows.into_iter().map(|row| row.0).collect())
+                    .map_err($crate::error::backend)
+            }
+
+            async fn count_search_users(
+                &self,
+                query: &portcullis_core::domain::query::UserQuery,
+            ) -> Result<i64, portcullis_core::StoreError> {
+                $crate::sql::user_search::count_search_users::<$db>(query)
+                    .build_query_scalar::<i64>()
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err($crate::error::backend)
+            }
+
             async fn update_user_profile(
                 &self,
                 id: portcullis_core::UserId,
