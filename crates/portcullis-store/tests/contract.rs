@@ -18,6 +18,8 @@ mod own_sessions;
 mod profiles;
 #[path = "contract/rate_limits.rs"]
 mod rate_limits;
+#[path = "contract/role_admin.rs"]
+mod role_admin;
 #[path = "contract/roles.rs"]
 mod roles;
 #[path = "contract/schema.rs"]
@@ -36,6 +38,7 @@ mod cases {
     pub use super::own_sessions::*;
     pub use super::profiles::*;
     pub use super::rate_limits::*;
+    pub use super::role_admin::*;
     pub use super::roles::*;
     pub use super::schema::*;
     pub use super::sessions::*;
@@ -111,6 +114,14 @@ contract! {
     grant_role_is_idempotent,
     grant_role_is_not_found_for_an_unknown_role_or_user,
     roles_of_lists_the_granted_roles_by_name,
+    // administering roles
+    the_seeded_admin_role_holds_the_four_admin_permissions,
+    revoke_role_reports_whether_there_was_a_membership,
+    permissions_of_is_the_sorted_distinct_union_over_the_users_roles,
+    set_role_permissions_replaces_the_set_exactly,
+    roles_are_created_described_and_deleted,
+    list_roles_gives_every_role_by_name_with_permissions_and_members,
+    count_active_members_ignores_deactivated_users,
     // sessions
     sessions_are_created_and_found_by_token_hash,
     a_session_for_an_unknown_user_is_not_found,
