@@ -3,6 +3,7 @@
 //! same Rust types (timestamps through [`Timestamp`]).
 
 use crate::timestamp::Timestamp;
+use portcullis_core::domain::role::RoleInfo;
 use portcullis_core::store::{Credential, RateCounter};
 use portcullis_core::{AuditEvent, Role, Session, SessionId, User, UserId};
 use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
@@ -18,6 +19,15 @@ pub(crate) struct SessionRow(pub(crate) Session);
 
 /// A `roles` row (`name`, `description`) as a [`Role`].
 pub(crate) struct RoleRow(pub(crate) Role);
+
+/// One row of `sql::roles::role_info_select!`: a role, its member count and
+/// one of its permissions (`None` when it has none).
+pub(crate) struct RolePermissionRow {
+    name: String,
+    description: String,
+    members: i64,
+    permission: Option<String>,
+}
 
 /// An `audit_events` row as an [`AuditEvent`], its `detail` text parsed.
 pub(crate) struct AuditRow(pub(crate) AuditEvent);
@@ -38,6 +48,7 @@ where
         id: UserId(row.try_get("id")?),
         username: row.try_get("username")?,
         email: row.try_get("email")?,
+        name: row.try_get("name")?,
         is_active: row.try_get("is_active")?,
         confirmed_at: row
             .try_get::<Option<Timestamp>, _>("confirmed_at")?
@@ -171,4 +182,41 @@ where
             window_start: row.try_get::<Timestamp, _>("window_start")?.get(),
         }))
     }
+}
+
+impl<'r, R> FromRow<'r, R> for RolePermissionRow
+where
+    R: Row,
+    &'r str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            name: row.try_get("name")?,
+            description: row.try_get("description")?,
+            members: row.try_get("members")?,
+            permission: row.try_get("permission")?,
+        })
+    }
+}
+
+/// Folds rows ordered by role name, then permission, into one [`RoleInfo`]
+/// per role, keeping that order.
+pub(crate) fn role_infos(rows: Vec<RolePermissionRow>) -> Vec<RoleInfo> {
+    let mut roles: Vec<RoleInfo> = Vec::new();
+    for row in rows {
+        if roles.last().is_none_or(|role| role.name != row.name) {
+            roles.push(RoleInfo {
+                name: row.name,
+                description: row.description,
+                permissions: Vec::new(),
+                members: row.members,
+            });
+        }
+        if let Some(role) = roles.last_mut() {
+            role.permissions.extend(row.permission);
+        }
+    }
+    roles
 }

@@ -12,6 +12,7 @@ pub(crate) mod audit;
 pub(crate) mod rate_limits;
 pub(crate) mod roles;
 pub(crate) mod sessions;
+pub(crate) mod user_search;
 pub(crate) mod users;
 
 /// The cheapest statement that proves the database answers.

@@ -14,14 +14,20 @@ mod audit;
 mod harness;
 #[path = "contract/own_sessions.rs"]
 mod own_sessions;
+#[path = "contract/profiles.rs"]
+mod profiles;
 #[path = "contract/rate_limits.rs"]
 mod rate_limits;
+#[path = "contract/role_admin.rs"]
+mod role_admin;
 #[path = "contract/roles.rs"]
 mod roles;
 #[path = "contract/schema.rs"]
 mod schema;
 #[path = "contract/sessions.rs"]
 mod sessions;
+#[path = "contract/user_search.rs"]
+mod user_search;
 #[path = "contract/users.rs"]
 mod users;
 
@@ -30,10 +36,13 @@ mod cases {
     pub use super::account_state::*;
     pub use super::audit::*;
     pub use super::own_sessions::*;
+    pub use super::profiles::*;
     pub use super::rate_limits::*;
+    pub use super::role_admin::*;
     pub use super::roles::*;
     pub use super::schema::*;
     pub use super::sessions::*;
+    pub use super::user_search::*;
     pub use super::users::*;
 }
 
@@ -81,6 +90,18 @@ contract! {
     updating_a_missing_user_is_not_found,
     list_users_pages_in_id_order_and_count_users_counts,
     deleting_a_user_cascades_to_its_sessions_and_role_grants,
+    // editing and deleting accounts
+    update_user_profile_round_trips_and_stamps_updated_at,
+    update_user_profile_reports_the_colliding_field,
+    update_user_profile_of_a_missing_user_is_not_found,
+    delete_user_cascades_to_sessions_and_memberships_only,
+    // user search
+    a_prefix_matches_the_start_of_the_username_or_of_the_email,
+    a_prefix_with_percent_or_underscore_matches_them_literally,
+    each_filter_narrows_the_search_alone_and_combined,
+    each_sort_key_orders_both_ways_with_never_logged_in_users_last,
+    a_hundred_users_page_stably_with_ties_broken_by_id,
+    a_page_holds_at_least_one_and_at_most_five_hundred_users,
     // account state
     failed_logins_count_up_and_a_login_resets_them_and_the_lock,
     lock_and_unlock_set_and_clear_locked_until,
@@ -93,6 +114,14 @@ contract! {
     grant_role_is_idempotent,
     grant_role_is_not_found_for_an_unknown_role_or_user,
     roles_of_lists_the_granted_roles_by_name,
+    // administering roles
+    the_seeded_admin_role_holds_the_four_admin_permissions,
+    revoke_role_reports_whether_there_was_a_membership,
+    permissions_of_is_the_sorted_distinct_union_over_the_users_roles,
+    set_role_permissions_replaces_the_set_exactly,
+    roles_are_created_described_and_deleted,
+    list_roles_gives_every_role_by_name_with_permissions_and_members,
+    count_active_members_ignores_deactivated_users,
     // sessions
     sessions_are_created_and_found_by_token_hash,
     a_session_for_an_unknown_user_is_not_found,
@@ -118,6 +147,7 @@ contract! {
     // schema
     migrating_twice_is_harmless,
     migration_0002_applies_on_top_of_0001_and_keeps_existing_users,
+    migration_0004_applies_on_top_of_0002_and_keeps_existing_users,
     timestamps_round_trip_at_millisecond_precision,
     the_database_answers_a_ping,
 }

@@ -3,7 +3,7 @@
 /// The `users` columns a `User` is read from, as a literal for `concat!`.
 macro_rules! user_columns {
     () => {
-        "id, username, email, is_active, confirmed_at, created_at, last_login_at, \
+        "id, username, email, name, is_active, confirmed_at, created_at, last_login_at, \
          last_login_ip, current_login_at, current_login_ip, login_count, locked_until, \
          last_seen_at"
     };
@@ -77,3 +77,20 @@ pub(crate) const LIST_USERS: &str = concat!(
 
 /// Every account, whatever its state.
 pub(crate) const COUNT_USERS: &str = "SELECT COUNT(*) FROM users";
+
+/// `$1` id, `$2` username, `$3` username_key, `$4` email, `$5` email_key,
+/// `$6` name, `$7` the time of the change. A key taken by another account is
+/// refused by its unique constraint, which names the field.
+pub(crate) const UPDATE_PROFILE: &str = "UPDATE users SET \
+     username = $2, username_key = $3, email = $4, email_key = $5, name = $6, \
+     updated_at = $7 WHERE id = $1";
+
+/// `$1` id. Sessions and role memberships go with the account (ON DELETE
+/// CASCADE); audit events keep naming it.
+pub(crate) const DELETE_USER: &str = "DELETE FROM users WHERE id = $1";
+
+/// The head of a user search; `sql::user_search` appends the filters.
+pub(crate) const SEARCH_USERS: &str = concat!("SELECT ", user_columns!(), " FROM users WHERE TRUE");
+
+/// The head of a user search count.
+pub(crate) const COUNT_SEARCH_USERS: &str = "SELECT COUNT(*) FROM users WHERE TRUE";

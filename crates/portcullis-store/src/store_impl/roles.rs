@@ -1,4 +1,4 @@
-//! `RoleStore`: roles and who holds them.
+//! `RoleStore`: roles, their permissions, and who holds them.
 
 /// Implements `RoleStore` for `$store`, a struct with a `pool: sqlx::Pool<$db>`
 /// field (see `impl_store!`).
@@ -58,6 +58,141 @@ macro_rules! impl_role_store {
                     .fetch_all(&self.pool)
                     .await
                     .map(|rows| rows.into_iter().map(|row| row.0).collect())
+                    .map_err($crate::error::backend)
+            }
+
+            async fn revoke_role(
+                &self,
+                user: portcullis_core::UserId,
+                role: &str,
+            ) -> Result<bool, portcullis_core::StoreError> {
+                sqlx::query::<$db>($crate::sql::roles::REVOKE_ROLE)
+                    .bind(user.0)
+                    .bind(role)
+                    .execute(&self.pool)
+                    .await
+                    .map(|done| done.rows_affected() > 0)
+                    .map_err($crate::error::backend)
+            }
+
+            async fn permissions_of(
+                &self,
+                user: portcullis_core::UserId,
+            ) -> Result<Vec<String>, portcullis_core::StoreError> {
+                sqlx::query_scalar::<$db, String>($crate::sql::roles::PERMISSIONS_OF)
+                    .bind(user.0)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::error::backend)
+            }
+
+            async fn list_roles(
+                &self,
+            ) -> Result<Vec<portcullis_core::domain::role::RoleInfo>, portcullis_core::StoreError>
+            {
+                sqlx::query_as::<$db, $crate::rows::RolePermissionRow>(
+                    $crate::sql::roles::LIST_ROLES,
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map($crate::rows::role_infos)
+                .map_err($crate::error::backend)
+            }
+
+            async fn role(
+                &self,
+                name: &str,
+            ) -> Result<Option<portcullis_core::domain::role::RoleInfo>, portcullis_core::StoreError>
+            {
+                sqlx::query_as::<$db, $crate::rows::RolePermissionRow>(
+                    $crate::sql::roles::ROLE_BY_NAME,
+                )
+                .bind(name)
+                .fetch_all(&self.pool)
+                .await
+                .map(|rows| $crate::rows::role_infos(rows).pop())
+                .map_err($crate::error::backend)
+            }
+
+            async fn create_role(
+                &self,
+                name: &str,
+                description: &str,
+                at: time::OffsetDateTime,
+            ) -> Result<(), portcullis_core::StoreError> {
+                sqlx::query::<$db>($crate::sql::roles::CREATE_ROLE)
+                    .bind(name)
+                    .bind(description)
+                    .bind($crate::timestamp::Timestamp::new(at))
+                    .execute(&self.pool)
+                    .await
+                    .map(drop)
+                    .map_err(|err| $crate::error::write_error(err, $unique))
+            }
+
+            async fn set_role_description(
+                &self,
+                name: &str,
+                description: &str,
+            ) -> Result<(), portcullis_core::StoreError> {
+                let done = sqlx::query::<$db>($crate::sql::roles::SET_ROLE_DESCRIPTION)
+                    .bind(name)
+                    .bind(description)
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::error::backend)?;
+                $crate::error::found(done.rows_affected())
+            }
+
+            async fn set_role_permissions(
+                &self,
+                name: &str,
+                permissions: &[String],
+            ) -> Result<(), portcullis_core::StoreError> {
+                use $crate::error::backend;
+                // One transaction: readers see the old set or the new one,
+                // never a half-replaced one. Dropped without commit on any
+                // error, which rolls it back.
+                let mut tx = self.pool.begin().await.map_err(backend)?;
+                let role_id = sqlx::query_scalar::<$db, i64>($crate::sql::roles::LOCK_ROLE)
+                    .bind(name)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(backend)?
+                    .ok_or(portcullis_core::StoreError::NotFound)?;
+                sqlx::query::<$db>($crate::sql::roles::CLEAR_ROLE_PERMISSIONS)
+                    .bind(role_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                for permission in permissions {
+                    sqlx::query::<$db>($crate::sql::roles::ADD_ROLE_PERMISSION)
+                        .bind(role_id)
+                        .bind(permission)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                }
+                tx.commit().await.map_err(backend)
+            }
+
+            async fn delete_role(&self, name: &str) -> Result<(), portcullis_core::StoreError> {
+                let done = sqlx::query::<$db>($crate::sql::roles::DELETE_ROLE)
+                    .bind(name)
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::error::backend)?;
+                $crate::error::found(done.rows_affected())
+            }
+
+            async fn count_active_members(
+                &self,
+                role: &str,
+            ) -> Result<i64, portcullis_core::StoreError> {
+                sqlx::query_scalar::<$db, i64>($crate::sql::roles::COUNT_ACTIVE_MEMBERS)
+                    .bind(role)
+                    .fetch_one(&self.pool)
+                    .await
                     .map_err($crate::error::backend)
             }
         }

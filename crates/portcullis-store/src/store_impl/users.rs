@@ -154,6 +154,61 @@ macro_rules! impl_user_store {
                 $crate::error::found(done.rows_affected())
             }
 
+            async fn search_users(
+                &self,
+                query: &portcullis_core::domain::query::UserQuery,
+            ) -> Result<Vec<portcullis_core::User>, portcullis_core::StoreError> {
+                $crate::sql::user_search::search_users::<$db>(query)
+                    .build_query_as::<$crate::rows::UserRow>()
+                    .fetch_all(&self.pool)
+                    .await
+                    .map(|rows| rows.into_iter().map(|row| row.0).collect())
+                    .map_err($crate::error::backend)
+            }
+
+            async fn count_search_users(
+                &self,
+                query: &portcullis_core::domain::query::UserQuery,
+            ) -> Result<i64, portcullis_core::StoreError> {
+                $crate::sql::user_search::count_search_users::<$db>(query)
+                    .build_query_scalar::<i64>()
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err($crate::error::backend)
+            }
+
+            async fn update_user_profile(
+                &self,
+                id: portcullis_core::UserId,
+                profile: &portcullis_core::store::ProfileUpdate,
+                at: time::OffsetDateTime,
+            ) -> Result<(), portcullis_core::StoreError> {
+                let done = sqlx::query::<$db>($crate::sql::users::UPDATE_PROFILE)
+                    .bind(id.0)
+                    .bind(&profile.username)
+                    .bind(&profile.username_key)
+                    .bind(&profile.email)
+                    .bind(&profile.email_key)
+                    .bind(&profile.name)
+                    .bind($crate::timestamp::Timestamp::new(at))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|err| $crate::error::write_error(err, $unique))?;
+                $crate::error::found(done.rows_affected())
+            }
+
+            async fn delete_user(
+                &self,
+                id: portcullis_core::UserId,
+            ) -> Result<(), portcullis_core::StoreError> {
+                let done = sqlx::query::<$db>($crate::sql::users::DELETE_USER)
+                    .bind(id.0)
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::error::backend)?;
+                $crate::error::found(done.rows_affected())
+            }
+
             async fn list_users(
                 &self,
                 offset: i64,

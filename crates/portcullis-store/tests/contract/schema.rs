@@ -2,14 +2,19 @@
 
 use crate::harness::{Fixture, T0, T0_MS, new_session, new_user};
 use portcullis_core::audit::{NewAuditEvent, RequestContext};
+use portcullis_core::domain::query::{UserQuery, UserSort};
+use portcullis_core::domain::role::ADMIN_PERMISSIONS;
+use portcullis_core::domain::user::ADMIN_ROLE;
+use portcullis_core::store::ProfileUpdate;
 use portcullis_core::{AuditFilter, AuditKind, UserId};
 use portcullis_store::Database;
 use portcullis_store::testing::migrate_to;
 use time::Duration;
 use time::macros::datetime;
 
-/// How many migrations this build ships.
-const MIGRATIONS: i64 = 2;
+/// How many migrations this build ships (0001, 0002 and 0004; 0003 belongs
+/// to another change).
+const MIGRATIONS: i64 = 3;
 
 pub async fn migrating_twice_is_harmless(f: &Fixture) {
     f.db.migrate().await.unwrap();
@@ -24,6 +29,15 @@ pub async fn migrating_twice_is_harmless(f: &Fixture) {
         f.count("SELECT COUNT(*) FROM roles WHERE id > $1", 0).await,
         1
     );
+    // The seed ran once.
+    assert_eq!(
+        f.count(
+            "SELECT COUNT(*) FROM role_permissions WHERE role_id > $1",
+            0
+        )
+        .await,
+        4
+    );
     assert_eq!(
         f.count(
             "SELECT COUNT(*) FROM _sqlx_migrations WHERE success AND version > $1",
@@ -35,8 +49,30 @@ pub async fn migrating_twice_is_harmless(f: &Fixture) {
     assert_works_at_the_latest_schema(f).await;
 }
 
-/// Touches every table the latest migration added.
+/// Touches every table and column the latest migrations added.
 async fn assert_works_at_the_latest_schema(f: &Fixture) {
+    let admin = f.store.role(ADMIN_ROLE).await.unwrap().unwrap();
+    assert_eq!(admin.permissions.len(), ADMIN_PERMISSIONS.len());
+    let query = UserQuery {
+        sort: UserSort::LastLogin,
+        limit: 10,
+        ..UserQuery::default()
+    };
+    for user in f.store.search_users(&query).await.unwrap() {
+        let profile = ProfileUpdate {
+            username: user.username.clone(),
+            username_key: user.username.to_lowercase(),
+            email: user.email.clone(),
+            email_key: user.email.to_lowercase(),
+            name: Some(format!("{} (named)", user.username)),
+        };
+        f.store
+            .update_user_profile(user.id, &profile, T0)
+            .await
+            .unwrap();
+        let read = f.store.user_by_id(user.id).await.unwrap().unwrap();
+        assert_eq!(read.name, profile.name);
+    }
     let event = NewAuditEvent::new(AuditKind::Registered, T0, &RequestContext::cli());
     f.store.append_audit(&event).await.unwrap();
     assert_eq!(
@@ -102,6 +138,74 @@ pub async fn migration_0002_applies_on_top_of_0001_and_keeps_existing_users(f: &
     assert_eq!(old.store.record_failed_login(id).await.unwrap(), 1);
     assert_works_at_the_latest_schema(&old).await;
     old.finish().await;
+}
+
+pub async fn migration_0004_applies_on_top_of_0002_and_keeps_existing_users(f: &Fixture) {
+    let old = f.unmigrated_sibling().await;
+    migrate_to(&old.db, 2).await.unwrap();
+    assert!(
+        old.store.role(ADMIN_ROLE).await.is_err(),
+        "only 0001 and 0002 are applied"
+    );
+    // Accounts as the previous release wrote them, with its columns only.
+    let alice = insert_0002_user(&old, "alice").await;
+    let bob = insert_0002_user(&old, "bob").await;
+    old.store.grant_role(alice, ADMIN_ROLE).await.unwrap();
+    old.store.lock_user(bob, T0).await.unwrap();
+
+    old.db.migrate().await.unwrap();
+    old.db.migrate().await.unwrap();
+    let read = old.store.user_by_id(alice).await.unwrap().unwrap();
+    assert_eq!(read.name, None);
+    assert_eq!(read.username, "alice");
+    assert_eq!(
+        old.store
+            .user_by_id(bob)
+            .await
+            .unwrap()
+            .unwrap()
+            .locked_until,
+        Some(T0_MS)
+    );
+    let mut expected: Vec<String> = ADMIN_PERMISSIONS.iter().map(|p| (*p).to_owned()).collect();
+    expected.sort();
+    assert_eq!(old.store.permissions_of(alice).await.unwrap(), expected);
+    assert!(old.store.permissions_of(bob).await.unwrap().is_empty());
+    let admins = UserQuery {
+        role: Some(ADMIN_ROLE.into()),
+        limit: 10,
+        ..UserQuery::default()
+    };
+    let found = old.store.search_users(&admins).await.unwrap();
+    assert_eq!(found.iter().map(|u| u.id).collect::<Vec<_>>(), [alice]);
+    assert_works_at_the_latest_schema(&old).await;
+    old.finish().await;
+}
+
+/// Inserts `name` with the columns of schema 0002, created at [`T0_MS`].
+async fn insert_0002_user(f: &Fixture, name: &'static str) -> UserId {
+    const SQL: &str = "INSERT INTO users (username, username_key, email, email_key, \
+         password_hash, is_active, created_at, updated_at, failed_logins) \
+         VALUES ($1, $1, $1 || '@example.com', $1 || '@example.com', NULL, TRUE, $2, $2, 0) \
+         RETURNING id";
+    let inserted: Result<i64, _> = match &f.db {
+        Database::Sqlite(pool) => {
+            let millis = T0_MS.unix_timestamp_nanos() / 1_000_000;
+            sqlx::query_scalar(SQL)
+                .bind(name)
+                .bind(i64::try_from(millis).unwrap())
+                .fetch_one(pool)
+                .await
+        }
+        Database::Postgres(pool) => {
+            sqlx::query_scalar(SQL)
+                .bind(name)
+                .bind(T0_MS)
+                .fetch_one(pool)
+                .await
+        }
+    };
+    UserId(inserted.unwrap())
 }
 
 pub async fn timestamps_round_trip_at_millisecond_precision(f: &Fixture) {

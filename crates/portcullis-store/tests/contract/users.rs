@@ -22,6 +22,7 @@ pub async fn creating_and_fetching_a_user_round_trips_every_field(f: &Fixture) {
     assert!(created.id.0 > 0);
     assert_eq!(created.username, "Alice");
     assert_eq!(created.email, "Alice@Example.com");
+    assert_eq!(created.name, None);
     assert!(!created.is_active);
     assert_eq!(
         created.confirmed_at,
@@ -230,7 +231,7 @@ pub async fn deleting_a_user_cascades_to_its_sessions_and_role_grants(f: &Fixtur
     f.session(alice.id, T0, false).await;
     f.session(bob.id, T0, false).await;
 
-    // The traits have no delete yet; the schema must cascade regardless.
+    // Deleting by hand, as an operator might: the schema itself cascades.
     assert_eq!(
         f.execute("DELETE FROM users WHERE id = $1", alice.id.0)
             .await,
