@@ -119,6 +119,7 @@ contract! {
     revoke_role_reports_whether_there_was_a_membership,
     permissions_of_is_the_sorted_distinct_union_over_the_users_roles,
     set_role_permissions_replaces_the_set_exactly,
+    concurrent_permission_replacements_leave_one_set_never_a_mix,
     roles_are_created_described_and_deleted,
     list_roles_gives_every_role_by_name_with_permissions_and_members,
     count_active_members_ignores_deactivated_users,

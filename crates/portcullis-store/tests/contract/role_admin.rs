@@ -217,3 +217,24 @@ pub async fn count_active_members_ignores_deactivated_users(f: &Fixture) {
     assert_eq!(f.store.role(ADMIN_ROLE).await.unwrap().unwrap().members, 2);
     assert_eq!(f.store.count_active_members("nobody").await.unwrap(), 0);
 }
+
+pub async fn concurrent_permission_replacements_leave_one_set_never_a_mix(f: &Fixture) {
+    f.store.create_role("editor", "", T0).await.unwrap();
+    let mut sets = [
+        strings(&["a:one", "a:three", "a:two"]),
+        strings(&["b:one", "b:two"]),
+    ];
+    sets.sort();
+    for _ in 0..10 {
+        let writers = (0..8).map(|i| {
+            let store = f.store.clone();
+            let set = sets[i % 2].clone();
+            tokio::spawn(async move { store.set_role_permissions("editor", &set).await })
+        });
+        for writer in writers.collect::<Vec<_>>() {
+            writer.await.unwrap().unwrap();
+        }
+        let now = f.store.role("editor").await.unwrap().unwrap().permissions;
+        assert!(sets.contains(&now), "{now:?}");
+    }
+}
