@@ -40,7 +40,10 @@ impl UserListQuery {
     /// The store query, or the field at fault with a message.
     pub fn to_query(&self) -> Result<UserQuery, (&'static str, String)> {
         let sort = match self.sort.as_deref().filter(|s| !s.is_empty()) {
-            Some(s) => UserSort::parse(s).ok_or(("sort", "Sort by id, username, email, created or last_login.".to_owned()))?,
+            Some(s) => UserSort::parse(s).ok_or((
+                "sort",
+                "Sort by id, username, email, created or last_login.".to_owned(),
+            ))?,
             None => UserSort::Id,
         };
         let descending = match self.order.as_deref().filter(|s| !s.is_empty()) {
@@ -60,7 +63,11 @@ impl UserListQuery {
             (None, None) => 0,
         };
         Ok(UserQuery {
-            prefix: self.q.as_deref().map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty()),
+            prefix: self
+                .q
+                .as_deref()
+                .map(|q| q.trim().to_lowercase())
+                .filter(|q| !q.is_empty()),
             role: self.role.clone().filter(|r| !r.is_empty()),
             active: tri("active", self.active.as_deref())?,
             confirmed: tri("confirmed", self.confirmed.as_deref())?,
@@ -80,14 +87,51 @@ mod tests {
 
     #[test]
     fn pages_become_offsets_and_bad_values_name_their_field() {
-        let q = UserListQuery { page: Some(3), q: Some(" Al ".into()), active: Some("yes".into()), ..Default::default() };
+        let q = UserListQuery {
+            page: Some(3),
+            q: Some(" Al ".into()),
+            active: Some("yes".into()),
+            ..Default::default()
+        };
         let query = q.to_query().unwrap();
-        assert_eq!((query.offset, query.limit, query.prefix.as_deref(), query.active), (50, 25, Some("al"), Some(true)));
+        assert_eq!(
+            (
+                query.offset,
+                query.limit,
+                query.prefix.as_deref(),
+                query.active
+            ),
+            (50, 25, Some("al"), Some(true))
+        );
         for (bad, field) in [
-            (UserListQuery { sort: Some("password".into()), ..Default::default() }, "sort"),
-            (UserListQuery { active: Some("maybe".into()), ..Default::default() }, "active"),
-            (UserListQuery { page: Some(0), ..Default::default() }, "page"),
-            (UserListQuery { limit: Some(10_000), ..Default::default() }, "limit"),
+            (
+                UserListQuery {
+                    sort: Some("password".into()),
+                    ..Default::default()
+                },
+                "sort",
+            ),
+            (
+                UserListQuery {
+                    active: Some("maybe".into()),
+                    ..Default::default()
+                },
+                "active",
+            ),
+            (
+                UserListQuery {
+                    page: Some(0),
+                    ..Default::default()
+                },
+                "page",
+            ),
+            (
+                UserListQuery {
+                    limit: Some(10_000),
+                    ..Default::default()
+                },
+                "limit",
+            ),
         ] {
             assert_eq!(bad.to_query().unwrap_err().0, field);
         }

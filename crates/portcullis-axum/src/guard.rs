@@ -70,7 +70,9 @@ pub async fn check(rule: &Rule, parts: &Parts) -> Result<Authenticated, Response
         return Err(login_required(parts).into_response());
     };
     let Some(portcullis) = parts.extensions.get::<Portcullis>() else {
-        return Err(PageError::internal("guard used on a router without Portcullis::wrap").into_response());
+        return Err(
+            PageError::internal("guard used on a router without Portcullis::wrap").into_response(),
+        );
     };
     let service = portcullis.auth();
     let allowed = match rule {
@@ -96,8 +98,14 @@ pub async fn check(rule: &Rule, parts: &Parts) -> Result<Authenticated, Response
 
 fn forbidden(parts: &Parts, rule: &Rule) -> Response {
     let (code, message) = match rule {
-        Rule::Confirmed => ("unconfirmed", "Please confirm your email address to access this page."),
-        _ => ("forbidden", "You do not have permission to access this page."),
+        Rule::Confirmed => (
+            "unconfirmed",
+            "Please confirm your email address to access this page.",
+        ),
+        _ => (
+            "forbidden",
+            "You do not have permission to access this page.",
+        ),
     };
     if wants_json_parts(parts) {
         ApiError::new(StatusCode::FORBIDDEN, code, message).into_response()
@@ -145,7 +153,9 @@ pub fn require_confirmed() -> Guard {
 impl Guard {
     /// A guard for any rule.
     pub fn new(rule: Rule) -> Self {
-        Self { rule: Arc::new(rule) }
+        Self {
+            rule: Arc::new(rule),
+        }
     }
 }
 
@@ -260,12 +270,11 @@ impl<S: Send + Sync> FromRequestParts<S> for RequireConfirmed {
 }
 
 /// The logged-in user with everything they may do, for handlers that decide
-/// per action (`perms.require("users:manage")?`).
+/// per action (`perms.require_api("users:manage")?`).
 #[derive(Debug, Clone)]
 pub struct Permissions {
     pub auth: Authenticated,
     pub permissions: Vec<String>,
-    json: bool,
 }
 
 impl Permissions {
@@ -273,37 +282,31 @@ impl Permissions {
     pub fn has(&self, permission: &str) -> bool {
         self.permissions.iter().any(|p| p == permission)
     }
-
-    /// `Ok` if the user holds `permission`, the 403 answer otherwise.
-    pub fn require(&self, permission: &str) -> Result<(), Response> {
-        if self.has(permission) {
-            return Ok(());
-        }
-        let message = "You do not have permission to do this.";
-        Err(if self.json {
-            ApiError::new(StatusCode::FORBIDDEN, "forbidden", message).into_response()
-        } else {
-            PageError::new(StatusCode::FORBIDDEN, message).into_response()
-        })
-    }
 }
 
 impl Permissions {
-    /// [`Permissions::require`] for JSON handlers.
+    /// `Ok` if the user holds `permission`, a 403 JSON error otherwise.
     pub fn require_api(&self, permission: &str) -> Result<(), ApiError> {
         if self.has(permission) {
             Ok(())
         } else {
-            Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "You do not have permission to do this."))
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "You do not have permission to do this.",
+            ))
         }
     }
 
-    /// [`Permissions::require`] for page handlers.
+    /// `Ok` if the user holds `permission`, a 403 page otherwise.
     pub fn require_page(&self, permission: &str) -> Result<(), PageError> {
         if self.has(permission) {
             Ok(())
         } else {
-            Err(PageError::new(StatusCode::FORBIDDEN, "You do not have permission to do this."))
+            Err(PageError::new(
+                StatusCode::FORBIDDEN,
+                "You do not have permission to do this.",
+            ))
         }
     }
 }
@@ -315,10 +318,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Permissions {
         let auth = check(&Rule::Login, parts).await?;
         let json = wants_json_parts(parts);
         let Some(portcullis) = parts.extensions.get::<Portcullis>() else {
-            return Err(PageError::internal("Permissions used without Portcullis::wrap").into_response());
+            return Err(
+                PageError::internal("Permissions used without Portcullis::wrap").into_response(),
+            );
         };
         match portcullis.auth().permissions_of(&auth.user).await {
-            Ok(permissions) => Ok(Self { auth, permissions, json }),
+            Ok(permissions) => Ok(Self { auth, permissions }),
             Err(err) if json => Err(ApiError::from(err).into_response()),
             Err(err) => Err(PageError::from(err).into_response()),
         }

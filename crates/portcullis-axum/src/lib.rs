@@ -27,9 +27,9 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod admin_query;
 mod api;
 mod assets;
-mod admin_query;
 mod client;
 mod config;
 mod cookies;

@@ -21,16 +21,43 @@ const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../templates/dashboard.html"),
     ),
     ("error.html", include_str!("../templates/error.html")),
-        ("sessions.html", include_str!("../templates/sessions.html")),
-    ("admin/_nav.html", include_str!("../templates/admin/_nav.html")),
-    ("admin/users.html", include_str!("../templates/admin/users.html")),
-    ("admin/user_row.html", include_str!("../templates/admin/user_row.html")),
-    ("admin/user.html", include_str!("../templates/admin/user.html")),
-    ("admin/user_new.html", include_str!("../templates/admin/user_new.html")),
-    ("admin/user_delete.html", include_str!("../templates/admin/user_delete.html")),
-    ("admin/roles.html", include_str!("../templates/admin/roles.html")),
-    ("admin/role.html", include_str!("../templates/admin/role.html")),
-    ("admin/audit.html", include_str!("../templates/admin/audit.html")),
+    ("sessions.html", include_str!("../templates/sessions.html")),
+    (
+        "admin/_nav.html",
+        include_str!("../templates/admin/_nav.html"),
+    ),
+    (
+        "admin/users.html",
+        include_str!("../templates/admin/users.html"),
+    ),
+    (
+        "admin/user_row.html",
+        include_str!("../templates/admin/user_row.html"),
+    ),
+    (
+        "admin/user.html",
+        include_str!("../templates/admin/user.html"),
+    ),
+    (
+        "admin/user_new.html",
+        include_str!("../templates/admin/user_new.html"),
+    ),
+    (
+        "admin/user_delete.html",
+        include_str!("../templates/admin/user_delete.html"),
+    ),
+    (
+        "admin/roles.html",
+        include_str!("../templates/admin/roles.html"),
+    ),
+    (
+        "admin/role.html",
+        include_str!("../templates/admin/role.html"),
+    ),
+    (
+        "admin/audit.html",
+        include_str!("../templates/admin/audit.html"),
+    ),
 ];
 
 /// The template environment.
@@ -75,9 +102,14 @@ impl Templates {
 }
 
 fn read_override(dir: &Path, name: &str) -> Option<String> {
-        // Names come from this crate, but guard anyway: relative paths within
+    // Names come from this crate, but guard anyway: relative paths within
     // the directory only (`admin/users.html`), nothing that climbs out.
-    if name.contains('\\') || name.starts_with('/') || name.split('/').any(|part| part.is_empty() || part.starts_with('.')) {
+    if name.contains('\\')
+        || name.starts_with('/')
+        || name
+            .split('/')
+            .any(|part| part.is_empty() || part.starts_with('.'))
+    {
         return None;
     }
     std::fs::read_to_string(dir.join(name)).ok()

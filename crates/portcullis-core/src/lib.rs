@@ -28,6 +28,8 @@ pub mod token;
 
 pub use audit::{AuditEvent, AuditFilter, AuditKind, RequestContext};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use domain::query::{UserQuery, UserSort};
+pub use domain::role::{Permission, RoleInfo};
 pub use domain::{
     email::Email,
     fields::{FieldError, FieldErrors},
@@ -39,10 +41,8 @@ pub use domain::{
 pub use error::Error;
 pub use hashing::{HashingConfig, PasswordHasher};
 pub use policy::SecurityPolicy;
-pub use services::auth::{AuthService, LoginAttempt, LoginSuccess, Registration};
-pub use store::{Store, StoreError, UniqueField};
-pub use domain::query::{UserQuery, UserSort};
-pub use domain::role::{Permission, RoleInfo};
 pub use services::accounts::{UserEdit, UserWithRoles};
+pub use services::auth::{AuthService, LoginAttempt, LoginSuccess, Registration};
 pub use services::roles::RoleSpec;
+pub use store::{Store, StoreError, UniqueField};
 pub use token::{SecretToken, TokenHash};

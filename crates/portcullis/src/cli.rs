@@ -45,7 +45,7 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     Users(UsersCommand),
-        /// Read the audit log.
+    /// Read the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
     /// Manage roles and their permissions.
@@ -133,7 +133,7 @@ pub enum UsersCommand {
         #[arg(long, default_value_t = 100)]
         limit: i64,
     },
-        /// Create an account (active; add --confirmed if you vouch for the address).
+    /// Create an account (active; add --confirmed if you vouch for the address).
     Create {
         #[arg(long)]
         username: String,
@@ -229,7 +229,7 @@ impl Cli {
                 offset,
                 limit,
             }) => list_users(settings, json, offset, limit).await,
-                        Command::Users(command) => crate::admin_cli::users(settings, command).await,
+            Command::Users(command) => crate::admin_cli::users(settings, command).await,
             Command::Roles(command) => crate::admin_cli::roles::run(settings, command).await,
             Command::Audit(AuditCommand::List {
                 user,
@@ -348,7 +348,7 @@ pub(crate) fn describe(err: portcullis_core::Error) -> String {
     match err {
         portcullis_core::Error::Validation(errors) => field_lines(&errors),
         portcullis_core::Error::Taken(field) => format!("that {field} is already taken"),
-                portcullis_core::Error::Forbidden(reason) => reason.to_owned(),
+        portcullis_core::Error::Forbidden(reason) => reason.to_owned(),
         portcullis_core::Error::NotFound => "not found".to_owned(),
         other => other.to_string(),
     }

@@ -39,7 +39,7 @@ pub struct Settings {
     pub session: SessionSettings,
     pub http: HttpSettings,
     pub log: LogSettings,
-        pub lockout: LockoutSettings,
+    pub lockout: LockoutSettings,
     pub rate_limit: RateLimitSettings,
     pub registration: RegistrationSettings,
     /// Roles created or updated at every start (TOML `[[roles]]` tables).
@@ -177,7 +177,7 @@ impl Default for Settings {
             session: SessionSettings::default(),
             http: HttpSettings::default(),
             log: LogSettings::default(),
-                        lockout: LockoutSettings::default(),
+            lockout: LockoutSettings::default(),
             rate_limit: RateLimitSettings::default(),
             registration: RegistrationSettings::default(),
             roles: Vec::new(),
@@ -380,12 +380,22 @@ impl Settings {
                 return Err(invalid(key, "max and window must both be above zero"));
             }
         }
-                for role in &self.roles {
+        for role in &self.roles {
             if portcullis_core::domain::role::RoleName::parse(&role.name).is_err() {
-                return Err(invalid("roles.name", format!("{:?} is not a valid role name", role.name)));
+                return Err(invalid(
+                    "roles.name",
+                    format!("{:?} is not a valid role name", role.name),
+                ));
             }
-            if let Some(p) = role.permissions.iter().find(|p| portcullis_core::Permission::parse(p).is_err()) {
-                return Err(invalid("roles.permissions", format!("{p:?} in role {:?} is not a valid permission", role.name)));
+            if let Some(p) = role
+                .permissions
+                .iter()
+                .find(|p| portcullis_core::Permission::parse(p).is_err())
+            {
+                return Err(invalid(
+                    "roles.permissions",
+                    format!("{p:?} in role {:?} is not a valid permission", role.name),
+                ));
             }
         }
         if self.http.max_body_bytes < 1024 {

@@ -3,11 +3,11 @@
 use crate::settings::{LimitSettings, Mode, Settings};
 use anyhow::Context as _;
 use portcullis_axum::{Portcullis, WebConfig};
-use portcullis_core::{RoleSpec, SecurityPolicy};
 use portcullis_core::policy::{Limit, LockoutPolicy, PasswordPolicy, RateLimitPolicy};
 use portcullis_core::{
     AuthService, Clock, HashingConfig, PasswordHasher, SessionPolicy, SystemClock,
 };
+use portcullis_core::{RoleSpec, SecurityPolicy};
 use portcullis_store::{Database, StoreConfig};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -56,7 +56,7 @@ impl Services {
             remember_lifetime: duration(settings.session.remember_lifetime),
             ..SessionPolicy::default()
         };
-                let auth = AuthService::new(database.store(), hasher, clock, policy)
+        let auth = AuthService::new(database.store(), hasher, clock, policy)
             .with_security(security(settings))
             .with_default_role(settings.registration.default_role.clone());
         let specs: Vec<RoleSpec> = settings

@@ -29,7 +29,7 @@ async fn profile(
     auth: Authenticated,
     page: PageCtx,
 ) -> Result<Response, PageError> {
-        let roles = state.auth().roles_of(&auth.user).await?;
+    let roles = state.auth().roles_of(&auth.user).await?;
     let permissions = state.auth().permissions_of(&auth.user).await?;
     let user = &auth.user;
     Ok(page.render(

@@ -24,7 +24,7 @@ pub(crate) fn router() -> Router<Portcullis> {
     Router::new()
         .merge(auth::router())
         .merge(account::router())
-                .merge(sessions::router())
+        .merge(sessions::router())
         .merge(admin::router())
 }
 

@@ -7,12 +7,12 @@ use crate::domain::email::Email;
 use crate::domain::fields::FieldErrors;
 use crate::domain::password::Password;
 use crate::domain::query::UserQuery;
-use crate::domain::username::Username;
-use crate::store::ProfileUpdate;
 use crate::domain::user::{ADMIN_ROLE, Role, User, UserId};
+use crate::domain::username::Username;
 use crate::error::Error;
 use crate::services::auth::{AuthService, Registration};
 use crate::services::roles::with_actor;
+use crate::store::ProfileUpdate;
 
 /// Largest page of users one call returns.
 pub const MAX_PAGE: i64 = 500;
@@ -116,7 +116,7 @@ impl AuthService {
         actor: Option<UserId>,
         ctx: &RequestContext,
     ) -> Result<(), Error> {
-                if actor == Some(user.id) && !active {
+        if actor == Some(user.id) && !active {
             return Err(Error::Forbidden("you cannot deactivate your own account"));
         }
         if !active {
@@ -179,7 +179,10 @@ pub struct UserEdit {
 
 impl AuthService {
     /// A page of users matching `query`, with their roles, and the total.
-    pub async fn search_users(&self, query: &UserQuery) -> Result<(Vec<UserWithRoles>, i64), Error> {
+    pub async fn search_users(
+        &self,
+        query: &UserQuery,
+    ) -> Result<(Vec<UserWithRoles>, i64), Error> {
         let mut query = query.clone();
         query.limit = query.limit.clamp(1, MAX_PAGE);
         query.offset = query.offset.max(0);
@@ -209,7 +212,10 @@ impl AuthService {
     ) -> Result<User, Error> {
         for role in roles {
             self.role(role).await.map_err(|_| {
-                Error::Validation(FieldErrors::single("roles", format!("There is no role {role:?}.")))
+                Error::Validation(FieldErrors::single(
+                    "roles",
+                    format!("There is no role {role:?}."),
+                ))
             })?;
         }
         let user = self.create_account(&registration, confirmed).await?;
@@ -227,13 +233,30 @@ impl AuthService {
     }
 
     /// Changes an account's username, email and display name.
-    pub async fn update_user(&self, actor: Option<UserId>, target: &User, edit: &UserEdit, ctx: &RequestContext) -> Result<User, Error> {
+    pub async fn update_user(
+        &self,
+        actor: Option<UserId>,
+        target: &User,
+        edit: &UserEdit,
+        ctx: &RequestContext,
+    ) -> Result<User, Error> {
         let mut errors = FieldErrors::new();
         let username = errors.take("username", Username::parse(&edit.username));
         let email = errors.take("email", Email::parse(&edit.email));
-        let name = edit.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
-        if name.as_ref().is_some_and(|n| n.chars().count() > 100 || n.chars().any(char::is_control)) {
-            errors.add("name", "A name is at most 100 characters, without control characters.");
+        let name = edit
+            .name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned);
+        if name
+            .as_ref()
+            .is_some_and(|n| n.chars().count() > 100 || n.chars().any(char::is_control))
+        {
+            errors.add(
+                "name",
+                "A name is at most 100 characters, without control characters.",
+            );
         }
         let (Some(username), Some(email)) = (username, email) else {
             return Err(Error::Validation(errors));
@@ -248,7 +271,9 @@ impl AuthService {
             email_key: email.key(),
             name,
         };
-        self.store.update_user_profile(target.id, &update, self.clock.now()).await?;
+        self.store
+            .update_user_profile(target.id, &update, self.clock.now())
+            .await?;
         self.record(with_actor(
             NewAuditEvent::new(AuditKind::UserUpdated, self.clock.now(), ctx)
                 .target(target.id)
@@ -262,7 +287,12 @@ impl AuthService {
 
     /// Deletes an account. Nobody deletes themselves, and the last active
     /// administrator stays.
-    pub async fn delete_user(&self, actor: Option<UserId>, target: &User, ctx: &RequestContext) -> Result<(), Error> {
+    pub async fn delete_user(
+        &self,
+        actor: Option<UserId>,
+        target: &User,
+        ctx: &RequestContext,
+    ) -> Result<(), Error> {
         if actor == Some(target.id) {
             return Err(Error::Forbidden("you cannot delete your own account here"));
         }
@@ -281,12 +311,27 @@ impl AuthService {
 
     /// Sets a new password for an account (operator action): the policy
     /// applies, every session of the account ends, and any lock is lifted.
-    pub async fn set_password(&self, actor: Option<UserId>, target: &User, password: &str, ctx: &RequestContext) -> Result<(), Error> {
-        let pw = Password::parse(password).map_err(|e| Error::Validation(FieldErrors::single("password", e.to_string())))?;
-        let local = target.email.rsplit_once('@').map_or("", |(l, _)| l).to_owned();
-        self.security.password.check(&pw, &target.username, &local, "password")?;
+    pub async fn set_password(
+        &self,
+        actor: Option<UserId>,
+        target: &User,
+        password: &str,
+        ctx: &RequestContext,
+    ) -> Result<(), Error> {
+        let pw = Password::parse(password)
+            .map_err(|e| Error::Validation(FieldErrors::single("password", e.to_string())))?;
+        let local = target
+            .email
+            .rsplit_once('@')
+            .map_or("", |(l, _)| l)
+            .to_owned();
+        self.security
+            .password
+            .check(&pw, &target.username, &local, "password")?;
         let hash = self.hasher.hash(pw.expose()).await?;
-        self.store.set_password_hash(target.id, &hash, self.clock.now()).await?;
+        self.store
+            .set_password_hash(target.id, &hash, self.clock.now())
+            .await?;
         self.store.delete_sessions_of(target.id).await?;
         self.store.unlock_user(target.id).await?;
         self.record(with_actor(

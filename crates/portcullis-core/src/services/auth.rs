@@ -109,7 +109,7 @@ pub struct AuthService {
     pub(crate) hasher: PasswordHasher,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) policy: SessionPolicy,
-        pub(crate) security: SecurityPolicy,
+    pub(crate) security: SecurityPolicy,
     /// Role every new registration receives, if any.
     pub(crate) default_role: Option<String>,
 }
@@ -134,7 +134,7 @@ impl AuthService {
             hasher,
             clock,
             policy,
-                        security: SecurityPolicy::default(),
+            security: SecurityPolicy::default(),
             default_role: None,
         }
     }
@@ -145,7 +145,7 @@ impl AuthService {
         self
     }
 
-        /// Gives every new registration this role.
+    /// Gives every new registration this role.
     pub fn with_default_role(mut self, role: Option<String>) -> Self {
         self.default_role = role;
         self
@@ -219,7 +219,7 @@ impl AuthService {
             )
             .await?;
         }
-                let user = self.create_account(&registration, false).await?;
+        let user = self.create_account(&registration, false).await?;
         if let Some(role) = &self.default_role {
             self.store.grant_role(user.id, role).await?;
         }

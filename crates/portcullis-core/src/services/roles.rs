@@ -18,14 +18,19 @@ pub struct RoleSpec {
 }
 
 fn role_name(name: &str) -> Result<RoleName, Error> {
-    RoleName::parse(name).map_err(|e| Error::Validation(crate::FieldErrors::single("name", e.to_string())))
+    RoleName::parse(name)
+        .map_err(|e| Error::Validation(crate::FieldErrors::single("name", e.to_string())))
 }
 
 fn permission_set(permissions: &[String]) -> Result<Vec<String>, Error> {
     let mut parsed = Vec::with_capacity(permissions.len());
     for p in permissions {
-        let p = Permission::parse(p)
-            .map_err(|e| Error::Validation(crate::FieldErrors::single("permissions", format!("{p:?}: {e}"))))?;
+        let p = Permission::parse(p).map_err(|e| {
+            Error::Validation(crate::FieldErrors::single(
+                "permissions",
+                format!("{p:?}: {e}"),
+            ))
+        })?;
         parsed.push(p.as_str().to_owned());
     }
     parsed.sort();
@@ -41,7 +46,11 @@ impl AuthService {
 
     /// Whether the user holds `permission` through any role.
     pub async fn has_permission(&self, user: &User, permission: &str) -> Result<bool, Error> {
-        Ok(self.permissions_of(user).await?.iter().any(|p| p == permission))
+        Ok(self
+            .permissions_of(user)
+            .await?
+            .iter()
+            .any(|p| p == permission))
     }
 
     /// Every role with its permissions and member count.
@@ -55,19 +64,27 @@ impl AuthService {
     }
 
     /// Creates a role with a description and permissions.
-    pub async fn create_role(&self, actor: Option<UserId>, spec: &RoleSpec, ctx: &RequestContext) -> Result<RoleInfo, Error> {
+    pub async fn create_role(
+        &self,
+        actor: Option<UserId>,
+        spec: &RoleSpec,
+        ctx: &RequestContext,
+    ) -> Result<RoleInfo, Error> {
         let name = role_name(&spec.name)?;
         let permissions = permission_set(&spec.permissions)?;
         self.store
             .create_role(name.as_str(), spec.description.trim(), self.clock.now())
             .await
             .map_err(|e| match e {
-                StoreError::Conflict(_) => {
-                    Error::Validation(crate::FieldErrors::single("name", "A role with this name exists already."))
-                }
+                StoreError::Conflict(_) => Error::Validation(crate::FieldErrors::single(
+                    "name",
+                    "A role with this name exists already.",
+                )),
                 other => other.into(),
             })?;
-        self.store.set_role_permissions(name.as_str(), &permissions).await?;
+        self.store
+            .set_role_permissions(name.as_str(), &permissions)
+            .await?;
         self.record(with_actor(
             NewAuditEvent::new(AuditKind::RoleCreated, self.clock.now(), ctx)
                 .detail("role", name.as_str())
@@ -80,14 +97,29 @@ impl AuthService {
 
     /// Replaces a role's description and permissions. The `admin` role
     /// always keeps the built-in administration permissions.
-    pub async fn update_role(&self, actor: Option<UserId>, spec: &RoleSpec, ctx: &RequestContext) -> Result<RoleInfo, Error> {
+    pub async fn update_role(
+        &self,
+        actor: Option<UserId>,
+        spec: &RoleSpec,
+        ctx: &RequestContext,
+    ) -> Result<RoleInfo, Error> {
         let existing = self.role(&spec.name).await?;
         let permissions = permission_set(&spec.permissions)?;
-        if existing.name == ADMIN_ROLE && ADMIN_PERMISSIONS.iter().any(|p| !permissions.iter().any(|q| q == p)) {
-            return Err(Error::Forbidden("the admin role must keep users:read, users:manage, roles:manage and audit:read"));
+        if existing.name == ADMIN_ROLE
+            && ADMIN_PERMISSIONS
+                .iter()
+                .any(|p| !permissions.iter().any(|q| q == p))
+        {
+            return Err(Error::Forbidden(
+                "the admin role must keep users:read, users:manage, roles:manage and audit:read",
+            ));
         }
-        self.store.set_role_description(&existing.name, spec.description.trim()).await?;
-        self.store.set_role_permissions(&existing.name, &permissions).await?;
+        self.store
+            .set_role_description(&existing.name, spec.description.trim())
+            .await?;
+        self.store
+            .set_role_permissions(&existing.name, &permissions)
+            .await?;
         self.record(with_actor(
             NewAuditEvent::new(AuditKind::RoleUpdated, self.clock.now(), ctx)
                 .detail("role", existing.name.as_str())
@@ -99,14 +131,22 @@ impl AuthService {
     }
 
     /// Deletes a role; its members lose it. The `admin` role cannot go.
-    pub async fn delete_role(&self, actor: Option<UserId>, name: &str, ctx: &RequestContext) -> Result<(), Error> {
+    pub async fn delete_role(
+        &self,
+        actor: Option<UserId>,
+        name: &str,
+        ctx: &RequestContext,
+    ) -> Result<(), Error> {
         let role = self.role(name).await?;
         if role.name == ADMIN_ROLE {
-            return Err(Error::Forbidden("the built-in admin role cannot be deleted"));
+            return Err(Error::Forbidden(
+                "the built-in admin role cannot be deleted",
+            ));
         }
         self.store.delete_role(&role.name).await?;
         self.record(with_actor(
-            NewAuditEvent::new(AuditKind::RoleDeleted, self.clock.now(), ctx).detail("role", role.name.as_str()),
+            NewAuditEvent::new(AuditKind::RoleDeleted, self.clock.now(), ctx)
+                .detail("role", role.name.as_str()),
             actor,
         ))
         .await;
@@ -114,7 +154,13 @@ impl AuthService {
     }
 
     /// Gives `target` the role. Nobody changes their own roles.
-    pub async fn grant_role(&self, actor: Option<UserId>, target: &User, role: &str, ctx: &RequestContext) -> Result<(), Error> {
+    pub async fn grant_role(
+        &self,
+        actor: Option<UserId>,
+        target: &User,
+        role: &str,
+        ctx: &RequestContext,
+    ) -> Result<(), Error> {
         if actor == Some(target.id) {
             return Err(Error::Forbidden("you cannot change your own roles"));
         }
@@ -132,14 +178,23 @@ impl AuthService {
 
     /// Takes the role from `target`. Nobody changes their own roles, and the
     /// last active administrator keeps theirs.
-    pub async fn revoke_role(&self, actor: Option<UserId>, target: &User, role: &str, ctx: &RequestContext) -> Result<(), Error> {
+    pub async fn revoke_role(
+        &self,
+        actor: Option<UserId>,
+        target: &User,
+        role: &str,
+        ctx: &RequestContext,
+    ) -> Result<(), Error> {
         if actor == Some(target.id) {
             return Err(Error::Forbidden("you cannot change your own roles"));
         }
         let role = self.role(role).await?;
         if role.name == ADMIN_ROLE {
-            self.guard_last_admin(target, "the last active administrator cannot lose the admin role")
-                .await?;
+            self.guard_last_admin(
+                target,
+                "the last active administrator cannot lose the admin role",
+            )
+            .await?;
         }
         if !self.store.revoke_role(target.id, &role.name).await? {
             return Err(Error::NotFound);
@@ -155,7 +210,11 @@ impl AuthService {
     }
 
     /// Refuses when `target` is the only active administrator.
-    pub(crate) async fn guard_last_admin(&self, target: &User, why: &'static str) -> Result<(), Error> {
+    pub(crate) async fn guard_last_admin(
+        &self,
+        target: &User,
+        why: &'static str,
+    ) -> Result<(), Error> {
         if target.is_active
             && self.is_admin(target).await?
             && self.store.count_active_members(ADMIN_ROLE).await? <= 1
@@ -177,9 +236,15 @@ impl AuthService {
                 permissions.sort();
                 permissions.dedup();
             }
-            self.store.ensure_role(name.as_str(), spec.description.trim()).await?;
-            self.store.set_role_description(name.as_str(), spec.description.trim()).await?;
-            self.store.set_role_permissions(name.as_str(), &permissions).await?;
+            self.store
+                .ensure_role(name.as_str(), spec.description.trim())
+                .await?;
+            self.store
+                .set_role_description(name.as_str(), spec.description.trim())
+                .await?;
+            self.store
+                .set_role_permissions(name.as_str(), &permissions)
+                .await?;
         }
         Ok(())
     }

@@ -40,7 +40,7 @@ pub(crate) async fn users(settings: Settings, command: UsersCommand) -> anyhow::
     let ctx = RequestContext::cli();
     let fail = |e: portcullis_core::Error| anyhow!(describe(e));
     match command {
-                UsersCommand::List { .. } => unreachable!("handled by the caller"),
+        UsersCommand::List { .. } => unreachable!("handled by the caller"),
         other @ (UsersCommand::Create { .. }
         | UsersCommand::Show { .. }
         | UsersCommand::Delete { .. }

@@ -16,11 +16,19 @@ pub(crate) async fn run(settings: Settings, command: RolesCommand) -> anyhow::Re
         RolesCommand::List { json } => {
             let roles = auth.list_roles().await.map_err(fail)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&serde_json::json!({"roles": roles}))?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({"roles": roles}))?
+                );
             } else {
                 println!("{:<24} {:<8} PERMISSIONS", "ROLE", "MEMBERS");
                 for r in &roles {
-                    println!("{:<24} {:<8} {}", r.name, r.members, r.permissions.join(","));
+                    println!(
+                        "{:<24} {:<8} {}",
+                        r.name,
+                        r.members,
+                        r.permissions.join(",")
+                    );
                 }
             }
         }

@@ -40,7 +40,13 @@ pub(super) async fn run(services: &Services, command: UsersCommand) -> anyhow::R
         }
         UsersCommand::Show { user, json } => {
             let user = find(services, &user).await?;
-            let roles: Vec<String> = auth.roles_of(&user).await.map_err(fail)?.into_iter().map(|r| r.name).collect();
+            let roles: Vec<String> = auth
+                .roles_of(&user)
+                .await
+                .map_err(fail)?
+                .into_iter()
+                .map(|r| r.name)
+                .collect();
             let permissions = auth.permissions_of(&user).await.map_err(fail)?;
             let sessions = auth.sessions(&user).await.map_err(fail)?.len();
             if json {
@@ -51,8 +57,19 @@ pub(super) async fn run(services: &Services, command: UsersCommand) -> anyhow::R
                 println!("username:    {}", user.username);
                 println!("email:       {}", user.email);
                 println!("active:      {}", if user.is_active { "yes" } else { "no" });
-                println!("confirmed:   {}", if user.confirmed_at.is_some() { "yes" } else { "no" });
-                println!("locked:      {}", user.locked_until.map_or("no".to_owned(), |t| format!("until {t}")));
+                println!(
+                    "confirmed:   {}",
+                    if user.confirmed_at.is_some() {
+                        "yes"
+                    } else {
+                        "no"
+                    }
+                );
+                println!(
+                    "locked:      {}",
+                    user.locked_until
+                        .map_or("no".to_owned(), |t| format!("until {t}"))
+                );
                 println!("roles:       {}", roles.join(", "));
                 println!("permissions: {}", permissions.join(", "));
                 println!("logins:      {}", user.login_count);
@@ -64,20 +81,32 @@ pub(super) async fn run(services: &Services, command: UsersCommand) -> anyhow::R
             auth.delete_user(None, &user, &ctx).await.map_err(fail)?;
             println!("Deleted {}.", user.username);
         }
-        UsersCommand::SetPassword { user, password_stdin } => {
+        UsersCommand::SetPassword {
+            user,
+            password_stdin,
+        } => {
             let user = find(services, &user).await?;
             let password = password_from_stdin(password_stdin)?;
-            auth.set_password(None, &user, &password, &ctx).await.map_err(fail)?;
-            println!("Set a new password for {}; their sessions have ended.", user.username);
+            auth.set_password(None, &user, &password, &ctx)
+                .await
+                .map_err(fail)?;
+            println!(
+                "Set a new password for {}; their sessions have ended.",
+                user.username
+            );
         }
         UsersCommand::GrantRole { user, role } => {
             let user = find(services, &user).await?;
-            auth.grant_role(None, &user, &role, &ctx).await.map_err(fail)?;
+            auth.grant_role(None, &user, &role, &ctx)
+                .await
+                .map_err(fail)?;
             println!("{} now has the role {role}.", user.username);
         }
         UsersCommand::RevokeRole { user, role } => {
             let user = find(services, &user).await?;
-            auth.revoke_role(None, &user, &role, &ctx).await.map_err(fail)?;
+            auth.revoke_role(None, &user, &role, &ctx)
+                .await
+                .map_err(fail)?;
             println!("{} no longer has the role {role}.", user.username);
         }
         _ => unreachable!("the other commands are handled by the caller"),

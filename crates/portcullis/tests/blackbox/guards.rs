@@ -1,7 +1,7 @@
 //! The guards an embedding application uses, shown working in a small axum
 //! app that mounts Portcullis beside its own routes.
 
-use crate::common::{Backend, Browser, PASSWORD, test_settings};
+use crate::common::{Backend, Browser, PASSWORD, spawn, test_settings};
 use axum::Router;
 use axum::routing::{get, post};
 use portcullis_axum::guard::{self, RequirePermission};
@@ -28,59 +28,107 @@ crate::common::on_both_backends!(guards_answer_anonymous_users_editors_and_admin
 
 async fn guards_answer_anonymous_users_editors_and_admins_as_each_expects(backend: Backend) {
     // A database via the test harness; then our own app on top of it.
-    let base = crate::common::spawn!(backend);
+    let base = spawn!(backend);
     let settings = test_settings(&base.db_url);
     let services = portcullis::Services::open(&settings, Arc::new(ManualClock::starting_now()))
         .await
         .unwrap();
     let auth = services.auth.clone();
-    let config = WebConfig::new("http://127.0.0.1/".parse().unwrap(), b"an embedding app's own secret, 32+ bytes".to_vec());
+    let config = WebConfig::new(
+        "http://127.0.0.1/".parse().unwrap(),
+        b"an embedding app's own secret, 32+ bytes".to_vec(),
+    );
     let portcullis = Portcullis::new(auth.clone(), config).unwrap();
     let app = Router::new()
         .route("/hello", get(hello))
         .route("/posts/delete", post(delete_post).get(delete_post))
         .route("/members", get(members))
-        .merge(Router::new().route("/editors", get(|| async { "editors' desk" })).route_layer(guard::require_any_role(["editor", "admin"])))
-        .merge(Router::new().route("/admins", get(|| async { "admins only" })).route_layer(guard::require_role("admin")))
-        .merge(Router::new().route("/api/reports", get(|| async { "[]" })).route_layer(guard::require_permission("reports:read")))
+        .merge(
+            Router::new()
+                .route("/editors", get(|| async { "editors' desk" }))
+                .route_layer(guard::require_any_role(["editor", "admin"])),
+        )
+        .merge(
+            Router::new()
+                .route("/admins", get(|| async { "admins only" }))
+                .route_layer(guard::require_role("admin")),
+        )
+        .merge(
+            Router::new()
+                .route("/api/reports", get(|| async { "[]" }))
+                .route_layer(guard::require_permission("reports:read")),
+        )
         .merge(portcullis.routes());
     let app = portcullis.wrap(app);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
     });
 
     // Roles and accounts, through the services.
     let ctx = RequestContext::cli();
-    auth.create_role(None, &portcullis_core::RoleSpec { name: "editor".into(), description: String::new(), permissions: vec!["posts:delete".into(), "reports:read".into()] }, &ctx)
-        .await
-        .unwrap();
-    for name in ["plain", "ed", "boss"] {
-        let reg = auth.parse_registration(name, &format!("{name}@example.com"), PASSWORD, PASSWORD).unwrap();
+    auth.create_role(
+        None,
+        &portcullis_core::RoleSpec {
+            name: "editor".into(),
+            description: String::new(),
+            permissions: vec!["posts:delete".into(), "reports:read".into()],
+        },
+        &ctx,
+    )
+    .await
+    .unwrap();
+    for name in ["plain", "eddie", "boss"] {
+        let reg = auth
+            .parse_registration(name, &format!("{name}@example.com"), PASSWORD, PASSWORD)
+            .unwrap();
         auth.register(reg, &ctx).await.unwrap();
     }
-    auth.grant_role(None, &auth.find_user("ed").await.unwrap(), "editor", &ctx).await.unwrap();
-    auth.grant_role(None, &auth.find_user("boss").await.unwrap(), "admin", &ctx).await.unwrap();
+    auth.grant_role(
+        None,
+        &auth.find_user("eddie").await.unwrap(),
+        "editor",
+        &ctx,
+    )
+    .await
+    .unwrap();
+    auth.grant_role(None, &auth.find_user("boss").await.unwrap(), "admin", &ctx)
+        .await
+        .unwrap();
 
     let anonymous = Browser::new(&url);
     for path in ["/hello", "/editors", "/admins", "/posts/delete", "/members"] {
         let response = anonymous.get(path).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
-        assert!(crate::common::location(&response).starts_with("/auth/login?next="), "{path}");
+        assert!(
+            crate::common::location(&response).starts_with("/auth/login?next="),
+            "{path}"
+        );
     }
-    assert_eq!(anonymous.get("/api/reports").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        anonymous.get("/api/reports").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 
     let login = |name: &'static str| {
         let url = url.clone();
         async move {
             let b = Browser::new(&url);
-            assert_eq!(b.login(name, PASSWORD).await.status(), StatusCode::SEE_OTHER);
+            assert_eq!(
+                b.login(name, PASSWORD).await.status(),
+                StatusCode::SEE_OTHER
+            );
             b
         }
     };
     let plain = login("plain").await;
-    let ed = login("ed").await;
+    let ed = login("eddie").await;
     let boss = login("boss").await;
     let expect = [
         ("/hello", [200, 200, 200]),
@@ -96,15 +144,27 @@ async fn guards_answer_anonymous_users_editors_and_admins_as_each_expects(backen
         }
     }
     let (_, body) = ed.page("/posts/delete").await;
-    assert_eq!(body, "ed deleted a post");
+    assert_eq!(body, "eddie deleted a post");
     let forbidden = plain.get("/api/reports").await;
-    assert_eq!(forbidden.json::<serde_json::Value>().await.unwrap()["error"]["code"], "forbidden");
+    assert_eq!(
+        forbidden.json::<serde_json::Value>().await.unwrap()["error"]["code"],
+        "forbidden"
+    );
     let page = plain.get("/admins").await;
-    assert!(page.text().await.unwrap().contains("You do not have permission"));
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("You do not have permission")
+    );
     let unconfirmed = plain.get("/members").await.text().await.unwrap();
     assert!(unconfirmed.contains("confirm your email"));
     // Confirmed users pass the confirmation guard.
-    base.sql("UPDATE users SET confirmed_at = created_at WHERE username_key = 'plain'").await;
-    assert_eq!(plain.page("/members").await, (StatusCode::OK, "welcome, confirmed plain".into()));
+    base.sql("UPDATE users SET confirmed_at = created_at WHERE username_key = 'plain'")
+        .await;
+    assert_eq!(
+        plain.page("/members").await,
+        (StatusCode::OK, "welcome, confirmed plain".into())
+    );
     services.database.close().await;
 }

@@ -37,14 +37,21 @@ fn timestamp(field: &str, value: Option<&str>) -> Result<Option<OffsetDateTime>,
     value
         .filter(|v| !v.is_empty())
         .map(|v| {
-            OffsetDateTime::parse(v, &Rfc3339)
-                .map_err(|_| bad(field, "Use an RFC 3339 timestamp, e.g. 2026-01-31T00:00:00Z."))
+            OffsetDateTime::parse(v, &Rfc3339).map_err(|_| {
+                bad(
+                    field,
+                    "Use an RFC 3339 timestamp, e.g. 2026-01-31T00:00:00Z.",
+                )
+            })
         })
         .transpose()
 }
 
 /// Turns the query into a filter, naming the field at fault.
-pub(crate) async fn filter(state: &Portcullis, query: &AuditQuery) -> Result<AuditFilter, ApiError> {
+pub(crate) async fn filter(
+    state: &Portcullis,
+    query: &AuditQuery,
+) -> Result<AuditFilter, ApiError> {
     let user = match query.user.as_deref().filter(|u| !u.is_empty()) {
         Some(login) => Some(
             state
@@ -57,7 +64,9 @@ pub(crate) async fn filter(state: &Portcullis, query: &AuditQuery) -> Result<Aud
         None => None,
     };
     let kind = match query.kind.as_deref().filter(|k| !k.is_empty()) {
-        Some(name) => Some(AuditKind::parse(name).ok_or_else(|| bad("type", "Unknown event type."))?),
+        Some(name) => {
+            Some(AuditKind::parse(name).ok_or_else(|| bad("type", "Unknown event type."))?)
+        }
         None => None,
     };
     Ok(AuditFilter {
@@ -76,7 +85,8 @@ async fn audit(
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     perms.require_api(AUDIT_READ)?;
-    let Query(query) = query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", e.body_text()))?;
+    let Query(query) = query
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", e.body_text()))?;
     let filter = filter(&state, &query).await?;
     let (events, total) = state.auth().audit_log(&filter).await?;
     Ok(Json(json!({

@@ -20,5 +20,10 @@ pub(super) fn router() -> Router<Portcullis> {
 
 /// A 400 naming the query or body field at fault.
 pub(super) fn bad(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", "The request is invalid.").with_field(field, message)
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        "The request is invalid.",
+    )
+    .with_field(field, message)
 }

@@ -18,10 +18,16 @@ use serde_json::{Value, json};
 pub(super) fn router() -> Router<Portcullis> {
     Router::new()
         .route("/admin/roles", get(list).post(create))
-        .route("/admin/roles/{name}", get(show).patch(update).delete(remove))
+        .route(
+            "/admin/roles/{name}",
+            get(show).patch(update).delete(remove),
+        )
 }
 
-async fn list(State(state): State<Portcullis>, perms: Permissions) -> Result<Json<Value>, ApiError> {
+async fn list(
+    State(state): State<Portcullis>,
+    perms: Permissions,
+) -> Result<Json<Value>, ApiError> {
     // Whoever may read users may see what their roles mean.
     if !perms.has(ROLES_MANAGE) {
         perms.require_api(USERS_READ)?;
@@ -58,7 +64,11 @@ async fn create(
     Ok((StatusCode::CREATED, Json(json!({"role": role}))).into_response())
 }
 
-async fn show(State(state): State<Portcullis>, perms: Permissions, Path(name): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn show(
+    State(state): State<Portcullis>,
+    perms: Permissions,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     if !perms.has(ROLES_MANAGE) {
         perms.require_api(USERS_READ)?;
     }

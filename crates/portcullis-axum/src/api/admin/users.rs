@@ -24,7 +24,7 @@ pub(super) fn router() -> Router<Portcullis> {
     Router::new()
         .route("/admin/users", get(list).post(create))
         .route("/admin/users/{id}", get(show).patch(update).delete(remove))
-                .route("/admin/users/{id}/roles", post(grant_role))
+        .route("/admin/users/{id}/roles", post(grant_role))
         .route("/admin/users/{id}/{action}", post(action))
         .route("/admin/users/{id}/roles/{role}", delete(revoke_role))
 }
@@ -39,10 +39,15 @@ async fn list(
     query: Result<Query<UserListQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     perms.require_api(USERS_READ)?;
-    let Query(query) = query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", e.body_text()))?;
-    let query = query.to_query().map_err(|(field, message)| bad(field, message))?;
+    let Query(query) = query
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", e.body_text()))?;
+    let query = query
+        .to_query()
+        .map_err(|(field, message)| bad(field, message))?;
     let (users, total) = state.auth().search_users(&query).await?;
-    Ok(Json(json!({"total": total, "offset": query.offset, "limit": query.limit, "users": users})))
+    Ok(Json(
+        json!({"total": total, "offset": query.offset, "limit": query.limit, "users": users}),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -70,23 +75,44 @@ async fn create(
         .map_err(portcullis_core::Error::from)?;
     let user = state
         .auth()
-        .admin_create_user(Some(perms.auth.user.id), registration, &body.roles, body.confirmed, &client.context())
+        .admin_create_user(
+            Some(perms.auth.user.id),
+            registration,
+            &body.roles,
+            body.confirmed,
+            &client.context(),
+        )
         .await?;
-    Ok((StatusCode::CREATED, Json(json!({"user": user, "roles": body.roles}))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"user": user, "roles": body.roles})),
+    )
+        .into_response())
 }
 
-async fn show(State(state): State<Portcullis>, perms: Permissions, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+async fn show(
+    State(state): State<Portcullis>,
+    perms: Permissions,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
     perms.require_api(USERS_READ)?;
     let user = target(&state, id).await?;
     let auth = state.auth();
-    let roles: Vec<String> = auth.roles_of(&user).await?.into_iter().map(|r| r.name).collect();
+    let roles: Vec<String> = auth
+        .roles_of(&user)
+        .await?
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
     let permissions = auth.permissions_of(&user).await?;
     let sessions = auth.sessions(&user).await?;
     let sessions: Vec<SessionView> = sessions
         .iter()
         .map(|s| SessionView::new(s, &perms.auth.session))
         .collect();
-    Ok(Json(json!({"user": user, "roles": roles, "permissions": permissions, "sessions": sessions})))
+    Ok(Json(
+        json!({"user": user, "roles": roles, "permissions": permissions, "sessions": sessions}),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -103,7 +129,9 @@ struct UpdateBody {
 mod double_option {
     use serde::{Deserialize, Deserializer};
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<String>>, D::Error> {
         Option::<String>::deserialize(d).map(Some)
     }
 }
@@ -160,9 +188,19 @@ async fn grant_role(
     perms.require_api(USERS_MANAGE)?;
     let user = target(&state, id).await?;
     let auth = state.auth();
-    auth.grant_role(Some(perms.auth.user.id), &user, &body.role, &client.context())
-        .await?;
-    let roles: Vec<String> = auth.roles_of(&user).await?.into_iter().map(|r| r.name).collect();
+    auth.grant_role(
+        Some(perms.auth.user.id),
+        &user,
+        &body.role,
+        &client.context(),
+    )
+    .await?;
+    let roles: Vec<String> = auth
+        .roles_of(&user)
+        .await?
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
     Ok(Json(json!({"user": user, "roles": roles})))
 }
 
@@ -171,7 +209,7 @@ async fn action(
     State(state): State<Portcullis>,
     perms: Permissions,
     client: ClientInfo,
-        Path((id, action)): Path<(i64, String)>,
+    Path((id, action)): Path<(i64, String)>,
 ) -> Result<Json<Value>, ApiError> {
     perms.require_api(USERS_MANAGE)?;
     let user = target(&state, id).await?;
@@ -184,11 +222,22 @@ async fn action(
             let count = auth.revoke_all_sessions(&user, actor, &ctx).await?;
             return Ok(Json(json!({"revoked": count})));
         }
-        
-        _ => return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such action.")),
+
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "No such action.",
+            ));
+        }
     }
     let user = auth.user(user.id).await?;
-    let roles: Vec<String> = auth.roles_of(&user).await?.into_iter().map(|r| r.name).collect();
+    let roles: Vec<String> = auth
+        .roles_of(&user)
+        .await?
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
     Ok(Json(json!({"user": user, "roles": roles})))
 }
 

@@ -30,7 +30,8 @@ async fn list(
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Result<Response, PageError> {
     perms.require_page(AUDIT_READ)?;
-    let Query(mut raw) = query.map_err(|_| PageError::new(StatusCode::BAD_REQUEST, "The filter could not be read."))?;
+    let Query(mut raw) = query
+        .map_err(|_| PageError::new(StatusCode::BAD_REQUEST, "The filter could not be read."))?;
     // The date inputs send plain dates; the filter takes timestamps.
     for value in [&mut raw.since, &mut raw.until] {
         if let Some(v) = value.as_mut().filter(|v| v.len() == 10) {
@@ -38,9 +39,12 @@ async fn list(
         }
     }
     raw.limit = Some(PAGE);
-    let filter = filter(&state, &raw)
-        .await
-        .map_err(|e| PageError::new(StatusCode::BAD_REQUEST, e.fields.values().cloned().collect::<Vec<_>>().join(" ")))?;
+    let filter = filter(&state, &raw).await.map_err(|e| {
+        PageError::new(
+            StatusCode::BAD_REQUEST,
+            e.fields.values().cloned().collect::<Vec<_>>().join(" "),
+        )
+    })?;
     let (events, total) = state.auth().audit_log(&filter).await?;
     let rows: Vec<_> = events
         .iter()
@@ -54,7 +58,12 @@ async fn list(
     let offset = filter.offset;
     let link = |offset: i64| {
         let mut q = vec![("offset", offset.to_string())];
-        for (k, v) in [("user", &raw.user), ("type", &raw.kind), ("since", &raw.since), ("until", &raw.until)] {
+        for (k, v) in [
+            ("user", &raw.user),
+            ("type", &raw.kind),
+            ("since", &raw.since),
+            ("until", &raw.until),
+        ] {
             if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
                 q.push((k, v.clone()));
             }

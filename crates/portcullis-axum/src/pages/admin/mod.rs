@@ -7,18 +7,38 @@ mod audit;
 mod roles;
 mod users;
 
+use crate::error::PageError;
+use crate::guard::Permissions;
 use crate::state::Portcullis;
 use axum::Router;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Redirect;
 use axum::routing::get;
+use portcullis_core::domain::role::{AUDIT_READ, ROLES_MANAGE, USERS_READ};
 
 pub(super) fn router() -> Router<Portcullis> {
     Router::new()
-        .route("/admin", get(|| async { Redirect::to("/admin/users") }))
+        .route("/admin", get(home))
         .merge(users::router())
         .merge(roles::router())
         .merge(audit::router())
+}
+
+/// `/admin` leads to the first section the user may see.
+async fn home(perms: Permissions) -> Result<Redirect, PageError> {
+    for (permission, path) in [
+        (USERS_READ, "/admin/users"),
+        (ROLES_MANAGE, "/admin/roles"),
+        (AUDIT_READ, "/admin/audit"),
+    ] {
+        if perms.has(permission) {
+            return Ok(Redirect::to(path));
+        }
+    }
+    Err(PageError::new(
+        StatusCode::FORBIDDEN,
+        "You do not have permission to access this page.",
+    ))
 }
 
 /// Whether the request wants a fragment for in-place update.
@@ -27,7 +47,10 @@ pub(super) fn is_partial(headers: &HeaderMap) -> bool {
 }
 
 /// The query string of a user-list link with one field changed.
-pub(super) fn with_query(query: &crate::admin_query::UserListQuery, change: impl FnOnce(&mut crate::admin_query::UserListQuery)) -> String {
+pub(super) fn with_query(
+    query: &crate::admin_query::UserListQuery,
+    change: impl FnOnce(&mut crate::admin_query::UserListQuery),
+) -> String {
     let mut q = query.clone();
     change(&mut q);
     serde_urlencoded::to_string(&q).unwrap_or_default()

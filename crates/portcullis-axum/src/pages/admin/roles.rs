@@ -39,10 +39,19 @@ fn permissions(text: &str) -> Vec<String> {
         .collect()
 }
 
-async fn list(State(state): State<Portcullis>, perms: Permissions, page: PageCtx) -> Result<Response, PageError> {
+async fn list(
+    State(state): State<Portcullis>,
+    perms: Permissions,
+    page: PageCtx,
+) -> Result<Response, PageError> {
     perms.require_page(ROLES_MANAGE)?;
     let roles = state.auth().list_roles().await?;
-    Ok(page.render(&state, StatusCode::OK, "admin/roles.html", json!({"roles": roles, "form": {}, "error": null})))
+    Ok(page.render(
+        &state,
+        StatusCode::OK,
+        "admin/roles.html",
+        json!({"roles": roles, "form": {}, "error": null}),
+    ))
 }
 
 async fn create(
@@ -58,8 +67,14 @@ async fn create(
         description: form.description.clone(),
         permissions: permissions(&form.permissions),
     };
-    match state.auth().create_role(Some(perms.auth.user.id), &spec, &client.context()).await {
-        Ok(role) => Ok(Redirect::to(&format!("/admin/roles/{}", urlencode(&role.name))).into_response()),
+    match state
+        .auth()
+        .create_role(Some(perms.auth.user.id), &spec, &client.context())
+        .await
+    {
+        Ok(role) => {
+            Ok(Redirect::to(&format!("/admin/roles/{}", urlencode(&role.name))).into_response())
+        }
         Err(Error::Validation(errors)) => {
             let roles = state.auth().list_roles().await?;
             let message: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
@@ -75,7 +90,9 @@ async fn create(
 }
 
 fn urlencode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20")
+    url::form_urlencoded::byte_serialize(s.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
 }
 
 async fn show(
@@ -108,8 +125,14 @@ async fn update(
         description: form.description.clone(),
         permissions: permissions(&form.permissions),
     };
-    match state.auth().update_role(Some(perms.auth.user.id), &spec, &client.context()).await {
-        Ok(role) => Ok(Redirect::to(&format!("/admin/roles/{}", urlencode(&role.name))).into_response()),
+    match state
+        .auth()
+        .update_role(Some(perms.auth.user.id), &spec, &client.context())
+        .await
+    {
+        Ok(role) => {
+            Ok(Redirect::to(&format!("/admin/roles/{}", urlencode(&role.name))).into_response())
+        }
         Err(err @ (Error::Validation(_) | Error::Forbidden(_))) => {
             let role = state.auth().role(&name).await?;
             let message = crate::error::ApiError::from(err).message;

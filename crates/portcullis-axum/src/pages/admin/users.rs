@@ -56,7 +56,13 @@ fn view(state: &Portcullis, u: &UserWithRoles) -> Value {
 }
 
 async fn with_roles(state: &Portcullis, user: User) -> Result<UserWithRoles, PageError> {
-    let roles = state.auth().roles_of(&user).await?.into_iter().map(|r| r.name).collect();
+    let roles = state
+        .auth()
+        .roles_of(&user)
+        .await?
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
     Ok(UserWithRoles { user, roles })
 }
 
@@ -71,10 +77,11 @@ async fn list(
     query: Result<Query<UserListQuery>, QueryRejection>,
 ) -> Result<Response, PageError> {
     perms.require_page(USERS_READ)?;
-    let Query(raw) = query.map_err(|_| PageError::new(StatusCode::BAD_REQUEST, "The search could not be read."))?;
-    let query = raw
-        .to_query()
-        .map_err(|(field, message)| PageError::new(StatusCode::BAD_REQUEST, format!("{field}: {message}")))?;
+    let Query(raw) = query
+        .map_err(|_| PageError::new(StatusCode::BAD_REQUEST, "The search could not be read."))?;
+    let query = raw.to_query().map_err(|(field, message)| {
+        PageError::new(StatusCode::BAD_REQUEST, format!("{field}: {message}"))
+    })?;
     let (users, total) = state.auth().search_users(&query).await?;
     let roles = state.auth().list_roles().await?;
     let current_page = query.offset / query.limit + 1;
@@ -111,7 +118,11 @@ async fn list(
     ))
 }
 
-async fn new_form(State(state): State<Portcullis>, perms: Permissions, page: PageCtx) -> Result<Response, PageError> {
+async fn new_form(
+    State(state): State<Portcullis>,
+    perms: Permissions,
+    page: PageCtx,
+) -> Result<Response, PageError> {
     perms.require_page(USERS_MANAGE)?;
     let roles = state.auth().list_roles().await?;
     Ok(page.render(
@@ -140,7 +151,10 @@ async fn create(
     HtmlForm(form): HtmlForm<NewUserForm>,
 ) -> Result<Response, PageError> {
     perms.require_page(USERS_MANAGE)?;
-    let roles: Vec<String> = Some(form.role.clone()).filter(|r| !r.is_empty()).into_iter().collect();
+    let roles: Vec<String> = Some(form.role.clone())
+        .filter(|r| !r.is_empty())
+        .into_iter()
+        .collect();
     let again = |page: PageCtx, errors: Value, role_names: Vec<String>| {
         page.render(
             &state,
@@ -149,14 +163,31 @@ async fn create(
             json!({"form": {"username": form.username, "email": form.email, "role": form.role}, "errors": errors, "roles": role_names}),
         )
     };
-    let role_names: Vec<String> = state.auth().list_roles().await?.into_iter().map(|r| r.name).collect();
-    let registration = match state.auth().parse_registration(&form.username, &form.email, &form.password, &form.password) {
+    let role_names: Vec<String> = state
+        .auth()
+        .list_roles()
+        .await?
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    let registration = match state.auth().parse_registration(
+        &form.username,
+        &form.email,
+        &form.password,
+        &form.password,
+    ) {
         Ok(r) => r,
         Err(errors) => return Ok(again(page, field_map(&errors), role_names)),
     };
     let result = state
         .auth()
-        .admin_create_user(Some(perms.auth.user.id), registration, &roles, form.confirmed.is_some(), &client.context())
+        .admin_create_user(
+            Some(perms.auth.user.id),
+            registration,
+            &roles,
+            form.confirmed.is_some(),
+            &client.context(),
+        )
         .await;
     match result {
         Ok(user) => Ok(Redirect::to(&format!("/admin/users/{}", user.id)).into_response()),
@@ -170,7 +201,12 @@ async fn create(
 }
 
 fn field_map(errors: &portcullis_core::FieldErrors) -> Value {
-    Value::Object(errors.iter().map(|e| (e.field.to_owned(), json!(e.message))).collect())
+    Value::Object(
+        errors
+            .iter()
+            .map(|e| (e.field.to_owned(), json!(e.message)))
+            .collect(),
+    )
 }
 
 async fn show(
@@ -182,9 +218,18 @@ async fn show(
     perms.require_page(USERS_READ)?;
     let user = target(&state, id).await?;
     let sessions = state.auth().sessions(&user).await?;
-    let sessions: Vec<SessionView> = sessions.iter().map(|s| SessionView::new(s, &perms.auth.session)).collect();
+    let sessions: Vec<SessionView> = sessions
+        .iter()
+        .map(|s| SessionView::new(s, &perms.auth.session))
+        .collect();
     let permissions = state.auth().permissions_of(&user).await?;
-    let all_roles: Vec<String> = state.auth().list_roles().await?.into_iter().map(|r| r.name).collect();
+    let all_roles: Vec<String> = state
+        .auth()
+        .list_roles()
+        .await?
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
     let user = with_roles(&state, user).await?;
     Ok(page.render(
         &state,
@@ -224,11 +269,19 @@ async fn edit(
         email: form.email,
         name: Some(form.name),
     };
-    match state.auth().update_user(Some(perms.auth.user.id), &user, &edit, &client.context()).await {
+    match state
+        .auth()
+        .update_user(Some(perms.auth.user.id), &user, &edit, &client.context())
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/admin/users/{id}")).into_response()),
         Err(Error::Validation(errors)) => Err(PageError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" "),
+            errors
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join(" "),
         )),
         Err(err) => Err(err.into()),
     }
@@ -242,7 +295,12 @@ async fn confirm_delete(
 ) -> Result<Response, PageError> {
     perms.require_page(USERS_MANAGE)?;
     let user = with_roles(&state, target(&state, id).await?).await?;
-    Ok(page.render(&state, StatusCode::OK, "admin/user_delete.html", json!({"u": view(&state, &user)})))
+    Ok(page.render(
+        &state,
+        StatusCode::OK,
+        "admin/user_delete.html",
+        json!({"u": view(&state, &user)}),
+    ))
 }
 
 async fn delete(
@@ -277,7 +335,12 @@ async fn grant_role(
     let user = target(&state, id).await?;
     state
         .auth()
-        .grant_role(Some(perms.auth.user.id), &user, &form.role, &client.context())
+        .grant_role(
+            Some(perms.auth.user.id),
+            &user,
+            &form.role,
+            &client.context(),
+        )
         .await?;
     Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
 }
