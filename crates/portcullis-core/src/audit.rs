@@ -24,6 +24,13 @@ pub enum AuditKind {
     UserActivated,
     UserDeactivated,
     AdminCreated,
+    ConfirmationSent,
+    EmailConfirmed,
+    PasswordResetRequested,
+    PasswordResetCompleted,
+    EmailChangeRequested,
+    EmailChanged,
+    EmailDeliveryFailed,
 }
 
 impl AuditKind {
@@ -41,6 +48,13 @@ impl AuditKind {
         AuditKind::UserActivated,
         AuditKind::UserDeactivated,
         AuditKind::AdminCreated,
+        AuditKind::ConfirmationSent,
+        AuditKind::EmailConfirmed,
+        AuditKind::PasswordResetRequested,
+        AuditKind::PasswordResetCompleted,
+        AuditKind::EmailChangeRequested,
+        AuditKind::EmailChanged,
+        AuditKind::EmailDeliveryFailed,
     ];
 
     /// The stored name, e.g. `login_failed`.
@@ -58,6 +72,13 @@ impl AuditKind {
             AuditKind::UserActivated => "user_activated",
             AuditKind::UserDeactivated => "user_deactivated",
             AuditKind::AdminCreated => "admin_created",
+            AuditKind::ConfirmationSent => "confirmation_sent",
+            AuditKind::EmailConfirmed => "email_confirmed",
+            AuditKind::PasswordResetRequested => "password_reset_requested",
+            AuditKind::PasswordResetCompleted => "password_reset_completed",
+            AuditKind::EmailChangeRequested => "email_change_requested",
+            AuditKind::EmailChanged => "email_changed",
+            AuditKind::EmailDeliveryFailed => "email_delivery_failed",
         }
     }
 

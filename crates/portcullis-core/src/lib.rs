@@ -21,6 +21,7 @@ pub mod clock;
 pub mod domain;
 pub mod error;
 pub mod hashing;
+pub mod notify;
 pub mod policy;
 pub mod services;
 pub mod store;
@@ -38,7 +39,9 @@ pub use domain::{
 };
 pub use error::Error;
 pub use hashing::{HashingConfig, PasswordHasher};
+pub use notify::{NoNotifier, Notice, Notifier};
 pub use policy::SecurityPolicy;
 pub use services::auth::{AuthService, LoginAttempt, LoginSuccess, Registration};
-pub use store::{Store, StoreError, UniqueField};
+pub use services::password::PasswordChange;
+pub use store::{Store, StoreError, TokenPurpose, UniqueField};
 pub use token::{SecretToken, TokenHash};

@@ -10,6 +10,7 @@ use crate::domain::user::User;
 use crate::domain::username::Username;
 use crate::error::Error;
 use crate::hashing::PasswordHasher;
+use crate::notify::{NoNotifier, Notifier};
 use crate::policy::SecurityPolicy;
 use crate::store::{NewUser, Store};
 use crate::token::SecretToken;
@@ -110,6 +111,7 @@ pub struct AuthService {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) policy: SessionPolicy,
     pub(crate) security: SecurityPolicy,
+    pub(crate) notifier: Arc<dyn Notifier>,
 }
 
 impl std::fmt::Debug for dyn Store {
@@ -133,7 +135,15 @@ impl AuthService {
             clock,
             policy,
             security: SecurityPolicy::default(),
+            notifier: Arc::new(NoNotifier),
         }
+    }
+
+    /// Sends the service's emails through `notifier` (by default they are
+    /// dropped: the command line sends none).
+    pub fn with_notifier(mut self, notifier: Arc<dyn Notifier>) -> Self {
+        self.notifier = notifier;
+        self
     }
 
     /// Replaces the password, lockout and rate-limit policies.
@@ -213,6 +223,7 @@ impl AuthService {
         let user = self.create_account(&registration, false).await?;
         self.record(NewAuditEvent::new(AuditKind::Registered, self.clock.now(), ctx).by(user.id))
             .await;
+        self.send_confirmation(&user, ctx).await?;
         Ok(user)
     }
 
