@@ -209,3 +209,38 @@ impl<S: Send + Sync> FromRequestParts<S> for AdminUser {
         }
     }
 }
+
+/// The logged-in user, whose email address must be confirmed: the guard for
+/// routes that need a proven address even when logging in does not
+/// (`confirm.required = false`). Anonymous requests are answered as for
+/// [`CurrentUser`]; unconfirmed users get 403 with a pointer to the resend
+/// page.
+///
+/// ```
+/// use portcullis_axum::RequireConfirmed;
+///
+/// async fn invite(RequireConfirmed(user): RequireConfirmed) -> String {
+///     format!("{} may send invitations", user.username)
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct RequireConfirmed(pub User);
+
+impl<S: Send + Sync> FromRequestParts<S> for RequireConfirmed {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let auth = <Authenticated as FromRequestParts<S>>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if auth.user.confirmed_at.is_some() {
+            return Ok(RequireConfirmed(auth.user));
+        }
+        let err = portcullis_core::Error::Unconfirmed;
+        Err(if wants_json_parts(parts) {
+            ApiError::from(err).into_response()
+        } else {
+            PageError::from(err).into_response()
+        })
+    }
+}

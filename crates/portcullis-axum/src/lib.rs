@@ -48,7 +48,7 @@ mod views;
 pub use client::ClientInfo;
 pub use config::WebConfig;
 pub use error::{ApiError, PageError};
-pub use extract::{AdminUser, ApiJson, CurrentUser, HtmlForm, MaybeUser};
+pub use extract::{AdminUser, ApiJson, CurrentUser, HtmlForm, MaybeUser, RequireConfirmed};
 pub use next::safe_next;
 pub use session::Authenticated;
 pub use state::{Portcullis, SetupError};

@@ -3,6 +3,7 @@
 
 mod admin;
 mod auth;
+mod email;
 mod sessions;
 
 use crate::error::ApiError;
@@ -12,6 +13,7 @@ use axum::Router;
 pub(crate) fn router() -> Router<Portcullis> {
     Router::new()
         .merge(auth::router())
+        .merge(email::router())
         .merge(sessions::router())
         .merge(admin::router())
         .fallback(|| async {
