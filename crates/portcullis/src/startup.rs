@@ -1,10 +1,13 @@
 //! Building the services from settings, and running the HTTP server.
 
+use crate::mail::render::{RenderConfig, Renderer};
+use crate::mail::transport::Transport;
+use crate::mail::{Mailer, RetryPolicy};
 use crate::settings::{LimitSettings, Mode, Settings};
 use anyhow::Context as _;
 use portcullis_axum::{Portcullis, WebConfig};
 use portcullis_core::SecurityPolicy;
-use portcullis_core::policy::{Limit, LockoutPolicy, PasswordPolicy, RateLimitPolicy};
+use portcullis_core::policy::{EmailPolicy, Limit, LockoutPolicy, PasswordPolicy, RateLimitPolicy};
 use portcullis_core::{
     AuthService, Clock, HashingConfig, PasswordHasher, SessionPolicy, SystemClock,
 };
@@ -85,6 +88,11 @@ fn security(settings: &Settings) -> SecurityPolicy {
             email_per_ip: limit(r.email_per_ip),
             email_per_account: limit(r.email_per_account),
         },
+        email: EmailPolicy {
+            reset_ttl: duration(settings.mail.reset_token_ttl),
+            confirm_ttl: duration(settings.mail.confirm_token_ttl),
+            confirm_required: settings.confirm.required,
+        },
     }
 }
 
@@ -143,7 +151,9 @@ impl Application {
                 hex::encode(secret).into_bytes()
             }
         };
-        let services = Services::open(&settings, clock).await?;
+        let mut services = Services::open(&settings, clock.clone()).await?;
+        let mailer = start_mailer(&settings, &public_url, &services, clock)?;
+        services.auth = services.auth.clone().with_notifier(Arc::new(mailer));
         let web = WebConfig {
             public_url: public_url.clone(),
             secret,
@@ -201,6 +211,37 @@ impl Application {
         self.services.database.close().await;
         served.context("server error")
     }
+}
+
+/// The mail queue and its worker, for the transport the settings name.
+fn start_mailer(
+    settings: &Settings,
+    public_url: &Url,
+    services: &Services,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Mailer> {
+    let mail = &settings.mail;
+    let renderer = Renderer::new(RenderConfig {
+        from: mail.from.parse().context("mail.from")?,
+        public_url: public_url.clone(),
+        site_name: settings.site_name.clone(),
+        override_dir: settings.http.templates_dir.clone(),
+        reset_ttl: mail.reset_token_ttl,
+        confirm_ttl: mail.confirm_token_ttl,
+    })?;
+    let transport = Transport::from_settings(mail, settings.mode)?;
+    tracing::info!(transport = ?transport, "mail transport ready");
+    Ok(Mailer::start(
+        renderer,
+        transport,
+        RetryPolicy {
+            max_attempts: mail.max_attempts,
+            backoff: mail.retry_backoff,
+        },
+        mail.queue_size,
+        services.database.store(),
+        clock,
+    ))
 }
 
 async fn purge_sessions(auth: AuthService) {
