@@ -4,11 +4,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod smtp;
 
 mod account_sessions;
 mod api;
 mod audit;
+mod change_email;
+mod change_password;
 mod cli;
+mod confirm;
 mod csrf;
 mod errors;
 mod headers;
@@ -16,6 +20,7 @@ mod instances;
 mod lockout;
 mod login;
 mod password_policy;
+mod password_reset;
 mod rate_limits;
 mod register;
 mod sessions;
