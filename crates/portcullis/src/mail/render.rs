@@ -235,7 +235,7 @@ impl Renderer {
 fn valid_for(ttl: Duration) -> String {
     let minutes = ttl.as_secs() / 60;
     let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
-    if minutes >= 60 && minutes % 60 == 0 {
+    if minutes >= 60 && minutes.is_multiple_of(60) {
         plural(minutes / 60, "hour")
     } else {
         plural(minutes.max(1), "minute")
