@@ -19,6 +19,7 @@ mod headers;
 mod instances;
 mod lockout;
 mod login;
+mod outbox;
 mod password_policy;
 mod password_reset;
 mod rate_limits;
