@@ -205,7 +205,8 @@ impl AuthService {
     /// Creates an account. Uniqueness of username and email (without regard
     /// to case) is enforced by the database: two concurrent registrations of
     /// "Alice" and "alice" cannot both succeed. Rate-limited per client IP;
-    /// the password policy applies.
+    /// the password policy applies. A confirmation link is mailed to the
+    /// address.
     pub async fn register(
         &self,
         registration: Registration,
@@ -223,7 +224,11 @@ impl AuthService {
         let user = self.create_account(&registration, false).await?;
         self.record(NewAuditEvent::new(AuditKind::Registered, self.clock.now(), ctx).by(user.id))
             .await;
-        self.send_confirmation(&user, ctx).await?;
+        // The account exists now; a link that could not be issued can be
+        // asked for again, so it must not turn the registration into an error.
+        if let Err(err) = self.send_confirmation(&user, ctx).await {
+            tracing::error!(user_id = %user.id, error = %err, "could not issue a confirmation link");
+        }
         Ok(user)
     }
 
