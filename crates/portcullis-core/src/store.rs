@@ -283,6 +283,8 @@ pub trait EmailStore: Send + Sync {
         purpose: TokenPurpose,
         now: OffsetDateTime,
     ) -> Result<u64, StoreError>;
+    /// Deletes the tokens that expired before `now`; returns how many.
+    async fn purge_email_tokens(&self, now: OffsetDateTime) -> Result<u64, StoreError>;
     /// Records the account's address as confirmed at `at` (if it was not).
     async fn mark_confirmed(&self, user: UserId, at: OffsetDateTime) -> Result<(), StoreError>;
     /// Switches the account's address, confirmed at `at`; `Conflict(Email)`

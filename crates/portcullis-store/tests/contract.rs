@@ -124,6 +124,7 @@ contract! {
     issuing_an_email_token_voids_older_ones_of_that_purpose_only,
     concurrent_redemptions_of_one_email_token_yield_exactly_one_grant,
     email_tokens_go_with_their_user,
+    purging_email_tokens_removes_only_expired_ones,
     mark_confirmed_keeps_the_first_confirmation,
     change_email_switches_the_address_and_its_key_and_refuses_a_taken_one,
     // schema

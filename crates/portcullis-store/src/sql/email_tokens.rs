@@ -21,6 +21,9 @@ pub(crate) const REDEEM_TOKEN: &str = "UPDATE email_tokens SET used_at = $3 \
      WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3 \
      RETURNING user_id, new_email";
 
+/// `$1` now. An expired token cannot work again, used or not.
+pub(crate) const PURGE_TOKENS: &str = "DELETE FROM email_tokens WHERE expires_at <= $1";
+
 /// `$1` id, `$2` at. An address confirmed once stays confirmed at that time.
 pub(crate) const MARK_CONFIRMED: &str =
     "UPDATE users SET confirmed_at = COALESCE(confirmed_at, $2), updated_at = $2 WHERE id = $1";

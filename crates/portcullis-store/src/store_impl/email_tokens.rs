@@ -84,6 +84,18 @@ macro_rules! impl_email_store {
                     .map_err($crate::error::backend)
             }
 
+            async fn purge_email_tokens(
+                &self,
+                now: time::OffsetDateTime,
+            ) -> Result<u64, portcullis_core::StoreError> {
+                sqlx::query::<$db>($crate::sql::email_tokens::PURGE_TOKENS)
+                    .bind($crate::timestamp::Timestamp::new(now))
+                    .execute(&self.pool)
+                    .await
+                    .map(|done| done.rows_affected())
+                    .map_err($crate::error::backend)
+            }
+
             async fn mark_confirmed(
                 &self,
                 user: portcullis_core::UserId,

@@ -164,6 +164,33 @@ pub async fn email_tokens_go_with_their_user(f: &Fixture) {
     );
 }
 
+pub async fn purging_email_tokens_removes_only_expired_ones(f: &Fixture) {
+    let alice = f.user("alice").await;
+    let (old, new) = token(alice.id, TokenPurpose::Reset, None);
+    f.store.issue_email_token(&new).await.unwrap();
+    let (fresh, mut new) = token(alice.id, TokenPurpose::Confirm, None);
+    new.expires_at = T0 + Duration::hours(24);
+    f.store.issue_email_token(&new).await.unwrap();
+    let now = T0 + Duration::hours(2);
+    assert_eq!(f.store.purge_email_tokens(now).await.unwrap(), 1);
+    assert_eq!(
+        f.count(
+            "SELECT COUNT(*) FROM email_tokens WHERE user_id = $1",
+            alice.id.0
+        )
+        .await,
+        1
+    );
+    assert!(
+        f.store
+            .peek_email_token(&fresh.hash(), TokenPurpose::Confirm, now)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    drop(old);
+}
+
 pub async fn mark_confirmed_keeps_the_first_confirmation(f: &Fixture) {
     let alice = f.user("alice").await;
     f.store
