@@ -24,4 +24,5 @@ mod password_policy;
 mod password_reset;
 mod rate_limits;
 mod register;
+mod reset_probes;
 mod sessions;
