@@ -12,6 +12,7 @@
 
 pub mod render;
 pub mod settings;
+mod templates;
 pub mod transport;
 
 use portcullis_core::audit::NewAuditEvent;

@@ -8,65 +8,9 @@ use lettre::message::{Mailbox, MultiPart};
 use minijinja::Environment;
 use portcullis_core::Notice;
 use serde_json::json;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 use url::Url;
-
-/// Every email template, by name.
-const EMBEDDED: &[(&str, &str)] = &[
-    (
-        "email/base.html",
-        include_str!("../../templates/email/base.html"),
-    ),
-    (
-        "email/confirm_email.txt",
-        include_str!("../../templates/email/confirm_email.txt"),
-    ),
-    (
-        "email/confirm_email.html",
-        include_str!("../../templates/email/confirm_email.html"),
-    ),
-    (
-        "email/password_reset.txt",
-        include_str!("../../templates/email/password_reset.txt"),
-    ),
-    (
-        "email/password_reset.html",
-        include_str!("../../templates/email/password_reset.html"),
-    ),
-    (
-        "email/password_reset_done.txt",
-        include_str!("../../templates/email/password_reset_done.txt"),
-    ),
-    (
-        "email/password_reset_done.html",
-        include_str!("../../templates/email/password_reset_done.html"),
-    ),
-    (
-        "email/password_changed.txt",
-        include_str!("../../templates/email/password_changed.txt"),
-    ),
-    (
-        "email/password_changed.html",
-        include_str!("../../templates/email/password_changed.html"),
-    ),
-    (
-        "email/confirm_email_change.txt",
-        include_str!("../../templates/email/confirm_email_change.txt"),
-    ),
-    (
-        "email/confirm_email_change.html",
-        include_str!("../../templates/email/confirm_email_change.html"),
-    ),
-    (
-        "email/email_changed.txt",
-        include_str!("../../templates/email/email_changed.txt"),
-    ),
-    (
-        "email/email_changed.html",
-        include_str!("../../templates/email/email_changed.html"),
-    ),
-];
 
 /// A rendered email, with the links it carries (the outbox logs them).
 #[derive(Debug)]
@@ -108,21 +52,7 @@ impl Renderer {
     /// Compiles every template now, so a broken override stops the server
     /// at start rather than failing a delivery later.
     pub fn new(config: RenderConfig) -> anyhow::Result<Self> {
-        let mut env = Environment::new();
-        let dir = config.override_dir.clone();
-        env.set_loader(move |name| {
-            if let Some(source) = dir.as_deref().and_then(|d| read_override(d, name)) {
-                return Ok(Some(source));
-            }
-            Ok(EMBEDDED
-                .iter()
-                .find(|(embedded, _)| *embedded == name)
-                .map(|(_, source)| (*source).to_owned()))
-        });
-        for (name, _) in EMBEDDED {
-            env.get_template(name)
-                .map_err(|e| anyhow::anyhow!("email template {name}: {e}"))?;
-        }
+        let env = super::templates::environment(config.override_dir.clone())?;
         let mut public_url = config.public_url;
         if !public_url.path().ends_with('/') {
             let path = format!("{}/", public_url.path());
@@ -242,18 +172,23 @@ fn valid_for(ttl: Duration) -> String {
     }
 }
 
-fn read_override(dir: &Path, name: &str) -> Option<String> {
-    let file = name.strip_prefix("email/")?;
-    if file.contains(['/', '\\']) || file.starts_with('.') {
-        return None;
-    }
-    std::fs::read_to_string(dir.join("email").join(file)).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use portcullis_core::SecretToken;
+
+    impl Renderer {
+        fn config(&self) -> RenderConfig {
+            RenderConfig {
+                from: self.from.clone(),
+                public_url: self.public_url.clone(),
+                site_name: self.site_name.clone(),
+                override_dir: None,
+                reset_ttl: self.reset_ttl,
+                confirm_ttl: self.confirm_ttl,
+            }
+        }
+    }
 
     fn renderer(public_url: &str) -> Renderer {
         Renderer::new(RenderConfig {
@@ -285,6 +220,29 @@ mod tests {
                 token.expose()
             )]
         );
+    }
+
+    #[test]
+    fn an_operator_file_replaces_an_email_template() {
+        let dir = std::env::temp_dir().join(format!("portcullis-mail-tpl-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("email")).unwrap();
+        std::fs::write(
+            dir.join("email").join("password_changed.txt"),
+            "Custom notice for {{ username }}",
+        )
+        .unwrap();
+        let renderer = Renderer::new(RenderConfig {
+            override_dir: Some(dir.clone()),
+            ..renderer("http://localhost/").config()
+        })
+        .unwrap();
+        let notice = Notice::PasswordChanged {
+            to: "a@example.com".into(),
+            username: "alice".into(),
+        };
+        let raw = String::from_utf8(renderer.render(&notice).unwrap().message.formatted()).unwrap();
+        assert!(raw.contains("Custom notice for alice"), "{raw}");
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
