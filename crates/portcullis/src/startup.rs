@@ -100,12 +100,16 @@ fn duration(d: std::time::Duration) -> time::Duration {
     time::Duration::try_from(d).unwrap_or(time::Duration::MAX)
 }
 
+/// How long a stopping server waits for queued email.
+const MAIL_DRAIN: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A bound, ready-to-run server.
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     services: Services,
     public_url: Url,
+    mail_worker: tokio::task::JoinHandle<()>,
 }
 
 impl std::fmt::Debug for Application {
@@ -152,7 +156,7 @@ impl Application {
             }
         };
         let mut services = Services::open(&settings, clock.clone()).await?;
-        let mailer = start_mailer(&settings, &public_url, &services, clock)?;
+        let (mailer, mail_worker) = start_mailer(&settings, &public_url, &services, clock)?;
         services.auth = services.auth.clone().with_notifier(Arc::new(mailer));
         let web = WebConfig {
             public_url: public_url.clone(),
@@ -170,6 +174,7 @@ impl Application {
             listener,
             services,
             public_url,
+            mail_worker,
         })
     }
 
@@ -190,7 +195,8 @@ impl Application {
         &self.services
     }
 
-    /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
+    /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests and
+    /// gives queued email a short while to go out.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let addr = self.local_addr();
         tracing::info!(
@@ -208,7 +214,17 @@ impl Application {
         .with_graceful_shutdown(shutdown_signal())
         .await;
         purge.abort();
-        self.services.database.close().await;
+        let Services { database, auth } = self.services;
+        // The worker ends once the last handle on its queue is gone and the
+        // queue is empty.
+        drop(auth);
+        if tokio::time::timeout(MAIL_DRAIN, self.mail_worker)
+            .await
+            .is_err()
+        {
+            tracing::warn!("email still queued at shutdown was not sent");
+        }
+        database.close().await;
         served.context("server error")
     }
 }
@@ -219,7 +235,7 @@ fn start_mailer(
     public_url: &Url,
     services: &Services,
     clock: Arc<dyn Clock>,
-) -> anyhow::Result<Mailer> {
+) -> anyhow::Result<(Mailer, tokio::task::JoinHandle<()>)> {
     let mail = &settings.mail;
     let renderer = Renderer::new(RenderConfig {
         from: mail.from.parse().context("mail.from")?,

@@ -94,6 +94,10 @@ impl AuthService {
         self.store
             .change_email(before.id, &new_email, &new_email.to_lowercase(), now)
             .await?;
+        // Links to confirm the old address have nothing left to confirm.
+        self.store
+            .void_email_tokens(before.id, TokenPurpose::Confirm, now)
+            .await?;
         self.record(
             NewAuditEvent::new(AuditKind::EmailChanged, now, ctx)
                 .target(before.id)

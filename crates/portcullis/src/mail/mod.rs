@@ -61,9 +61,9 @@ impl Audit {
 }
 
 impl Mailer {
-    /// Starts the background worker and returns the queue in front of it.
-    /// The worker ends when every `Mailer` is dropped and the queue is
-    /// empty.
+    /// Starts the background worker and returns the queue in front of it,
+    /// and the worker's handle. The worker ends when every `Mailer` is
+    /// dropped and the queue is empty.
     pub fn start(
         renderer: Renderer,
         transport: Transport,
@@ -71,11 +71,11 @@ impl Mailer {
         queue_size: usize,
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
-    ) -> Self {
+    ) -> (Self, tokio::task::JoinHandle<()>) {
         let (queue, rx) = mpsc::channel(queue_size.max(1));
         let audit = Audit { store, clock };
-        tokio::spawn(work(rx, renderer, transport, retry, audit.clone()));
-        Self { queue, audit }
+        let worker = tokio::spawn(work(rx, renderer, transport, retry, audit.clone()));
+        (Self { queue, audit }, worker)
     }
 }
 
