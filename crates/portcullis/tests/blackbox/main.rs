@@ -14,6 +14,7 @@ mod change_password;
 mod cli;
 mod confirm;
 mod csrf;
+mod email_links;
 mod errors;
 mod headers;
 mod instances;
