@@ -128,6 +128,14 @@ impl From<Error> for ApiError {
             Error::Forbidden(reason) => {
                 ApiError::new(StatusCode::FORBIDDEN, "forbidden", capitalise(reason))
             }
+            Error::Unconfirmed => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "email_unconfirmed",
+                EMAIL_UNCONFIRMED,
+            ),
+            Error::InvalidToken => {
+                ApiError::new(StatusCode::BAD_REQUEST, "invalid_token", INVALID_TOKEN)
+            }
             Error::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not_found", "Not found."),
             Error::Internal(detail) => {
                 tracing::error!(error = %detail, "internal error");
@@ -172,6 +180,16 @@ fn set_retry_after(response: &mut Response, seconds: Option<u64>) {
 /// The one answer to a failed login, whatever the reason.
 pub(crate) const INVALID_CREDENTIALS: &str = "Invalid username or password.";
 pub(crate) const ACCOUNT_INACTIVE: &str = "Your account has been deactivated.";
+pub(crate) const EMAIL_UNCONFIRMED: &str =
+    "Please confirm your email address first: follow the link we sent you.";
+/// The one answer to an unknown, used, expired or voided link.
+pub(crate) const INVALID_TOKEN: &str =
+    "This link is invalid or has expired. Please ask for a new one.";
+/// The one answer to "send me a reset link", whether or not the account exists.
+pub(crate) const RESET_SENT: &str = "If an account exists, a password reset link has been sent.";
+/// The one answer to "send me a confirmation link".
+pub(crate) const CONFIRMATION_SENT: &str =
+    "If an unconfirmed account exists for that address, a new confirmation link has been sent.";
 const INTERNAL: &str = "Something went wrong on our side. Please try again later.";
 
 /// The field and message for a uniqueness collision.

@@ -16,6 +16,11 @@ pub(crate) enum Flash {
     Registered,
     SessionRevoked,
     OthersRevoked,
+    PasswordReset,
+    PasswordChanged,
+    EmailConfirmed,
+    EmailChangeSent,
+    EmailChanged,
 }
 
 /// A flash message as a template sees it.
@@ -25,13 +30,18 @@ pub(crate) struct FlashView {
     pub message: &'static str,
 }
 
-const ALL: [Flash; 6] = [
+const ALL: [Flash; 11] = [
     Flash::LoginRequired,
     Flash::LoggedIn,
     Flash::LoggedOut,
     Flash::Registered,
     Flash::SessionRevoked,
     Flash::OthersRevoked,
+    Flash::PasswordReset,
+    Flash::PasswordChanged,
+    Flash::EmailConfirmed,
+    Flash::EmailChangeSent,
+    Flash::EmailChanged,
 ];
 
 impl Flash {
@@ -43,6 +53,11 @@ impl Flash {
             Flash::Registered => "registered",
             Flash::SessionRevoked => "session_revoked",
             Flash::OthersRevoked => "others_revoked",
+            Flash::PasswordReset => "password_reset",
+            Flash::PasswordChanged => "password_changed",
+            Flash::EmailConfirmed => "email_confirmed",
+            Flash::EmailChangeSent => "email_change_sent",
+            Flash::EmailChanged => "email_changed",
         }
     }
 
@@ -54,6 +69,20 @@ impl Flash {
             Flash::Registered => ("success", "Registration successful! Please log in."),
             Flash::SessionRevoked => ("success", "The session has been ended."),
             Flash::OthersRevoked => ("success", "All your other sessions have been ended."),
+            Flash::PasswordReset => (
+                "success",
+                "Your password has been reset. Please log in with the new one.",
+            ),
+            Flash::PasswordChanged => (
+                "success",
+                "Your password has been changed. Your other sessions have been ended.",
+            ),
+            Flash::EmailConfirmed => ("success", "Your email address has been confirmed."),
+            Flash::EmailChangeSent => (
+                "info",
+                "We sent a confirmation link to the new address. Your address changes when you follow it.",
+            ),
+            Flash::EmailChanged => ("success", "Your email address has been changed."),
         };
         FlashView { category, message }
     }

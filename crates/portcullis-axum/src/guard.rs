@@ -97,18 +97,19 @@ pub async fn check(rule: &Rule, parts: &Parts) -> Result<Authenticated, Response
 }
 
 fn forbidden(parts: &Parts, rule: &Rule) -> Response {
-    let (code, message) = match rule {
-        Rule::Confirmed => (
-            "unconfirmed",
-            "Please confirm your email address to access this page.",
-        ),
-        _ => (
-            "forbidden",
-            "You do not have permission to access this page.",
-        ),
-    };
-    if wants_json_parts(parts) {
-        ApiError::new(StatusCode::FORBIDDEN, code, message).into_response()
+    let json = wants_json_parts(parts);
+    if *rule == Rule::Confirmed {
+        // The same answer a login refused for want of confirmation gets.
+        let err = portcullis_core::Error::Unconfirmed;
+        return if json {
+            ApiError::from(err).into_response()
+        } else {
+            PageError::from(err).into_response()
+        };
+    }
+    let message = "You do not have permission to access this page.";
+    if json {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", message).into_response()
     } else {
         PageError::new(StatusCode::FORBIDDEN, message).into_response()
     }

@@ -58,6 +58,31 @@ const EMBEDDED: &[(&str, &str)] = &[
         "admin/audit.html",
         include_str!("../templates/admin/audit.html"),
     ),
+    ("_field.html", include_str!("../templates/_field.html")),
+    (
+        "forgot_password.html",
+        include_str!("../templates/forgot_password.html"),
+    ),
+    (
+        "reset_password.html",
+        include_str!("../templates/reset_password.html"),
+    ),
+    (
+        "change_password.html",
+        include_str!("../templates/change_password.html"),
+    ),
+    (
+        "resend_confirmation.html",
+        include_str!("../templates/resend_confirmation.html"),
+    ),
+    (
+        "change_email.html",
+        include_str!("../templates/change_email.html"),
+    ),
+    (
+        "confirm_link.html",
+        include_str!("../templates/confirm_link.html"),
+    ),
 ];
 
 /// The template environment.

@@ -33,6 +33,13 @@ pub enum AuditKind {
     RoleCreated,
     RoleUpdated,
     RoleDeleted,
+    ConfirmationSent,
+    EmailConfirmed,
+    PasswordResetRequested,
+    PasswordResetCompleted,
+    EmailChangeRequested,
+    EmailChanged,
+    EmailDeliveryFailed,
 }
 
 impl AuditKind {
@@ -59,6 +66,13 @@ impl AuditKind {
         AuditKind::RoleCreated,
         AuditKind::RoleUpdated,
         AuditKind::RoleDeleted,
+        AuditKind::ConfirmationSent,
+        AuditKind::EmailConfirmed,
+        AuditKind::PasswordResetRequested,
+        AuditKind::PasswordResetCompleted,
+        AuditKind::EmailChangeRequested,
+        AuditKind::EmailChanged,
+        AuditKind::EmailDeliveryFailed,
     ];
 
     /// The stored name, e.g. `login_failed`.
@@ -85,6 +99,13 @@ impl AuditKind {
             AuditKind::RoleCreated => "role_created",
             AuditKind::RoleUpdated => "role_updated",
             AuditKind::RoleDeleted => "role_deleted",
+            AuditKind::ConfirmationSent => "confirmation_sent",
+            AuditKind::EmailConfirmed => "email_confirmed",
+            AuditKind::PasswordResetRequested => "password_reset_requested",
+            AuditKind::PasswordResetCompleted => "password_reset_completed",
+            AuditKind::EmailChangeRequested => "email_change_requested",
+            AuditKind::EmailChanged => "email_changed",
+            AuditKind::EmailDeliveryFailed => "email_delivery_failed",
         }
     }
 

@@ -31,6 +31,14 @@ pub enum Error {
     /// The caller may not do this (acting on themselves where forbidden, ...).
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
+    /// The account's email address is not confirmed and the configuration
+    /// requires it (to log in, or for a route that demands it).
+    #[error("email address not confirmed")]
+    Unconfirmed,
+    /// A link's token is unknown, used, expired or voided. Deliberately says
+    /// nothing about which.
+    #[error("invalid or expired token")]
+    InvalidToken,
     /// The thing asked for does not exist.
     #[error("not found")]
     NotFound,

@@ -265,9 +265,98 @@ pub trait RateLimitStore: Send + Sync {
     async fn purge_rate_limits(&self, cutoff: OffsetDateTime) -> Result<u64, StoreError>;
 }
 
+/// What an emailed token is for. Each purpose has its own namespace: a
+/// reset token never confirms an address, and the other way round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenPurpose {
+    /// Confirms the address an account registered with.
+    Confirm,
+    /// Lets the holder set a new password.
+    Reset,
+    /// Confirms a new address and switches the account to it.
+    ChangeEmail,
+}
+
+impl TokenPurpose {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenPurpose::Confirm => "confirm",
+            TokenPurpose::Reset => "reset",
+            TokenPurpose::ChangeEmail => "change_email",
+        }
+    }
+}
+
+/// A token about to be stored: only its hash.
+#[derive(Debug, Clone)]
+pub struct NewEmailToken {
+    pub purpose: TokenPurpose,
+    pub user_id: UserId,
+    pub token_hash: TokenHash,
+    /// The address to switch to (`ChangeEmail` only).
+    pub new_email: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+/// What a live token stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailTokenGrant {
+    pub user_id: UserId,
+    pub new_email: Option<String>,
+}
+
+/// Single-use tokens sent by email, and the account changes they lead to.
+#[async_trait]
+pub trait EmailStore: Send + Sync {
+    /// Voids every unused token of the same purpose and user (as used at
+    /// `created_at`), then stores the new one; one transaction.
+    async fn issue_email_token(&self, new: &NewEmailToken) -> Result<(), StoreError>;
+    /// The grant of the token hashing to `hash` if it is unused and not
+    /// expired at `now`, without using it up (pages show a form first).
+    async fn peek_email_token(
+        &self,
+        hash: &TokenHash,
+        purpose: TokenPurpose,
+        now: OffsetDateTime,
+    ) -> Result<Option<EmailTokenGrant>, StoreError>;
+    /// Marks the token used at `now` and returns its grant, if it was
+    /// unused and not expired: one atomic statement, so of two concurrent
+    /// redemptions exactly one gets `Some`.
+    async fn redeem_email_token(
+        &self,
+        hash: &TokenHash,
+        purpose: TokenPurpose,
+        now: OffsetDateTime,
+    ) -> Result<Option<EmailTokenGrant>, StoreError>;
+    /// Voids the unused tokens of `purpose` of `user`; returns how many.
+    async fn void_email_tokens(
+        &self,
+        user: UserId,
+        purpose: TokenPurpose,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
+    /// Deletes the tokens that expired before `now`; returns how many.
+    async fn purge_email_tokens(&self, now: OffsetDateTime) -> Result<u64, StoreError>;
+    /// Records the account's address as confirmed at `at` (if it was not).
+    async fn mark_confirmed(&self, user: UserId, at: OffsetDateTime) -> Result<(), StoreError>;
+    /// Switches the account's address, confirmed at `at`; `Conflict(Email)`
+    /// if another account holds the key.
+    async fn change_email(
+        &self,
+        user: UserId,
+        email: &str,
+        email_key: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+}
+
 /// Everything the services need from storage.
 #[async_trait]
-pub trait Store: UserStore + RoleStore + SessionStore + AuditStore + RateLimitStore {
+pub trait Store:
+    UserStore + RoleStore + SessionStore + AuditStore + RateLimitStore + EmailStore
+{
     /// Succeeds when the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
 }

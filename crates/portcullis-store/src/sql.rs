@@ -9,6 +9,7 @@
 //! `timestamptz` on PostgreSQL.
 
 pub(crate) mod audit;
+pub(crate) mod email_tokens;
 pub(crate) mod rate_limits;
 pub(crate) mod roles;
 pub(crate) mod sessions;

@@ -9,6 +9,7 @@
 //! constraint that refused a write).
 
 pub(crate) mod audit;
+pub(crate) mod email_tokens;
 pub(crate) mod rate_limits;
 pub(crate) mod roles;
 pub(crate) mod sessions;
@@ -34,6 +35,11 @@ macro_rules! impl_store {
             unique_field_of = $unique
         );
         $crate::store_impl::audit::impl_audit_store!(
+            store = $store,
+            db = $db,
+            unique_field_of = $unique
+        );
+        $crate::store_impl::email_tokens::impl_email_store!(
             store = $store,
             db = $db,
             unique_field_of = $unique

@@ -10,6 +10,8 @@
 mod account_state;
 #[path = "contract/audit.rs"]
 mod audit;
+#[path = "contract/email_tokens.rs"]
+mod email_tokens;
 #[path = "contract/harness.rs"]
 mod harness;
 #[path = "contract/own_sessions.rs"]
@@ -35,6 +37,7 @@ mod users;
 mod cases {
     pub use super::account_state::*;
     pub use super::audit::*;
+    pub use super::email_tokens::*;
     pub use super::own_sessions::*;
     pub use super::profiles::*;
     pub use super::rate_limits::*;
@@ -145,6 +148,15 @@ contract! {
     rate_limit_keys_are_independent,
     concurrent_hits_on_one_key_lose_none,
     purging_rate_limits_removes_only_windows_begun_before_the_cutoff,
+    // email tokens
+    an_email_token_is_peeked_without_use_and_redeemed_once,
+    an_expired_email_token_is_refused,
+    issuing_an_email_token_voids_older_ones_of_that_purpose_only,
+    concurrent_redemptions_of_one_email_token_yield_exactly_one_grant,
+    email_tokens_go_with_their_user,
+    purging_email_tokens_removes_only_expired_ones,
+    mark_confirmed_keeps_the_first_confirmation,
+    change_email_switches_the_address_and_its_key_and_refuses_a_taken_one,
     // schema
     migrating_twice_is_harmless,
     migration_0002_applies_on_top_of_0001_and_keeps_existing_users,

@@ -5,6 +5,7 @@
 
 mod admin_cli;
 pub mod cli;
+pub mod mail;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;

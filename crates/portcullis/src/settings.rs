@@ -2,6 +2,7 @@
 //! environment variables (`PORTCULLIS_DATABASE__URL` sets `database.url`),
 //! validated once at start with messages that name the offending key.
 
+pub use crate::mail::settings::{ConfirmSettings, MailSettings, MailTransport, SmtpTls};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -41,6 +42,8 @@ pub struct Settings {
     pub log: LogSettings,
     pub lockout: LockoutSettings,
     pub rate_limit: RateLimitSettings,
+    pub mail: MailSettings,
+    pub confirm: ConfirmSettings,
     pub registration: RegistrationSettings,
     /// Roles created or updated at every start (TOML `[[roles]]` tables).
     pub roles: Vec<RoleSettings>,
@@ -179,6 +182,8 @@ impl Default for Settings {
             log: LogSettings::default(),
             lockout: LockoutSettings::default(),
             rate_limit: RateLimitSettings::default(),
+            mail: MailSettings::default(),
+            confirm: ConfirmSettings::default(),
             registration: RegistrationSettings::default(),
             roles: Vec::new(),
         }
@@ -286,7 +291,7 @@ pub enum SettingsError {
     Invalid { key: &'static str, message: String },
 }
 
-fn invalid(key: &'static str, message: impl Into<String>) -> SettingsError {
+pub(crate) fn invalid(key: &'static str, message: impl Into<String>) -> SettingsError {
     SettingsError::Invalid {
         key,
         message: message.into(),
@@ -438,7 +443,7 @@ impl Settings {
                 }
             }
         }
-        Ok(())
+        self.mail.validate(self.mode)
     }
 }
 

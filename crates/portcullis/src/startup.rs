@@ -1,9 +1,12 @@
 //! Building the services from settings, and running the HTTP server.
 
+use crate::mail::render::{RenderConfig, Renderer};
+use crate::mail::transport::Transport;
+use crate::mail::{Mailer, RetryPolicy};
 use crate::settings::{LimitSettings, Mode, Settings};
 use anyhow::Context as _;
 use portcullis_axum::{Portcullis, WebConfig};
-use portcullis_core::policy::{Limit, LockoutPolicy, PasswordPolicy, RateLimitPolicy};
+use portcullis_core::policy::{EmailPolicy, Limit, LockoutPolicy, PasswordPolicy, RateLimitPolicy};
 use portcullis_core::{
     AuthService, Clock, HashingConfig, PasswordHasher, SessionPolicy, SystemClock,
 };
@@ -105,6 +108,11 @@ fn security(settings: &Settings) -> SecurityPolicy {
             email_per_ip: limit(r.email_per_ip),
             email_per_account: limit(r.email_per_account),
         },
+        email: EmailPolicy {
+            reset_ttl: duration(settings.mail.reset_token_ttl),
+            confirm_ttl: duration(settings.mail.confirm_token_ttl),
+            confirm_required: settings.confirm.required,
+        },
     }
 }
 
@@ -112,12 +120,16 @@ fn duration(d: std::time::Duration) -> time::Duration {
     time::Duration::try_from(d).unwrap_or(time::Duration::MAX)
 }
 
+/// How long a stopping server waits for queued email.
+const MAIL_DRAIN: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A bound, ready-to-run server.
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     services: Services,
     public_url: Url,
+    mail_worker: tokio::task::JoinHandle<()>,
 }
 
 impl std::fmt::Debug for Application {
@@ -163,7 +175,9 @@ impl Application {
                 hex::encode(secret).into_bytes()
             }
         };
-        let services = Services::open(&settings, clock).await?;
+        let mut services = Services::open(&settings, clock.clone()).await?;
+        let (mailer, mail_worker) = start_mailer(&settings, &public_url, &services, clock)?;
+        services.auth = services.auth.clone().with_notifier(Arc::new(mailer));
         let web = WebConfig {
             public_url: public_url.clone(),
             secret,
@@ -180,6 +194,7 @@ impl Application {
             listener,
             services,
             public_url,
+            mail_worker,
         })
     }
 
@@ -200,7 +215,8 @@ impl Application {
         &self.services
     }
 
-    /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
+    /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests and
+    /// gives queued email a short while to go out.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let addr = self.local_addr();
         tracing::info!(
@@ -218,9 +234,50 @@ impl Application {
         .with_graceful_shutdown(shutdown_signal())
         .await;
         purge.abort();
-        self.services.database.close().await;
+        let Services { database, auth } = self.services;
+        // The worker ends once the last handle on its queue is gone and the
+        // queue is empty.
+        drop(auth);
+        if tokio::time::timeout(MAIL_DRAIN, self.mail_worker)
+            .await
+            .is_err()
+        {
+            tracing::warn!("email still queued at shutdown was not sent");
+        }
+        database.close().await;
         served.context("server error")
     }
+}
+
+/// The mail queue and its worker, for the transport the settings name.
+fn start_mailer(
+    settings: &Settings,
+    public_url: &Url,
+    services: &Services,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<(Mailer, tokio::task::JoinHandle<()>)> {
+    let mail = &settings.mail;
+    let renderer = Renderer::new(RenderConfig {
+        from: mail.from.parse().context("mail.from")?,
+        public_url: public_url.clone(),
+        site_name: settings.site_name.clone(),
+        override_dir: settings.http.templates_dir.clone(),
+        reset_ttl: mail.reset_token_ttl,
+        confirm_ttl: mail.confirm_token_ttl,
+    })?;
+    let transport = Transport::from_settings(mail, settings.mode)?;
+    tracing::info!(transport = ?transport, "mail transport ready");
+    Ok(Mailer::start(
+        renderer,
+        transport,
+        RetryPolicy {
+            max_attempts: mail.max_attempts,
+            backoff: mail.retry_backoff,
+        },
+        mail.queue_size,
+        services.database.store(),
+        clock,
+    ))
 }
 
 async fn purge_sessions(auth: AuthService) {

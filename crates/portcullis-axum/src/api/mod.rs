@@ -4,6 +4,7 @@
 mod admin;
 pub(crate) use admin::audit as admin_audit;
 mod auth;
+mod email;
 mod sessions;
 
 use crate::error::ApiError;
@@ -13,6 +14,7 @@ use axum::Router;
 pub(crate) fn router() -> Router<Portcullis> {
     Router::new()
         .merge(auth::router())
+        .merge(email::router())
         .merge(sessions::router())
         .merge(admin::router())
         .fallback(|| async {

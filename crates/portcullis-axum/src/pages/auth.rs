@@ -3,7 +3,9 @@
 
 use super::PageCtx;
 use crate::client::ClientInfo;
-use crate::error::{ACCOUNT_INACTIVE, ApiError, INVALID_CREDENTIALS, PageError, taken_message};
+use crate::error::{
+    ACCOUNT_INACTIVE, ApiError, EMAIL_UNCONFIRMED, INVALID_CREDENTIALS, PageError, taken_message,
+};
 use crate::extract::HtmlForm;
 use crate::flash::Flash;
 use crate::next::safe_next;
@@ -58,7 +60,7 @@ fn ticked(value: Option<&str>) -> bool {
     )
 }
 
-fn field_map(errors: &FieldErrors) -> Value {
+pub(super) fn field_map(errors: &FieldErrors) -> Value {
     let map: Map<String, Value> = errors
         .iter()
         .map(|e| (e.field.to_owned(), json!(e.message)))
@@ -189,6 +191,13 @@ async fn login(
             Ok(failed(page, StatusCode::UNAUTHORIZED, INVALID_CREDENTIALS))
         }
         Err(Error::Inactive) => Ok(failed(page, StatusCode::FORBIDDEN, ACCOUNT_INACTIVE)),
+        Err(Error::Unconfirmed) => Ok(page.render(
+            &state,
+            StatusCode::FORBIDDEN,
+            "login.html",
+            json!({"username": form.username, "next": next, "remember": remember,
+                   "error": EMAIL_UNCONFIRMED, "unconfirmed": true}),
+        )),
         Err(err @ (Error::RateLimited { .. } | Error::Locked { .. })) => {
             let api = ApiError::from(err);
             let mut response = failed(page, api.status, &api.message);

@@ -4,6 +4,8 @@
 mod account;
 mod admin;
 mod auth;
+mod email;
+mod password;
 mod sessions;
 
 use crate::csrf::{CsrfToken, UsedCsrf};
@@ -26,6 +28,58 @@ pub(crate) fn router() -> Router<Portcullis> {
         .merge(account::router())
         .merge(sessions::router())
         .merge(admin::router())
+        .merge(password::router())
+        .merge(email::router())
+}
+
+/// How a form submission failed, for re-rendering the form: the status,
+/// per-field messages, a message for the whole form, and `Retry-After`.
+/// Failures no form can show (a database fault) become an error page.
+pub(crate) struct FormFailure {
+    pub status: StatusCode,
+    pub errors: Value,
+    pub message: Option<String>,
+    pub retry_after: Option<u64>,
+}
+
+impl FormFailure {
+    pub fn from_error(err: portcullis_core::Error) -> Result<Self, PageError> {
+        use portcullis_core::Error;
+        let failure = |status, errors, message: Option<String>, retry_after| Self {
+            status,
+            errors,
+            message,
+            retry_after,
+        };
+        Ok(match err {
+            Error::Validation(errors) => failure(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                auth::field_map(&errors),
+                None,
+                None,
+            ),
+            Error::Taken(field) => {
+                let (name, message) = crate::error::taken_message(field);
+                failure(StatusCode::CONFLICT, json!({ name: message }), None, None)
+            }
+            err @ (Error::RateLimited { .. } | Error::InvalidToken) => {
+                let api = crate::error::ApiError::from(err);
+                failure(api.status, json!({}), Some(api.message), api.retry_after)
+            }
+            err => return Err(err.into()),
+        })
+    }
+
+    /// Adds `Retry-After` to a rendered form, if the failure had one.
+    pub fn finish(&self, mut response: Response) -> Response {
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds),
+            );
+        }
+        response
+    }
 }
 
 /// What every page template needs: who is logged in, the CSRF token for its

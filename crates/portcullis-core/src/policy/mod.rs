@@ -2,10 +2,12 @@
 //! locks, how often an endpoint may be hit. Pure rules with their settings;
 //! the services apply them and the store only counts.
 
+pub mod email;
 pub mod lockout;
 pub mod password;
 pub mod rate_limit;
 
+pub use email::EmailPolicy;
 pub use lockout::LockoutPolicy;
 pub use password::PasswordPolicy;
 pub use rate_limit::{Limit, RateLimitPolicy, RateLimited};
@@ -16,4 +18,5 @@ pub struct SecurityPolicy {
     pub password: PasswordPolicy,
     pub lockout: LockoutPolicy,
     pub rate_limits: RateLimitPolicy,
+    pub email: EmailPolicy,
 }

@@ -10,6 +10,7 @@ use crate::domain::user::User;
 use crate::domain::username::Username;
 use crate::error::Error;
 use crate::hashing::PasswordHasher;
+use crate::notify::{NoNotifier, Notifier};
 use crate::policy::SecurityPolicy;
 use crate::store::{NewUser, Store};
 use crate::token::SecretToken;
@@ -112,6 +113,7 @@ pub struct AuthService {
     pub(crate) security: SecurityPolicy,
     /// Role every new registration receives, if any.
     pub(crate) default_role: Option<String>,
+    pub(crate) notifier: Arc<dyn Notifier>,
 }
 
 impl std::fmt::Debug for dyn Store {
@@ -136,7 +138,15 @@ impl AuthService {
             policy,
             security: SecurityPolicy::default(),
             default_role: None,
+            notifier: Arc::new(NoNotifier),
         }
+    }
+
+    /// Sends the service's emails through `notifier` (by default they are
+    /// dropped: the command line sends none).
+    pub fn with_notifier(mut self, notifier: Arc<dyn Notifier>) -> Self {
+        self.notifier = notifier;
+        self
     }
 
     /// Replaces the password, lockout and rate-limit policies.
@@ -204,7 +214,8 @@ impl AuthService {
     /// Creates an account. Uniqueness of username and email (without regard
     /// to case) is enforced by the database: two concurrent registrations of
     /// "Alice" and "alice" cannot both succeed. Rate-limited per client IP;
-    /// the password policy applies.
+    /// the password policy applies. A confirmation link is mailed to the
+    /// address.
     pub async fn register(
         &self,
         registration: Registration,
@@ -225,6 +236,11 @@ impl AuthService {
         }
         self.record(NewAuditEvent::new(AuditKind::Registered, self.clock.now(), ctx).by(user.id))
             .await;
+        // The account exists now; a link that could not be issued can be
+        // asked for again, so it must not turn the registration into an error.
+        if let Err(err) = self.send_confirmation(&user, ctx).await {
+            tracing::error!(user_id = %user.id, error = %err, "could not issue a confirmation link");
+        }
         Ok(user)
     }
 

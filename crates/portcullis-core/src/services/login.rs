@@ -23,7 +23,8 @@ impl AuthService {
     /// [`Error::Locked`] only if the lockout policy reveals it). A wrong
     /// password counts towards the lockout; attempts on a locked account do
     /// not extend the lock. A deactivated account answers [`Error::Inactive`],
-    /// but only once the password has been proven.
+    /// but only once the password has been proven; so does
+    /// [`Error::Unconfirmed`] when confirmation is required.
     pub async fn login(&self, attempt: LoginAttempt) -> Result<LoginSuccess, Error> {
         let ctx = attempt.context();
         let key = attempt.login.trim().to_lowercase();
@@ -92,6 +93,10 @@ impl AuthService {
         if !user.is_active {
             self.failed(&ctx, Some(&user), "inactive", &key).await;
             return Err(Error::Inactive);
+        }
+        if self.security.email.confirm_required && user.confirmed_at.is_none() {
+            self.failed(&ctx, Some(&user), "unconfirmed", &key).await;
+            return Err(Error::Unconfirmed);
         }
         if verified.needs_rehash {
             self.upgrade_hash(&user, &password).await;

@@ -108,8 +108,9 @@ impl AuthService {
         Ok(count)
     }
 
-    /// Deletes expired sessions and stale rate-limit counters; returns how
-    /// many sessions went.
+    /// Deletes expired sessions, stale rate-limit counters and emailed links
+    /// past their expiry (used or not, they can never work again); returns
+    /// how many sessions went.
     pub async fn purge_expired(&self) -> Result<u64, Error> {
         let now = self.clock.now();
         let sessions = self
@@ -129,6 +130,7 @@ impl AuthService {
         .max()
         .unwrap_or_default();
         self.store.purge_rate_limits(now - longest).await?;
+        self.store.purge_email_tokens(now).await?;
         Ok(sessions)
     }
 }

@@ -262,10 +262,13 @@ async fn an_admin_manages_an_account_through_the_api(backend: Backend) {
     for _ in 0..5 {
         app.browser().login("carol", "wrong password").await;
     }
-        let (_, locked) = call(&admin, Method::GET, "/api/admin/users?locked=yes", None).await;
+    let (_, locked) = call(&admin, Method::GET, "/api/admin/users?locked=yes", None).await;
     assert_eq!(locked["total"], 1);
     let (_, page) = admin.page(&format!("/admin/users/{id}")).await;
-    assert!(page.contains("locked until") && page.contains(">Unlock</button>"), "the page offers the unlock");
+    assert!(
+        page.contains("locked until") && page.contains(">Unlock</button>"),
+        "the page offers the unlock"
+    );
     call(
         &admin,
         Method::POST,

@@ -2,7 +2,9 @@
 //! test moves) and `Browser` (an HTTP client that keeps cookies and does not
 //! follow redirects, so tests can look at each hop).
 
+use crate::smtp::MailSink;
 use portcullis::Settings;
+use portcullis::settings::{MailTransport, SmtpTls};
 use portcullis::startup::Application;
 use portcullis_core::{Clock, ManualClock};
 use portcullis_store::testing::{TempSqliteFile, TestDatabase};
@@ -68,6 +70,8 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub db_url: String,
     pub backend: Backend,
+    /// The SMTP server on loopback that receives this server's email.
+    pub mail: MailSink,
     server: tokio::task::JoinHandle<()>,
     _db: Option<DbHandle>,
 }
@@ -98,6 +102,16 @@ pub fn test_settings(db_url: &str) -> Settings {
     settings
 }
 
+/// Points the server's mail at `sink` over plain SMTP, retrying quickly.
+pub fn send_mail_to(settings: &mut Settings, sink: &MailSink) {
+    settings.mail.transport = Some(MailTransport::Smtp);
+    settings.mail.smtp_host = Some("127.0.0.1".into());
+    settings.mail.smtp_port = Some(sink.port);
+    settings.mail.smtp_tls = SmtpTls::None;
+    settings.mail.retry_backoff = std::time::Duration::from_millis(20);
+    settings.mail.max_attempts = 2;
+}
+
 const TEST_SECRET: &str = "test-secret-0123456789-abcdefghijklmnop";
 
 impl TestApp {
@@ -114,15 +128,22 @@ impl TestApp {
                 (DbHandle::Postgres(pg), url)
             }
         };
+        let mail = MailSink::start().await;
         let mut settings = test_settings(&db_url);
+        send_mail_to(&mut settings, &mail);
         tweak(&mut settings);
         let clock = Arc::new(ManualClock::starting_now());
-        let mut app = Self::start(settings, clock, backend).await;
+        let mut app = Self::start(settings, clock, backend, mail).await;
         app._db = Some(db);
         Some(app)
     }
 
-    async fn start(settings: Settings, clock: Arc<ManualClock>, backend: Backend) -> Self {
+    async fn start(
+        settings: Settings,
+        clock: Arc<ManualClock>,
+        backend: Backend,
+        mail: MailSink,
+    ) -> Self {
         settings.validate().expect("test settings are valid");
         let db_url = settings.database.url.clone();
         let app = Application::build_with_clock(settings, clock.clone())
@@ -137,6 +158,7 @@ impl TestApp {
             clock,
             db_url,
             backend,
+            mail,
             server,
             _db: None,
         }
@@ -147,9 +169,10 @@ impl TestApp {
     /// requests over.
     pub async fn sibling(&self, tweak: impl FnOnce(&mut Settings)) -> TestApp {
         let mut settings = test_settings(&self.db_url);
+        send_mail_to(&mut settings, &self.mail);
         tweak(&mut settings);
         let clock = Arc::new(ManualClock::new(self.clock.now()));
-        Self::start(settings, clock, self.backend).await
+        Self::start(settings, clock, self.backend, self.mail.clone()).await
     }
 
     /// A browser logged in as a freshly made administrator.
@@ -341,6 +364,35 @@ impl Browser {
     pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> Response {
         self.client
             .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Logs in through the API and returns the CSRF token its answer carries.
+    pub async fn api_login(&self, login: &str, password: &str) -> String {
+        let response = self
+            .post_json(
+                "/api/login",
+                &serde_json::json!({"username": login, "password": password}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "API login");
+        let body: serde_json::Value = response.json().await.unwrap();
+        body["csrf_token"].as_str().unwrap().to_owned()
+    }
+
+    /// POSTs JSON with an `X-CSRF-Token` header, as a logged-in script does.
+    pub async fn post_json_with(
+        &self,
+        path: &str,
+        csrf: &str,
+        body: &serde_json::Value,
+    ) -> Response {
+        self.client
+            .post(self.url(path))
+            .header("x-csrf-token", csrf)
             .json(body)
             .send()
             .await

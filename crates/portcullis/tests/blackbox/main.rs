@@ -4,20 +4,28 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod smtp;
 
 mod account_sessions;
 mod admin;
 mod api;
 mod audit;
+mod change_email;
+mod change_password;
 mod cli;
+mod confirm;
 mod csrf;
+mod email_links;
 mod errors;
 mod guards;
 mod headers;
 mod instances;
 mod lockout;
 mod login;
+mod outbox;
 mod password_policy;
+mod password_reset;
 mod rate_limits;
 mod register;
+mod reset_probes;
 mod sessions;

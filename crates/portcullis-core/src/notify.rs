@@ -1,0 +1,85 @@
+//! Messages the services send to users by email: what to say and to whom,
+//! never how. The implementation (templates, links from the configured
+//! public URL, SMTP, retries) lives outside core; the services only hand a
+//! [`Notice`] to a [`Notifier`] and go on, so a slow mail server never slows
+//! a request and a failed delivery never changes an answer.
+
+use crate::token::SecretToken;
+
+/// One email to send. Tokens travel as tokens, not links: the notifier
+/// builds each link from the configured public URL, never from a request.
+#[derive(Debug, Clone)]
+pub enum Notice {
+    /// "Confirm your address": a link to `/auth/confirm/<token>`.
+    ConfirmEmail {
+        to: String,
+        username: String,
+        token: SecretToken,
+    },
+    /// "Reset your password": a link to `/auth/reset-password/<token>`.
+    PasswordReset {
+        to: String,
+        username: String,
+        token: SecretToken,
+    },
+    /// "Your password was reset."
+    PasswordResetDone { to: String, username: String },
+    /// "Your password was changed."
+    PasswordChanged { to: String, username: String },
+    /// Sent to the new address: a link to `/auth/change-email/<token>`.
+    ConfirmEmailChange {
+        to: String,
+        username: String,
+        token: SecretToken,
+    },
+    /// Sent to the old address once the change is done.
+    EmailChanged {
+        to: String,
+        username: String,
+        new_email: String,
+    },
+}
+
+impl Notice {
+    /// The recipient's address.
+    pub fn to(&self) -> &str {
+        match self {
+            Notice::ConfirmEmail { to, .. }
+            | Notice::PasswordReset { to, .. }
+            | Notice::PasswordResetDone { to, .. }
+            | Notice::PasswordChanged { to, .. }
+            | Notice::ConfirmEmailChange { to, .. }
+            | Notice::EmailChanged { to, .. } => to,
+        }
+    }
+
+    /// A short stable name (`password_reset`, ...) for logs and templates.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Notice::ConfirmEmail { .. } => "confirm_email",
+            Notice::PasswordReset { .. } => "password_reset",
+            Notice::PasswordResetDone { .. } => "password_reset_done",
+            Notice::PasswordChanged { .. } => "password_changed",
+            Notice::ConfirmEmailChange { .. } => "confirm_email_change",
+            Notice::EmailChanged { .. } => "email_changed",
+        }
+    }
+}
+
+/// Takes notices for delivery. `send` must return at once: delivery happens
+/// in the background, and its failures are the notifier's to log and record.
+pub trait Notifier: Send + Sync + std::fmt::Debug + 'static {
+    /// Queues `notice` for delivery.
+    fn send(&self, notice: Notice);
+}
+
+/// A notifier that drops every notice, for tools that send no mail (the
+/// command line) and for embedders that have not configured one.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoNotifier;
+
+impl Notifier for NoNotifier {
+    fn send(&self, notice: Notice) {
+        tracing::debug!(kind = notice.kind(), "no mailer configured; notice dropped");
+    }
+}

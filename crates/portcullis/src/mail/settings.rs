@@ -1,0 +1,267 @@
+//! The `[mail]` and `[confirm]` sections of the configuration.
+
+use crate::settings::{Mode, SettingsError, invalid};
+use serde::Deserialize;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How mail leaves the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    /// A real mail server.
+    Smtp,
+    /// Files in `outbox_dir`, links printed to the log: development only.
+    Outbox,
+}
+
+/// Transport security towards the SMTP server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain text: a mail catcher on loopback, nothing else.
+    None,
+    /// Upgrade a plain connection (port 587). Refuses servers without it.
+    #[default]
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+/// `[mail]`.
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailSettings {
+    /// `smtp` or `outbox`; unset means `outbox` in development and is an
+    /// error in production.
+    pub transport: Option<MailTransport>,
+    /// The `From` of every email, e.g. `Acme <no-reply@acme.test>`.
+    pub from: String,
+    pub smtp_host: Option<String>,
+    /// Defaults by `smtp_tls`: 25 for none, 587 for starttls, 465 for tls.
+    pub smtp_port: Option<u16>,
+    pub smtp_tls: SmtpTls,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<String>,
+    /// Longest wait on the SMTP server for one step of a delivery.
+    #[serde(with = "humantime_serde")]
+    pub smtp_timeout: Duration,
+    /// Where the outbox transport writes messages.
+    pub outbox_dir: PathBuf,
+    /// Lifetime of a password-reset link.
+    #[serde(with = "humantime_serde")]
+    pub reset_token_ttl: Duration,
+    /// Lifetime of a confirmation link (registration, email change).
+    #[serde(with = "humantime_serde")]
+    pub confirm_token_ttl: Duration,
+    /// Deliveries tried per message before it is given up and recorded.
+    pub max_attempts: u32,
+    /// Wait before the first retry; doubled for each further one.
+    #[serde(with = "humantime_serde")]
+    pub retry_backoff: Duration,
+    /// Messages waiting for delivery at most; past it new ones are dropped
+    /// (and recorded) rather than slowing requests down.
+    pub queue_size: usize,
+}
+
+/// `[confirm]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConfirmSettings {
+    /// Refuse logins until the address is confirmed.
+    pub required: bool,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            transport: None,
+            from: "Portcullis <no-reply@localhost>".into(),
+            smtp_host: None,
+            smtp_port: None,
+            smtp_tls: SmtpTls::default(),
+            smtp_username: None,
+            smtp_password: None,
+            smtp_timeout: Duration::from_secs(10),
+            outbox_dir: PathBuf::from("outbox"),
+            reset_token_ttl: Duration::from_secs(3600),
+            confirm_token_ttl: Duration::from_secs(24 * 3600),
+            max_attempts: 4,
+            retry_backoff: Duration::from_secs(2),
+            queue_size: 1000,
+        }
+    }
+}
+
+impl fmt::Debug for MailSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MailSettings")
+            .field("transport", &self.transport)
+            .field("from", &self.from)
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("smtp_tls", &self.smtp_tls)
+            .field("smtp_username", &self.smtp_username)
+            .field(
+                "smtp_password",
+                &self.smtp_password.as_ref().map(|_| "<redacted>"),
+            )
+            .field("outbox_dir", &self.outbox_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MailSettings {
+    /// The transport in force for `mode`.
+    pub fn transport_for(&self, mode: Mode) -> Option<MailTransport> {
+        match (self.transport, mode) {
+            (Some(t), _) => Some(t),
+            (None, Mode::Dev) => Some(MailTransport::Outbox),
+            (None, Mode::Production) => None,
+        }
+    }
+
+    /// The SMTP port in force.
+    pub fn port(&self) -> u16 {
+        self.smtp_port.unwrap_or(match self.smtp_tls {
+            SmtpTls::None => 25,
+            SmtpTls::Starttls => 587,
+            SmtpTls::Tls => 465,
+        })
+    }
+
+    /// Checks the section for `mode`, naming the key at fault.
+    pub fn validate(&self, mode: Mode) -> Result<(), SettingsError> {
+        if self.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(invalid(
+                "mail.from",
+                "must be an address such as `Acme <no-reply@acme.test>`",
+            ));
+        }
+        match self.transport_for(mode) {
+            None | Some(MailTransport::Outbox) if mode == Mode::Production => {
+                return Err(invalid(
+                    "mail.transport",
+                    "production mode needs a mail server: set mail.transport = \"smtp\" \
+                     and mail.smtp_host (PORTCULLIS_MAIL__TRANSPORT=smtp)",
+                ));
+            }
+            Some(MailTransport::Smtp) if self.smtp_host.as_deref().unwrap_or("").is_empty() => {
+                return Err(invalid(
+                    "mail.smtp_host",
+                    "is required with mail.transport = \"smtp\"",
+                ));
+            }
+            _ => {}
+        }
+        if self.smtp_username.is_some() != self.smtp_password.is_some() {
+            return Err(invalid(
+                "mail.smtp_password",
+                "mail.smtp_username and mail.smtp_password go together",
+            ));
+        }
+        for (key, d) in [
+            ("mail.smtp_timeout", self.smtp_timeout),
+            ("mail.reset_token_ttl", self.reset_token_ttl),
+            ("mail.confirm_token_ttl", self.confirm_token_ttl),
+        ] {
+            if d.is_zero() {
+                return Err(invalid(key, "must be longer than zero"));
+            }
+        }
+        if self.max_attempts == 0 {
+            return Err(invalid("mail.max_attempts", "must be at least 1"));
+        }
+        if self.queue_size == 0 {
+            return Err(invalid("mail.queue_size", "must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::settings::{MailTransport, Mode, Settings, SmtpTls};
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    const PRODUCTION: [(&str, &str); 3] = [
+        ("PORTCULLIS_MODE", "production"),
+        ("PORTCULLIS_SECRET", "0123456789abcdef0123456789abcdef"),
+        ("PORTCULLIS_PUBLIC_URL", "https://auth.example.com"),
+    ];
+
+    #[test]
+    fn development_mails_to_the_outbox_by_default() {
+        let s = Settings::load(None, env(&[])).unwrap();
+        assert_eq!(s.mail.transport_for(Mode::Dev), Some(MailTransport::Outbox));
+        assert_eq!(s.mail.outbox_dir.to_str(), Some("outbox"));
+        assert_eq!(s.mail.reset_token_ttl.as_secs(), 3600);
+        assert_eq!(s.mail.confirm_token_ttl.as_secs(), 86400);
+        assert!(!s.confirm.required);
+    }
+
+    #[test]
+    fn the_environment_points_the_server_at_a_mail_catcher() {
+        let s = Settings::load(
+            None,
+            env(&[
+                ("PORTCULLIS_MAIL__TRANSPORT", "smtp"),
+                ("PORTCULLIS_MAIL__SMTP_HOST", "127.0.0.1"),
+                ("PORTCULLIS_MAIL__SMTP_PORT", "2525"),
+                ("PORTCULLIS_MAIL__SMTP_TLS", "none"),
+                ("PORTCULLIS_MAIL__RESET_TOKEN_TTL", "30m"),
+                ("PORTCULLIS_CONFIRM__REQUIRED", "true"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.mail.transport, Some(MailTransport::Smtp));
+        assert_eq!(s.mail.smtp_tls, SmtpTls::None);
+        assert_eq!(s.mail.port(), 2525);
+        assert_eq!(s.mail.reset_token_ttl.as_secs(), 1800);
+        assert!(s.confirm.required);
+    }
+
+    #[test]
+    fn production_needs_an_smtp_server_and_says_which_key() {
+        let err = Settings::load(None, env(&PRODUCTION)).unwrap_err();
+        assert!(err.to_string().contains("`mail.transport`"), "{err}");
+        let mut outbox = PRODUCTION.to_vec();
+        outbox.push(("PORTCULLIS_MAIL__TRANSPORT", "outbox"));
+        let err = Settings::load(None, env(&outbox)).unwrap_err();
+        assert!(err.to_string().contains("`mail.transport`"), "{err}");
+        let mut smtp = PRODUCTION.to_vec();
+        smtp.push(("PORTCULLIS_MAIL__TRANSPORT", "smtp"));
+        let err = Settings::load(None, env(&smtp)).unwrap_err();
+        assert!(err.to_string().contains("`mail.smtp_host`"), "{err}");
+        smtp.push(("PORTCULLIS_MAIL__SMTP_HOST", "smtp.example.com"));
+        let s = Settings::load(None, env(&smtp)).unwrap();
+        assert_eq!(s.mail.port(), 587, "STARTTLS by default");
+    }
+
+    #[test]
+    fn bad_mail_values_name_their_key_and_the_password_stays_out_of_debug() {
+        let err = Settings::load(None, env(&[("PORTCULLIS_MAIL__FROM", "nobody")])).unwrap_err();
+        assert!(err.to_string().contains("`mail.from`"), "{err}");
+        let err = Settings::load(None, env(&[("PORTCULLIS_MAIL__SMTP_TLS", "maybe")])).unwrap_err();
+        assert!(err.to_string().contains("smtp_tls"), "{err}");
+        let err =
+            Settings::load(None, env(&[("PORTCULLIS_MAIL__SMTP_USERNAME", "u")])).unwrap_err();
+        assert!(err.to_string().contains("`mail.smtp_password`"), "{err}");
+        let s = Settings::load(
+            None,
+            env(&[
+                ("PORTCULLIS_MAIL__SMTP_USERNAME", "u"),
+                ("PORTCULLIS_MAIL__SMTP_PASSWORD", "hunter2-secret"),
+            ]),
+        )
+        .unwrap();
+        assert!(!format!("{s:?}").contains("hunter2-secret"));
+    }
+}

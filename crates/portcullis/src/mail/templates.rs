@@ -1,0 +1,90 @@
+//! The email templates: embedded in the binary, each replaceable by a file
+//! of the same name under `<http.templates_dir>/email/`. Autoescaping is on
+//! for the `.html` ones, off for the `.txt` ones.
+
+use minijinja::Environment;
+use std::path::{Path, PathBuf};
+
+/// Every email template, by name.
+pub(super) const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "email/base.html",
+        include_str!("../../templates/email/base.html"),
+    ),
+    (
+        "email/confirm_email.txt",
+        include_str!("../../templates/email/confirm_email.txt"),
+    ),
+    (
+        "email/confirm_email.html",
+        include_str!("../../templates/email/confirm_email.html"),
+    ),
+    (
+        "email/password_reset.txt",
+        include_str!("../../templates/email/password_reset.txt"),
+    ),
+    (
+        "email/password_reset.html",
+        include_str!("../../templates/email/password_reset.html"),
+    ),
+    (
+        "email/password_reset_done.txt",
+        include_str!("../../templates/email/password_reset_done.txt"),
+    ),
+    (
+        "email/password_reset_done.html",
+        include_str!("../../templates/email/password_reset_done.html"),
+    ),
+    (
+        "email/password_changed.txt",
+        include_str!("../../templates/email/password_changed.txt"),
+    ),
+    (
+        "email/password_changed.html",
+        include_str!("../../templates/email/password_changed.html"),
+    ),
+    (
+        "email/confirm_email_change.txt",
+        include_str!("../../templates/email/confirm_email_change.txt"),
+    ),
+    (
+        "email/confirm_email_change.html",
+        include_str!("../../templates/email/confirm_email_change.html"),
+    ),
+    (
+        "email/email_changed.txt",
+        include_str!("../../templates/email/email_changed.txt"),
+    ),
+    (
+        "email/email_changed.html",
+        include_str!("../../templates/email/email_changed.html"),
+    ),
+];
+
+/// The environment, every template compiled now so a broken override stops
+/// the server at start rather than failing a delivery later.
+pub(super) fn environment(override_dir: Option<PathBuf>) -> anyhow::Result<Environment<'static>> {
+    let mut env = Environment::new();
+    env.set_loader(move |name| {
+        if let Some(source) = override_dir.as_deref().and_then(|d| read_override(d, name)) {
+            return Ok(Some(source));
+        }
+        Ok(EMBEDDED
+            .iter()
+            .find(|(embedded, _)| *embedded == name)
+            .map(|(_, source)| (*source).to_owned()))
+    });
+    for (name, _) in EMBEDDED {
+        env.get_template(name)
+            .map_err(|e| anyhow::anyhow!("email template {name}: {e}"))?;
+    }
+    Ok(env)
+}
+
+fn read_override(dir: &Path, name: &str) -> Option<String> {
+    let file = name.strip_prefix("email/")?;
+    if file.contains(['/', '\\']) || file.starts_with('.') {
+        return None;
+    }
+    std::fs::read_to_string(dir.join("email").join(file)).ok()
+}
