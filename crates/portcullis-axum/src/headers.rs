@@ -46,6 +46,13 @@ pub(crate) async fn security(
         }
     }
 
+    // A body refused for its size is left unread on the connection; make
+    // the client open a new one rather than reuse this one mid-body.
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     let headers = response.headers_mut();
     let set = |headers: &mut axum::http::HeaderMap, name: HeaderName, value: &'static str| {
         headers

@@ -118,6 +118,11 @@ async fn malformed_forms_are_client_errors(backend: Backend) {
         .post_form("/auth/login", &[("csrf_token", &token), ("username", &big)])
         .await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        response.headers()["connection"],
+        "close",
+        "the unread body must not poison the connection"
+    );
     // A JSON body to a form route: CSRF cannot be read, so 403, not 500.
     let response = browser
         .client
