@@ -3,14 +3,29 @@
 //! so that hashes imported from other systems can be verified and upgraded.
 //!
 //! The semaphore is what keeps a login flood from taking the server down: at
-//! most `max_concurrent` hashes run at once (each holding ~19 MiB), and the
-//! rest wait their turn instead of piling up memory and threads.
+//! most `max_concurrent` hashes run at once, and the rest wait their turn
+//! instead of piling up memory and threads. A permit is held until its hash
+//! has finished on the blocking thread, not merely until the request that
+//! asked for it goes away, so clients that disconnect mid-login cannot push
+//! the number of running hashes past the limit.
+//!
+//! Each running hash needs `memory_kib` of working memory (19 MiB by
+//! default). The hasher keeps one such buffer per permit and reuses it,
+//! instead of allocating and freeing 19 MiB per hash: the system allocator
+//! keeps freed blocks that large in per-thread arenas, and under a login
+//! flood the process grew by hundreds of MiB that way. With the buffers owned
+//! here, hashing memory is at most `max_concurrent × memory_kib`, allocated
+//! on first use.
 
 use crate::error::Error;
-use argon2::password_hash::phc::PasswordHash;
-use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
-use std::sync::Arc;
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use std::sync::{Arc, Mutex};
+use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
+
+/// Bytes of salt in a new hash (the PHC recommendation).
+const SALT_LEN: usize = 16;
 
 /// Cost parameters of argon2id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,11 +76,34 @@ fn format_of(stored: &str) -> HashFormat {
     }
 }
 
+/// Working memory for argon2, one buffer per permit, reused from hash to
+/// hash. A buffer is taken and given back on the blocking thread while its
+/// permit is held, so there are never more buffers than permits.
+#[derive(Debug)]
+struct Memory {
+    blocks: usize,
+    free: Mutex<Vec<Vec<Block>>>,
+}
+
+impl Memory {
+    fn take(&self) -> Vec<Block> {
+        let reused = self.free.lock().ok().and_then(|mut free| free.pop());
+        reused.unwrap_or_else(|| vec![Block::new(); self.blocks])
+    }
+
+    fn give_back(&self, buffer: Vec<Block>) {
+        if let Ok(mut free) = self.free.lock() {
+            free.push(buffer);
+        }
+    }
+}
+
 /// Hashes and verifies passwords.
 #[derive(Clone)]
 pub struct PasswordHasher {
     params: Params,
     permits: Arc<Semaphore>,
+    memory: Arc<Memory>,
     /// Hash of a random password, verified against when the account does not
     /// exist, so that "no such user" costs the same as "wrong password".
     dummy: Arc<str>,
@@ -92,8 +130,16 @@ impl PasswordHasher {
         .map_err(|e| Error::Internal(format!("invalid argon2 parameters: {e}")))?;
         let mut random = [0u8; 32];
         rand::fill(&mut random);
-        let dummy = hash_blocking(&params, &hex::encode(random))?;
+        // Working memory for this one hash only: the pool fills on first use,
+        // so an idle server holds none.
+        let mut blocks = vec![Block::new(); params.block_count()];
+        let dummy = hash_blocking(&params, &hex::encode(random), &mut blocks)?;
+        drop(blocks);
         Ok(Self {
+            memory: Arc::new(Memory {
+                blocks: params.block_count(),
+                free: Mutex::new(Vec::new()),
+            }),
             params,
             permits: Arc::new(Semaphore::new(config.max_concurrent.max(1))),
             dummy: dummy.into(),
@@ -104,7 +150,8 @@ impl PasswordHasher {
     pub async fn hash(&self, password: &str) -> Result<String, Error> {
         let params = self.params.clone();
         let password = password.to_owned();
-        self.run(move || hash_blocking(&params, &password)).await?
+        self.run(move |blocks| hash_blocking(&params, &password, blocks))
+            .await?
     }
 
     /// Verifies a (normalised) password against a stored hash.
@@ -112,7 +159,7 @@ impl PasswordHasher {
         let params = self.params.clone();
         let password = password.to_owned();
         let stored = stored.to_owned();
-        self.run(move || Ok(verify_blocking(&params, &password, &stored)))
+        self.run(move |blocks| Ok(verify_blocking(&params, &password, &stored, blocks)))
             .await?
     }
 
@@ -123,51 +170,70 @@ impl PasswordHasher {
         self.verify(password, &dummy).await.map(|_| ())
     }
 
+    /// Runs `work` on a blocking thread with a permit and a memory buffer,
+    /// both held until `work` returns, even if the caller stops waiting.
     async fn run<T: Send + 'static>(
         &self,
-        work: impl FnOnce() -> T + Send + 'static,
+        work: impl FnOnce(&mut [Block]) -> T + Send + 'static,
     ) -> Result<T, Error> {
-        let _permit = self
+        let permit = self
             .permits
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .map_err(|_| Error::Internal("hasher closed".into()))?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| Error::Internal(format!("hashing task failed: {e}")))
+        let memory = self.memory.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut blocks = memory.take();
+            let result = work(&mut blocks);
+            memory.give_back(blocks);
+            drop(permit);
+            result
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("hashing task failed: {e}")))
     }
 }
 
-fn argon2(params: &Params) -> Argon2<'static> {
+fn hash_blocking(params: &Params, password: &str, blocks: &mut [Block]) -> Result<String, Error> {
+    let failed = |e: &dyn std::fmt::Display| Error::Internal(format!("hashing failed: {e}"));
+    let mut salt = [0u8; SALT_LEN];
+    rand::fill(&mut salt);
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+        .hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, blocks)
+        .map_err(|e| failed(&e))?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(params).map_err(|e| failed(&e))?,
+        salt: Some(Salt::new(&salt).map_err(|e| failed(&e))?),
+        hash: Some(Output::new(&out).map_err(|e| failed(&e))?),
+    };
+    Ok(phc.to_string())
 }
 
-fn hash_blocking(params: &Params, password: &str) -> Result<String, Error> {
-    argon2(params)
-        .hash_password(password.as_bytes())
-        .map(|hash| hash.to_string())
-        .map_err(|e| Error::Internal(format!("hashing failed: {e}")))
-}
-
-fn verify_blocking(params: &Params, password: &str, stored: &str) -> Verified {
+fn verify_blocking(
+    params: &Params,
+    password: &str,
+    stored: &str,
+    blocks: &mut [Block],
+) -> Verified {
+    const NO: Verified = Verified {
+        matches: false,
+        needs_rehash: false,
+    };
     match format_of(stored) {
         HashFormat::Argon2 => {
-            let Ok(parsed) = PasswordHash::new(stored) else {
+            let Some(parsed) = ParsedArgon2::parse(stored) else {
                 tracing::warn!("stored argon2 hash does not parse");
-                return Verified {
-                    matches: false,
-                    needs_rehash: false,
-                };
+                return NO;
             };
-            let matches = argon2(params)
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok();
-            let current = parsed.algorithm.as_str() == "argon2id"
-                && Params::try_from(&parsed).is_ok_and(|p| {
-                    p.m_cost() == params.m_cost()
-                        && p.t_cost() == params.t_cost()
-                        && p.p_cost() == params.p_cost()
-                });
+            let matches = parsed.matches(password, blocks);
+            let current = parsed.algorithm == Algorithm::Argon2id
+                && parsed.params.m_cost() == params.m_cost()
+                && parsed.params.t_cost() == params.t_cost()
+                && parsed.params.p_cost() == params.p_cost();
             Verified {
                 matches,
                 needs_rehash: matches && !current,
@@ -175,11 +241,55 @@ fn verify_blocking(params: &Params, password: &str, stored: &str) -> Verified {
         }
         HashFormat::Unknown => {
             tracing::warn!("stored password hash has an unknown format");
-            Verified {
-                matches: false,
-                needs_rehash: false,
-            }
+            NO
         }
+    }
+}
+
+/// A stored argon2 PHC string, taken apart.
+struct ParsedArgon2 {
+    algorithm: Algorithm,
+    version: Version,
+    params: Params,
+    salt: Salt,
+    expected: Output,
+}
+
+impl ParsedArgon2 {
+    fn parse(stored: &str) -> Option<Self> {
+        let phc = PasswordHash::new(stored).ok()?;
+        Some(Self {
+            algorithm: Algorithm::try_from(phc.algorithm.as_str()).ok()?,
+            version: phc
+                .version
+                .map_or(Ok(Version::default()), Version::try_from)
+                .ok()?,
+            params: Params::try_from(&phc).ok()?,
+            salt: phc.salt?,
+            expected: phc.hash?,
+        })
+    }
+
+    /// Recomputes the hash of `password` with the stored parameters and
+    /// compares in constant time. A stored hash that needs more memory than
+    /// the configured cost (one made before the cost was lowered) gets a
+    /// buffer of its own for this verification.
+    fn matches(&self, password: &str, blocks: &mut [Block]) -> bool {
+        let mut own;
+        let needed = self.params.block_count();
+        let memory = if needed <= blocks.len() {
+            &mut blocks[..needed]
+        } else {
+            own = vec![Block::new(); needed];
+            &mut own[..]
+        };
+        let expected = self.expected.as_bytes();
+        let mut out = vec![0u8; expected.len()];
+        let argon2 = Argon2::new(self.algorithm, self.version, self.params.clone());
+        argon2
+            .hash_password_into_with_memory(password.as_bytes(), &self.salt, &mut out, memory)
+            .is_ok()
+            && bool::from(out.ct_eq(expected))
     }
 }
 
@@ -238,6 +348,63 @@ mod tests {
             );
         }
         hasher.verify_dummy("anything").await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn hashes_interoperate_with_the_argon2_crates_own_phc_code() {
+        use argon2::{PasswordHasher as _, PasswordVerifier as _};
+        let params = Params::new(1024, 1, 1, None).unwrap();
+        let reference = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let hasher = cheap(1024);
+
+        let ours = hasher.hash("pw-123456").await.unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(reference.verify_password(b"pw-123456", &parsed).is_ok());
+        assert!(reference.verify_password(b"pw-1234567", &parsed).is_err());
+
+        let theirs = reference.hash_password(b"pw-123456").unwrap().to_string();
+        assert_eq!(
+            hasher.verify("pw-123456", &theirs).await.unwrap(),
+            Verified {
+                matches: true,
+                needs_rehash: false
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn a_hash_costlier_than_the_configuration_still_verifies() {
+        let costly = cheap(4096).hash("pw-123456").await.unwrap();
+        let hasher = cheap(1024);
+        assert_eq!(
+            hasher.verify("pw-123456", &costly).await.unwrap(),
+            Verified {
+                matches: true,
+                needs_rehash: true
+            }
+        );
+        assert!(!hasher.verify("pw-654321", &costly).await.unwrap().matches);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn working_memory_never_exceeds_one_buffer_per_permit() {
+        let hasher = cheap(1024);
+        let hash = hasher.hash("pw-123456").await.unwrap();
+        let attempts: Vec<_> = (0..16)
+            .map(|_| {
+                let (hasher, hash) = (hasher.clone(), hash.clone());
+                tokio::spawn(async move { hasher.verify("pw-123456", &hash).await })
+            })
+            .collect();
+        for attempt in attempts {
+            assert!(attempt.await.unwrap().unwrap().matches);
+        }
+        let buffers = hasher.memory.free.lock().unwrap().len();
+        assert!(
+            (1..=2).contains(&buffers),
+            "{buffers} buffers for 2 permits"
+        );
+        assert_eq!(hasher.permits.available_permits(), 2);
     }
 
     #[test]
