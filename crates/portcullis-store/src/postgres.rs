@@ -4,6 +4,7 @@
 
 use crate::store_impl::impl_store;
 use portcullis_core::UniqueField;
+use sqlx::Connection as _;
 use sqlx::error::DatabaseError;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -16,6 +17,9 @@ pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
 /// How long to wait for a connection before reporting the database as down:
 /// long enough for a server that is starting, short enough for a health check.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A pooled connection idle for longer than this is pinged before use.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(60);
 
 /// The store over a PostgreSQL pool.
 #[derive(Debug, Clone)]
@@ -35,6 +39,19 @@ pub(crate) async fn connect(url: &str, max_connections: u32) -> Result<PgPool, s
     PgPoolOptions::new()
         .max_connections(max_connections.max(1))
         .acquire_timeout(ACQUIRE_TIMEOUT)
+        // sqlx's default pings every connection before every query: one more
+        // round trip to the server per statement. sqlx checks a connection
+        // when it comes back to the pool anyway, so only one that has sat
+        // idle for a while (and may have been cut meanwhile) is pinged.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for > PING_IF_IDLE_FOR {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(options)
         .await
 }

@@ -46,7 +46,13 @@ pub(crate) async fn connect(url: &str, max_connections: u32) -> Result<SqlitePoo
     } else {
         options.journal_mode(SqliteJournalMode::Wal)
     };
-    let pool = SqlitePoolOptions::new().max_connections(max_connections.max(1));
+    // No liveness ping before each use: a connection to a local file cannot
+    // drop, and sqlx's default ping is a round trip to the connection's
+    // worker thread before every query (sqlx still checks each connection
+    // when it comes back to the pool).
+    let pool = SqlitePoolOptions::new()
+        .max_connections(max_connections.max(1))
+        .test_before_acquire(false);
     // An in-memory database lives only as long as some connection to it: keep
     // one open for the life of the pool, or an idle pool would lose all data.
     let pool = if in_memory {
