@@ -78,14 +78,9 @@ pub async fn check(rule: &Rule, parts: &Parts) -> Result<Authenticated, Response
     let allowed = match rule {
         Rule::Login => Ok(true),
         Rule::Confirmed => Ok(auth.user.confirmed_at.is_some()),
-        Rule::Role(role) => service
-            .roles_of(&auth.user)
-            .await
-            .map(|roles| roles.iter().any(|r| &r.name == role)),
-        Rule::AnyRole(accepted) => service
-            .roles_of(&auth.user)
-            .await
-            .map(|roles| roles.iter().any(|r| accepted.contains(&r.name))),
+        // The roles came with the session, in the same statement.
+        Rule::Role(role) => Ok(auth.roles.iter().any(|r| &r.name == role)),
+        Rule::AnyRole(accepted) => Ok(auth.roles.iter().any(|r| accepted.contains(&r.name))),
         Rule::Permission(permission) => service.has_permission(&auth.user, permission).await,
     };
     match allowed {

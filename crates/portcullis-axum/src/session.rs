@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
-use portcullis_core::{SecretToken, Session, User};
+use portcullis_core::{Role, SecretToken, Session, User};
 
 /// A request authenticated by a session cookie.
 #[derive(Debug, Clone)]
@@ -18,6 +18,8 @@ pub struct Authenticated {
     pub user: User,
     /// The session the cookie names.
     pub session: Session,
+    /// The account's roles when the request began.
+    pub roles: Vec<Role>,
     /// Hash of the session token (what CSRF tokens are derived from).
     pub(crate) token_hash: String,
 }
@@ -37,9 +39,10 @@ pub(crate) async fn resolve(
     // A malformed value is treated like no cookie at all: anonymous, not 400.
     let resolved = match SecretToken::parse(&presented) {
         Some(token) => match state.inner.auth.authenticate(&token).await {
-            Ok(found) => found.map(|(user, session)| Authenticated {
-                user,
-                session,
+            Ok(found) => found.map(|resolved| Authenticated {
+                user: resolved.user,
+                session: resolved.session,
+                roles: resolved.roles,
                 token_hash: token.hash().as_str().to_owned(),
             }),
             Err(err) => return crate::error::internal(err, &request, &state),

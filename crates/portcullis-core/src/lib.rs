@@ -47,5 +47,5 @@ pub use services::accounts::{UserEdit, UserWithRoles};
 pub use services::auth::{AuthService, LoginAttempt, LoginSuccess, Registration};
 pub use services::password::PasswordChange;
 pub use services::roles::RoleSpec;
-pub use store::{Store, StoreError, TokenPurpose, UniqueField};
+pub use store::{ResolvedSession, Store, StoreError, TokenPurpose, UniqueField};
 pub use token::{SecretToken, TokenHash};

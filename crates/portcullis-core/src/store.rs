@@ -101,6 +101,16 @@ pub struct NewSession {
     pub user_agent: Option<String>,
 }
 
+/// A session found by its token, with its account and the account's roles:
+/// everything a request needs to know about who is asking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedSession {
+    pub session: Session,
+    pub user: User,
+    /// The account's roles, by name.
+    pub roles: Vec<Role>,
+}
+
 /// Accounts.
 #[async_trait]
 pub trait UserStore: Send + Sync {
@@ -207,6 +217,13 @@ pub trait SessionStore: Send + Sync {
     async fn create_session(&self, new: &NewSession) -> Result<Session, StoreError>;
     /// The session whose token hashes to `hash`.
     async fn session_by_token(&self, hash: &TokenHash) -> Result<Option<Session>, StoreError>;
+    /// The session whose token hashes to `hash`, with its account and the
+    /// account's roles. One statement: it runs on every request that carries
+    /// a session cookie.
+    async fn resolve_session(
+        &self,
+        hash: &TokenHash,
+    ) -> Result<Option<ResolvedSession>, StoreError>;
     /// Records activity on a session.
     async fn touch_session(&self, id: SessionId, at: OffsetDateTime) -> Result<(), StoreError>;
     /// Ends one session. Deleting a session that is already gone is not an error.

@@ -4,7 +4,7 @@
 
 use crate::timestamp::Timestamp;
 use portcullis_core::domain::role::RoleInfo;
-use portcullis_core::store::{Credential, RateCounter};
+use portcullis_core::store::{Credential, RateCounter, ResolvedSession};
 use portcullis_core::{AuditEvent, Role, Session, SessionId, User, UserId};
 use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
 
@@ -219,4 +219,66 @@ pub(crate) fn role_infos(rows: Vec<RolePermissionRow>) -> Vec<RoleInfo> {
         }
     }
     roles
+}
+
+/// One row of [`crate::sql::sessions::RESOLVE_SESSION`]: the session, its
+/// account, and one of the account's roles (if it has any).
+pub(crate) struct ResolvedRow {
+    pub(crate) session: Session,
+    pub(crate) user: User,
+    pub(crate) role: Option<Role>,
+}
+
+impl ResolvedRow {
+    /// Folds the rows of one session (one per role) into its resolution,
+    /// with the roles ordered by name.
+    pub(crate) fn fold(rows: Vec<ResolvedRow>) -> Option<ResolvedSession> {
+        let mut rows = rows.into_iter();
+        let first = rows.next()?;
+        let mut roles: Vec<Role> = std::iter::once(first.role)
+            .chain(rows.map(|row| row.role))
+            .flatten()
+            .collect();
+        roles.sort_by(|a, b| a.name.cmp(&b.name));
+        Some(ResolvedSession {
+            session: first.session,
+            user: first.user,
+            roles,
+        })
+    }
+}
+
+impl<'r, R> FromRow<'r, R> for ResolvedRow
+where
+    R: Row,
+    &'r str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    bool: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    Timestamp: Decode<'r, R::Database> + Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        let session = Session {
+            id: SessionId(row.try_get("session_id")?),
+            user_id: UserId(row.try_get("user_id")?),
+            created_at: row.try_get::<Timestamp, _>("session_created_at")?.get(),
+            last_seen_at: row.try_get::<Timestamp, _>("session_last_seen_at")?.get(),
+            expires_at: row.try_get::<Timestamp, _>("expires_at")?.get(),
+            remember: row.try_get("remember")?,
+            ip: row.try_get("ip")?,
+            user_agent: row.try_get("user_agent")?,
+        };
+        let role = match row.try_get::<Option<String>, _>("role_name")? {
+            Some(name) => Some(Role {
+                name,
+                description: row.try_get("role_description")?,
+            }),
+            None => None,
+        };
+        Ok(Self {
+            session,
+            user: user_from(row)?,
+            role,
+        })
+    }
 }

@@ -128,6 +128,7 @@ contract! {
     count_active_members_ignores_deactivated_users,
     // sessions
     sessions_are_created_and_found_by_token_hash,
+    a_session_resolves_with_its_account_and_roles_in_one_statement,
     a_session_for_an_unknown_user_is_not_found,
     touch_updates_last_seen_at,
     deleting_a_session_is_idempotent,

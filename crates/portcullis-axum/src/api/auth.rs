@@ -119,15 +119,13 @@ async fn logout(
 }
 
 async fn me(
-    State(state): State<Portcullis>,
     auth: Option<Authenticated>,
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Json<SessionBody>, ApiError> {
     let auth = auth.ok_or_else(ApiError::unauthenticated)?;
-    let roles = state.auth().roles_of(&auth.user).await?;
     Ok(Json(SessionBody {
         user: auth.user,
-        roles: roles.into_iter().map(|r| r.name).collect(),
+        roles: auth.roles.into_iter().map(|r| r.name).collect(),
         csrf_token: csrf.0,
     }))
 }

@@ -29,8 +29,8 @@ async fn profile(
     auth: Authenticated,
     page: PageCtx,
 ) -> Result<Response, PageError> {
-    let roles = state.auth().roles_of(&auth.user).await?;
-    let permissions = state.auth().permissions_of(&auth.user).await?;
+    // Roles came with the session; no further query on this hot page.
+    let roles = &auth.roles;
     let user = &auth.user;
     Ok(page.render(
         &state,
@@ -49,7 +49,8 @@ async fn profile(
                 "login_count": user.login_count,
             },
                         "roles": roles.iter().map(|r| &r.name).collect::<Vec<_>>(),
-            "can_administer": permissions.iter().any(|p| p == portcullis_core::domain::role::USERS_READ),
+                        // Administrators get a link; delegated admins reach /admin directly.
+            "can_administer": roles.iter().any(|r| r.name == portcullis_core::domain::user::ADMIN_ROLE),
         }),
     ))
 }

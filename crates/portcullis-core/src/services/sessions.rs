@@ -5,6 +5,7 @@ use crate::domain::session::{Session, SessionId, SessionState};
 use crate::domain::user::User;
 use crate::error::Error;
 use crate::services::auth::AuthService;
+use crate::store::ResolvedSession;
 use crate::token::SecretToken;
 
 impl AuthService {
@@ -15,31 +16,30 @@ impl AuthService {
     pub async fn authenticate(
         &self,
         token: &SecretToken,
-    ) -> Result<Option<(User, Session)>, Error> {
-        let Some(mut session) = self.store.session_by_token(&token.hash()).await? else {
+    ) -> Result<Option<ResolvedSession>, Error> {
+        // Session, account and roles come in one statement: this runs on
+        // every request that carries a session cookie.
+        let Some(mut resolved) = self.store.resolve_session(&token.hash()).await? else {
             return Ok(None);
         };
         let now = self.clock.now();
-        match self.policy.judge(&session, now) {
+        match self.policy.judge(&resolved.session, now) {
             SessionState::Expired => {
-                self.store.delete_session(session.id).await?;
+                self.store.delete_session(resolved.session.id).await?;
                 Ok(None)
             }
             SessionState::Active { touch } => {
-                let Some(user) = self.store.user_by_id(session.user_id).await? else {
-                    self.store.delete_session(session.id).await?;
-                    return Ok(None);
-                };
-                if !user.is_active {
-                    self.store.delete_sessions_of(user.id).await?;
+                if !resolved.user.is_active {
+                    self.store.delete_sessions_of(resolved.user.id).await?;
                     return Ok(None);
                 }
                 if touch {
-                    self.store.touch_session(session.id, now).await?;
-                    self.store.touch_user(user.id, now).await?;
-                    session.last_seen_at = now;
+                    self.store.touch_session(resolved.session.id, now).await?;
+                    self.store.touch_user(resolved.user.id, now).await?;
+                    resolved.session.last_seen_at = now;
+                    resolved.user.last_seen_at = Some(now);
                 }
-                Ok(Some((user, session)))
+                Ok(Some(resolved))
             }
         }
     }

@@ -50,3 +50,21 @@ pub(crate) const DELETE_OTHER_SESSIONS: &str =
 /// `$1` now, `$2` idle cutoff.
 pub(crate) const DELETE_EXPIRED_SESSIONS: &str = "DELETE FROM sessions \
      WHERE expires_at <= $1 OR (NOT remember AND last_seen_at <= $2)";
+
+/// `$1` token_hash. One row per role of the session's account (one row with
+/// NULL role columns when it has none), in no particular order: sorting would
+/// cost SQLite a temporary b-tree on every request, and the store sorts the
+/// few roles itself. Session columns that share a name with a user column
+/// carry a `session_` prefix. The inner join on `users` means a session
+/// without an account is not found (deletions cascade, so there is none).
+pub(crate) const RESOLVE_SESSION: &str = "SELECT s.id AS session_id, s.user_id, \
+     s.created_at AS session_created_at, s.last_seen_at AS session_last_seen_at, \
+     s.expires_at, s.remember, s.ip, s.user_agent, \
+     u.id, u.username, u.email, u.name, u.is_active, u.confirmed_at, u.created_at, \
+     u.last_login_at, u.last_login_ip, u.current_login_at, u.current_login_ip, u.login_count, \
+     u.locked_until, u.last_seen_at, \
+     r.name AS role_name, r.description AS role_description \
+     FROM sessions s JOIN users u ON u.id = s.user_id \
+     LEFT JOIN user_roles ur ON ur.user_id = u.id \
+     LEFT JOIN roles r ON r.id = ur.role_id \
+     WHERE s.token_hash = $1";

@@ -26,6 +26,20 @@ macro_rules! impl_session_store {
                 .map_err(|err| $crate::error::write_error(err, $unique))
             }
 
+            async fn resolve_session(
+                &self,
+                hash: &portcullis_core::TokenHash,
+            ) -> Result<Option<portcullis_core::ResolvedSession>, portcullis_core::StoreError> {
+                sqlx::query_as::<$db, $crate::rows::ResolvedRow>(
+                    $crate::sql::sessions::RESOLVE_SESSION,
+                )
+                .bind(hash.as_str())
+                .fetch_all(&self.pool)
+                .await
+                .map($crate::rows::ResolvedRow::fold)
+                .map_err($crate::error::backend)
+            }
+
             async fn session_by_token(
                 &self,
                 hash: &portcullis_core::TokenHash,

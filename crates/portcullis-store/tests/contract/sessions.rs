@@ -222,3 +222,48 @@ pub async fn delete_expired_sessions_honours_idle_expiry_but_spares_remember_me(
             .is_some()
     );
 }
+
+pub async fn a_session_resolves_with_its_account_and_roles_in_one_statement(f: &Fixture) {
+    let alice = f.user("alice").await;
+    let new = new_session(alice.id, T0, false);
+    let session = f.store.create_session(&new).await.unwrap();
+    // The account's own activity differs from the session's: the columns
+    // must not be confused.
+    f.store
+        .touch_user(alice.id, T0 + Duration::hours(3))
+        .await
+        .unwrap();
+
+    let bare = f
+        .store
+        .resolve_session(&new.token_hash)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(bare.session, session);
+    assert!(bare.roles.is_empty());
+    assert_eq!(bare.user.last_seen_at, Some(T0_MS + Duration::hours(3)));
+    assert_eq!(bare.session.last_seen_at, T0_MS);
+    assert_eq!(Some(bare.user), f.store.user_by_id(alice.id).await.unwrap());
+
+    f.store.ensure_role("zeta", "last").await.unwrap();
+    f.store.grant_role(alice.id, "zeta").await.unwrap();
+    f.store.grant_role(alice.id, "admin").await.unwrap();
+    let resolved = f
+        .store
+        .resolve_session(&new.token_hash)
+        .await
+        .unwrap()
+        .unwrap();
+    let names: Vec<&str> = resolved.roles.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["admin", "zeta"]);
+    assert_eq!(resolved.roles[1].description, "last");
+
+    assert_eq!(
+        f.store
+            .resolve_session(&SecretToken::generate().hash())
+            .await
+            .unwrap(),
+        None
+    );
+}
