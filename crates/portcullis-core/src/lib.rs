@@ -43,7 +43,7 @@ pub use error::Error;
 pub use hashing::{HashingConfig, PasswordHasher};
 pub use notify::{NoNotifier, Notice, Notifier};
 pub use policy::SecurityPolicy;
-pub use services::accounts::{UserEdit, UserWithRoles};
+pub use services::accounts::{AccountAction, UserEdit, UserWithRoles};
 pub use services::auth::{AuthService, LoginAttempt, LoginSuccess, Registration};
 pub use services::password::PasswordChange;
 pub use services::roles::RoleSpec;

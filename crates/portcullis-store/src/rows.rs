@@ -103,6 +103,48 @@ where
     }
 }
 
+/// The names a session's columns go by: their own in `sessions` queries,
+/// prefixed in the join with `users`, where `id`, `created_at` and
+/// `last_seen_at` would otherwise be the account's.
+struct SessionColumns {
+    id: &'static str,
+    created_at: &'static str,
+    last_seen_at: &'static str,
+}
+
+const SESSION_COLUMNS: SessionColumns = SessionColumns {
+    id: "id",
+    created_at: "created_at",
+    last_seen_at: "last_seen_at",
+};
+
+const JOINED_SESSION_COLUMNS: SessionColumns = SessionColumns {
+    id: "session_id",
+    created_at: "session_created_at",
+    last_seen_at: "session_last_seen_at",
+};
+
+fn session_from<'r, R>(row: &'r R, columns: &SessionColumns) -> Result<Session, sqlx::Error>
+where
+    R: Row,
+    &'r str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    bool: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    Timestamp: Decode<'r, R::Database> + Type<R::Database>,
+{
+    Ok(Session {
+        id: SessionId(row.try_get(columns.id)?),
+        user_id: UserId(row.try_get("user_id")?),
+        created_at: row.try_get::<Timestamp, _>(columns.created_at)?.get(),
+        last_seen_at: row.try_get::<Timestamp, _>(columns.last_seen_at)?.get(),
+        expires_at: row.try_get::<Timestamp, _>("expires_at")?.get(),
+        remember: row.try_get("remember")?,
+        ip: row.try_get("ip")?,
+        user_agent: row.try_get("user_agent")?,
+    })
+}
+
 impl<'r, R> FromRow<'r, R> for SessionRow
 where
     R: Row,
@@ -113,16 +155,7 @@ where
     Timestamp: Decode<'r, R::Database> + Type<R::Database>,
 {
     fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
-        Ok(Self(Session {
-            id: SessionId(row.try_get("id")?),
-            user_id: UserId(row.try_get("user_id")?),
-            created_at: row.try_get::<Timestamp, _>("created_at")?.get(),
-            last_seen_at: row.try_get::<Timestamp, _>("last_seen_at")?.get(),
-            expires_at: row.try_get::<Timestamp, _>("expires_at")?.get(),
-            remember: row.try_get("remember")?,
-            ip: row.try_get("ip")?,
-            user_agent: row.try_get("user_agent")?,
-        }))
+        session_from(row, &SESSION_COLUMNS).map(Self)
     }
 }
 
@@ -258,16 +291,7 @@ where
     Timestamp: Decode<'r, R::Database> + Type<R::Database>,
 {
     fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
-        let session = Session {
-            id: SessionId(row.try_get("session_id")?),
-            user_id: UserId(row.try_get("user_id")?),
-            created_at: row.try_get::<Timestamp, _>("session_created_at")?.get(),
-            last_seen_at: row.try_get::<Timestamp, _>("session_last_seen_at")?.get(),
-            expires_at: row.try_get::<Timestamp, _>("expires_at")?.get(),
-            remember: row.try_get("remember")?,
-            ip: row.try_get("ip")?,
-            user_agent: row.try_get("user_agent")?,
-        };
+        let session = session_from(row, &JOINED_SESSION_COLUMNS)?;
         let role = match row.try_get::<Option<String>, _>("role_name")? {
             Some(name) => Some(Role {
                 name,

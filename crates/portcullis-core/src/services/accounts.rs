@@ -342,3 +342,46 @@ impl AuthService {
         Ok(())
     }
 }
+
+/// The one-click actions on an account, as the admin pages and API name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountAction {
+    Activate,
+    Deactivate,
+    Unlock,
+    RevokeSessions,
+}
+
+impl AccountAction {
+    /// Parses `activate`, `deactivate`, `unlock`, `revoke-sessions`.
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "activate" => Self::Activate,
+            "deactivate" => Self::Deactivate,
+            "unlock" => Self::Unlock,
+            "revoke-sessions" => Self::RevokeSessions,
+            _ => return None,
+        })
+    }
+}
+
+impl AuthService {
+    /// Applies `action` to `target` on `actor`'s behalf; returns how many
+    /// sessions it ended (for `RevokeSessions`; 0 otherwise).
+    pub async fn apply(
+        &self,
+        action: AccountAction,
+        target: &User,
+        actor: Option<UserId>,
+        ctx: &RequestContext,
+    ) -> Result<u64, Error> {
+        match action {
+            AccountAction::Activate => self.set_active(target, true, actor, ctx).await.map(|()| 0),
+            AccountAction::Deactivate => {
+                self.set_active(target, false, actor, ctx).await.map(|()| 0)
+            }
+            AccountAction::Unlock => self.unlock(target, actor, ctx).await.map(|()| 0),
+            AccountAction::RevokeSessions => self.revoke_all_sessions(target, actor, ctx).await,
+        }
+    }
+}

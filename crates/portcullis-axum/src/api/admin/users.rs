@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use portcullis_core::domain::role::{USERS_MANAGE, USERS_READ};
-use portcullis_core::{User, UserEdit, UserId};
+use portcullis_core::{AccountAction, User, UserEdit, UserId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -213,23 +213,14 @@ async fn action(
 ) -> Result<Json<Value>, ApiError> {
     perms.require_api(USERS_MANAGE)?;
     let user = target(&state, id).await?;
-    let (auth, actor, ctx) = (state.auth(), Some(perms.auth.user.id), client.context());
-    match action.as_str() {
-        "activate" => auth.set_active(&user, true, actor, &ctx).await?,
-        "deactivate" => auth.set_active(&user, false, actor, &ctx).await?,
-        "unlock" => auth.unlock(&user, actor, &ctx).await?,
-        "revoke-sessions" => {
-            let count = auth.revoke_all_sessions(&user, actor, &ctx).await?;
-            return Ok(Json(json!({"revoked": count})));
-        }
-
-        _ => {
-            return Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "No such action.",
-            ));
-        }
+    let action = AccountAction::parse(&action)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such action."))?;
+    let auth = state.auth();
+    let ended = auth
+        .apply(action, &user, Some(perms.auth.user.id), &client.context())
+        .await?;
+    if action == AccountAction::RevokeSessions {
+        return Ok(Json(json!({"revoked": ended})));
     }
     let user = auth.user(user.id).await?;
     let roles: Vec<String> = auth

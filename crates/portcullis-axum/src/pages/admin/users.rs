@@ -17,7 +17,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use portcullis_core::domain::role::{USERS_MANAGE, USERS_READ};
-use portcullis_core::{Error, User, UserEdit, UserId, UserWithRoles};
+use portcullis_core::{AccountAction, Error, User, UserEdit, UserId, UserWithRoles};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -371,16 +371,11 @@ async fn action(
 ) -> Result<Response, PageError> {
     perms.require_page(USERS_MANAGE)?;
     let user = target(&state, id).await?;
-    let (auth, actor, ctx) = (state.auth(), Some(perms.auth.user.id), client.context());
-    match action.as_str() {
-        "activate" => auth.set_active(&user, true, actor, &ctx).await?,
-        "deactivate" => auth.set_active(&user, false, actor, &ctx).await?,
-        "unlock" => auth.unlock(&user, actor, &ctx).await?,
-        "revoke-sessions" => {
-            auth.revoke_all_sessions(&user, actor, &ctx).await?;
-        }
-        _ => return Err(PageError::new(StatusCode::NOT_FOUND, "No such action.")),
-    }
+    let action = AccountAction::parse(&action)
+        .ok_or_else(|| PageError::new(StatusCode::NOT_FOUND, "No such action."))?;
+    let auth = state.auth();
+    auth.apply(action, &user, Some(perms.auth.user.id), &client.context())
+        .await?;
     if is_partial(&headers) {
         let user = with_roles(&state, auth.user(user.id).await?).await?;
         let html = state
