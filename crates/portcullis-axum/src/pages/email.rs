@@ -4,7 +4,7 @@
 //! Links from emails are only read on GET and spent by the button their
 //! page shows (mail scanners prefetch links).
 
-use super::{FormFailure, PageCtx};
+use super::{FormFailure, PageCtx, email_request_answer};
 use crate::client::ClientInfo;
 use crate::error::{CONFIRMATION_SENT, INVALID_TOKEN, PageError};
 use crate::extract::HtmlForm;
@@ -122,28 +122,18 @@ async fn resend(
     client: ClientInfo,
     HtmlForm(form): HtmlForm<EmailForm>,
 ) -> Result<Response, PageError> {
-    match state
+    let result = state
         .auth()
         .resend_confirmation(&form.email, &client.context())
-        .await
-    {
-        Ok(()) => Ok(page.render(
-            &state,
-            StatusCode::OK,
-            "resend_confirmation.html",
-            json!({"email": "", "errors": {}, "sent": CONFIRMATION_SENT}),
-        )),
-        Err(err) => {
-            let failure = FormFailure::from_error(err)?;
-            let response = page.render(
-                &state,
-                failure.status,
-                "resend_confirmation.html",
-                json!({"email": form.email, "errors": failure.errors, "error": failure.message}),
-            );
-            Ok(failure.finish(response))
-        }
-    }
+        .await;
+    email_request_answer(
+        &state,
+        page,
+        "resend_confirmation.html",
+        &form.email,
+        result,
+        CONFIRMATION_SENT,
+    )
 }
 
 async fn change_form(
@@ -177,16 +167,12 @@ async fn change(
             Redirect::to("/profile"),
         )
             .into_response()),
-        Err(err) => {
-            let failure = FormFailure::from_error(err)?;
-            let response = page.render(
-                &state,
-                failure.status,
-                "change_email.html",
-                json!({"email": form.email, "errors": failure.errors, "error": failure.message}),
-            );
-            Ok(failure.finish(response))
-        }
+        Err(err) => Ok(FormFailure::from_error(err)?.render(
+            page,
+            &state,
+            "change_email.html",
+            json!({"email": form.email}),
+        )),
     }
 }
 

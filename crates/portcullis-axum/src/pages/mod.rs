@@ -70,6 +70,23 @@ impl FormFailure {
         })
     }
 
+    /// Re-renders `template` with `context` plus this failure's field errors
+    /// (`errors`) and form message (`error`), and `Retry-After` if any.
+    pub fn render(
+        self,
+        page: PageCtx,
+        state: &Portcullis,
+        template: &str,
+        mut context: Value,
+    ) -> Response {
+        if let Value::Object(map) = &mut context {
+            map.insert("errors".into(), self.errors.clone());
+            map.insert("error".into(), json!(self.message));
+        }
+        let response = page.render(state, self.status, template, context);
+        self.finish(response)
+    }
+
     /// Adds `Retry-After` to a rendered form, if the failure had one.
     pub fn finish(&self, mut response: Response) -> Response {
         if let Some(seconds) = self.retry_after {
@@ -177,5 +194,32 @@ pub(crate) fn render_error(state: &Portcullis, error: &PageError) -> Response {
             tracing::error!(error = %err, "error template failed");
             (error.status, error.message.clone()).into_response()
         }
+    }
+}
+
+/// The answer to a form that asks for an email to be sent to an address
+/// (forgot password, resend confirmation): the same page whatever the
+/// address, with `sent` on success and the form again on a failure.
+pub(crate) fn email_request_answer(
+    state: &Portcullis,
+    page: PageCtx,
+    template: &str,
+    email: &str,
+    result: Result<(), portcullis_core::Error>,
+    sent: &str,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(()) => Ok(page.render(
+            state,
+            StatusCode::OK,
+            template,
+            json!({"email": "", "errors": {}, "sent": sent}),
+        )),
+        Err(err) => Ok(FormFailure::from_error(err)?.render(
+            page,
+            state,
+            template,
+            json!({"email": email}),
+        )),
     }
 }

@@ -6,7 +6,7 @@
 //! POST; its page is served with `Referrer-Policy: no-referrer` so the
 //! token in its URL never leaves in a `Referer`.
 
-use super::{FormFailure, PageCtx};
+use super::{FormFailure, PageCtx, email_request_answer};
 use crate::client::ClientInfo;
 use crate::error::{INVALID_TOKEN, PageError, RESET_SENT};
 use crate::extract::HtmlForm;
@@ -66,28 +66,18 @@ async fn forgot(
     client: ClientInfo,
     HtmlForm(form): HtmlForm<EmailForm>,
 ) -> Result<Response, PageError> {
-    match state
+    let result = state
         .auth()
         .request_password_reset(&form.email, &client.context())
-        .await
-    {
-        Ok(()) => Ok(page.render(
-            &state,
-            StatusCode::OK,
-            "forgot_password.html",
-            json!({"email": "", "errors": {}, "sent": RESET_SENT}),
-        )),
-        Err(err) => {
-            let failure = FormFailure::from_error(err)?;
-            let response = page.render(
-                &state,
-                failure.status,
-                "forgot_password.html",
-                json!({"email": form.email, "errors": failure.errors, "error": failure.message}),
-            );
-            Ok(failure.finish(response))
-        }
-    }
+        .await;
+    email_request_answer(
+        &state,
+        page,
+        "forgot_password.html",
+        &form.email,
+        result,
+        RESET_SENT,
+    )
 }
 
 fn no_referrer(mut response: Response) -> Response {
@@ -205,15 +195,11 @@ async fn change(
             Redirect::to("/profile"),
         )
             .into_response()),
-        Err(err) => {
-            let failure = FormFailure::from_error(err)?;
-            let response = page.render(
-                &state,
-                failure.status,
-                "change_password.html",
-                json!({"errors": failure.errors, "error": failure.message}),
-            );
-            Ok(failure.finish(response))
-        }
+        Err(err) => Ok(FormFailure::from_error(err)?.render(
+            page,
+            &state,
+            "change_password.html",
+            json!({}),
+        )),
     }
 }

@@ -43,6 +43,15 @@ impl AuthService {
         Ok(user)
     }
 
+    /// The account together with the names of its roles.
+    pub async fn with_roles(&self, user: User) -> Result<UserWithRoles, Error> {
+        let roles = self.store.roles_of(user.id).await?;
+        Ok(UserWithRoles {
+            user,
+            roles: roles.into_iter().map(|r| r.name).collect(),
+        })
+    }
+
     /// The roles of a user.
     pub async fn roles_of(&self, user: &User) -> Result<Vec<Role>, Error> {
         Ok(self.store.roles_of(user.id).await?)
@@ -82,11 +91,7 @@ impl AuthService {
         let total = self.store.count_users().await?;
         let mut listed = Vec::with_capacity(users.len());
         for user in users {
-            let roles = self.store.roles_of(user.id).await?;
-            listed.push(UserWithRoles {
-                user,
-                roles: roles.into_iter().map(|r| r.name).collect(),
-            });
+            listed.push(self.with_roles(user).await?);
         }
         Ok((listed, total))
     }
@@ -191,11 +196,7 @@ impl AuthService {
         let total = self.store.count_search_users(&query).await?;
         let mut listed = Vec::with_capacity(users.len());
         for user in users {
-            let roles = self.store.roles_of(user.id).await?;
-            listed.push(UserWithRoles {
-                user,
-                roles: roles.into_iter().map(|r| r.name).collect(),
-            });
+            listed.push(self.with_roles(user).await?);
         }
         Ok((listed, total))
     }

@@ -98,20 +98,15 @@ async fn show(
     perms.require_api(USERS_READ)?;
     let user = target(&state, id).await?;
     let auth = state.auth();
-    let roles: Vec<String> = auth
-        .roles_of(&user)
-        .await?
-        .into_iter()
-        .map(|r| r.name)
-        .collect();
     let permissions = auth.permissions_of(&user).await?;
     let sessions = auth.sessions(&user).await?;
     let sessions: Vec<SessionView> = sessions
         .iter()
         .map(|s| SessionView::new(s, &perms.auth.session))
         .collect();
+    let listed = auth.with_roles(user).await?;
     Ok(Json(
-        json!({"user": user, "roles": roles, "permissions": permissions, "sessions": sessions}),
+        json!({"user": listed.user, "roles": listed.roles, "permissions": permissions, "sessions": sessions}),
     ))
 }
 
@@ -195,13 +190,8 @@ async fn grant_role(
         &client.context(),
     )
     .await?;
-    let roles: Vec<String> = auth
-        .roles_of(&user)
-        .await?
-        .into_iter()
-        .map(|r| r.name)
-        .collect();
-    Ok(Json(json!({"user": user, "roles": roles})))
+    let listed = auth.with_roles(user).await?;
+    Ok(Json(json!({"user": listed.user, "roles": listed.roles})))
 }
 
 /// `activate`, `deactivate`, `unlock`, `revoke-sessions`.
@@ -223,13 +213,8 @@ async fn action(
         return Ok(Json(json!({"revoked": ended})));
     }
     let user = auth.user(user.id).await?;
-    let roles: Vec<String> = auth
-        .roles_of(&user)
-        .await?
-        .into_iter()
-        .map(|r| r.name)
-        .collect();
-    Ok(Json(json!({"user": user, "roles": roles})))
+    let listed = auth.with_roles(user).await?;
+    Ok(Json(json!({"user": listed.user, "roles": listed.roles})))
 }
 
 async fn revoke_role(

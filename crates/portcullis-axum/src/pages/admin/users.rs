@@ -56,14 +56,7 @@ fn view(state: &Portcullis, u: &UserWithRoles) -> Value {
 }
 
 async fn with_roles(state: &Portcullis, user: User) -> Result<UserWithRoles, PageError> {
-    let roles = state
-        .auth()
-        .roles_of(&user)
-        .await?
-        .into_iter()
-        .map(|r| r.name)
-        .collect();
-    Ok(UserWithRoles { user, roles })
+    Ok(state.auth().with_roles(user).await?)
 }
 
 async fn target(state: &Portcullis, id: i64) -> Result<User, PageError> {
