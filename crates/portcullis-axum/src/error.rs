@@ -57,6 +57,11 @@ impl ApiError {
         )
     }
 
+    /// 404 for a route that is not there (or is switched off).
+    pub fn no_such_endpoint() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "No such endpoint.")
+    }
+
     /// Adds a message for one field.
     pub fn with_field(mut self, field: &str, message: impl Into<String>) -> Self {
         self.fields.insert(field.to_owned(), message.into());
@@ -81,6 +86,10 @@ impl IntoResponse for ApiError {
 
 impl From<Error> for ApiError {
     fn from(err: Error) -> Self {
+        if let Error::Internal(_) = &err {
+            // Logged once, here where the answer is made, with its whole chain.
+            tracing::error!(error = %portcullis_core::error::error_chain_fmt(&err), "internal error");
+        }
         match err {
             Error::Validation(errors) => {
                 let mut api = ApiError::new(
@@ -137,14 +146,11 @@ impl From<Error> for ApiError {
                 ApiError::new(StatusCode::BAD_REQUEST, "invalid_token", INVALID_TOKEN)
             }
             Error::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not_found", "Not found."),
-            Error::Internal(detail) => {
-                tracing::error!(error = %detail, "internal error");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal_error",
-                    INTERNAL,
-                )
-            }
+            Error::Internal(_) => ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                INTERNAL,
+            ),
         }
     }
 }
@@ -191,6 +197,14 @@ pub(crate) const RESET_SENT: &str = "If an account exists, a password reset link
 pub(crate) const CONFIRMATION_SENT: &str =
     "If an unconfirmed account exists for that address, a new confirmation link has been sent.";
 const INTERNAL: &str = "Something went wrong on our side. Please try again later.";
+
+/// What a registration says when taken addresses are not revealed.
+pub(crate) fn registered_message(email: &str) -> String {
+    format!(
+        "Thank you. We have sent an email to {}: follow its link to confirm your address.",
+        email.trim()
+    )
+}
 
 /// The field and message for a uniqueness collision.
 pub(crate) fn taken_message(field: UniqueField) -> (&'static str, &'static str) {

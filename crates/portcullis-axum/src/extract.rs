@@ -6,8 +6,10 @@ use crate::error::{ApiError, PageError, wants_json_parts};
 use crate::flash::Flash;
 use crate::session::Authenticated;
 use crate::state::Portcullis;
-use axum::extract::rejection::{FormRejection, JsonRejection};
-use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts, Request};
+use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{
+    FromRequest, FromRequestParts, OptionalFromRequestParts, Path, Query, Request,
+};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -34,7 +36,8 @@ pub struct CurrentUser(pub User);
 #[derive(Debug, Clone)]
 pub struct MaybeUser(pub Option<User>);
 
-/// Answer to an anonymous request for a protected route.
+/// Answer to an anonymous request for a protected route: a redirect to the
+/// login page for browsers, 401 JSON for API clients.
 #[derive(Debug)]
 pub struct LoginRequired(Response);
 
@@ -170,4 +173,82 @@ fn form_rejection(rejection: FormRejection) -> PageError {
         _ => "The form could not be read.",
     };
     PageError::new(status, message)
+}
+
+/// Path parameters of an API route: a malformed one (`/api/admin/users/abc`)
+/// answers a JSON 400 like every other API error, not axum's plain text.
+#[derive(Debug, Clone)]
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match <Path<T> as FromRequestParts<S>>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
+            Err(rejection) => Err(path_rejection(&rejection)),
+        }
+    }
+}
+
+fn path_rejection(rejection: &PathRejection) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        format!("The address is invalid: {}", rejection.body_text()),
+    )
+}
+
+/// Path parameters of a page: a malformed one is a page that does not exist.
+#[derive(Debug, Clone)]
+pub struct PagePath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for PagePath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match <Path<T> as FromRequestParts<S>>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(PagePath(value)),
+            Err(_) => Err(PageError::new(
+                StatusCode::NOT_FOUND,
+                "The page you asked for does not exist.",
+            )),
+        }
+    }
+}
+
+/// A query string of an API route; one that does not parse answers a JSON
+/// 400 naming the problem.
+#[derive(Debug, Clone)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(query_rejection(&rejection)),
+        }
+    }
+}
+
+fn query_rejection(rejection: &QueryRejection) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        rejection.body_text(),
+    )
 }

@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
-use portcullis_core::{Role, SecretToken, Session, User};
+use portcullis_core::{Actor, PermissionSet, Role, SecretToken, Session, User};
 
 /// A request authenticated by a session cookie.
 #[derive(Debug, Clone)]
@@ -20,8 +20,22 @@ pub struct Authenticated {
     pub session: Session,
     /// The account's roles when the request began.
     pub roles: Vec<Role>,
+    /// What those roles let the account do (everything, for `admin`).
+    pub permissions: PermissionSet,
     /// Hash of the session token (what CSRF tokens are derived from).
     pub(crate) token_hash: String,
+}
+
+impl Authenticated {
+    /// The account as an actor for administrative use cases, with the roles
+    /// and permissions this request resolved to.
+    pub fn actor(&self) -> Actor {
+        Actor::user(
+            self.user.id,
+            self.roles.iter().map(|r| r.name.clone()).collect(),
+            self.permissions.clone(),
+        )
+    }
 }
 
 pub(crate) async fn resolve(
@@ -38,11 +52,12 @@ pub(crate) async fn resolve(
     };
     // A malformed value is treated like no cookie at all: anonymous, not 400.
     let resolved = match SecretToken::parse(&presented) {
-        Some(token) => match state.inner.auth.authenticate(&token).await {
+        Some(token) => match state.inner.auth.sessions().authenticate(&token).await {
             Ok(found) => found.map(|resolved| Authenticated {
                 user: resolved.user,
                 session: resolved.session,
                 roles: resolved.roles,
+                permissions: resolved.permissions,
                 token_hash: token.hash().as_str().to_owned(),
             }),
             Err(err) => return crate::error::internal(err, &request, &state),

@@ -40,6 +40,8 @@ pub enum AuditKind {
     EmailChangeRequested,
     EmailChanged,
     EmailDeliveryFailed,
+    RegistrationAttempted,
+    ConfirmationRequested,
 }
 
 impl AuditKind {
@@ -73,6 +75,8 @@ impl AuditKind {
         AuditKind::EmailChangeRequested,
         AuditKind::EmailChanged,
         AuditKind::EmailDeliveryFailed,
+        AuditKind::RegistrationAttempted,
+        AuditKind::ConfirmationRequested,
     ];
 
     /// The stored name, e.g. `login_failed`.
@@ -106,6 +110,8 @@ impl AuditKind {
             AuditKind::EmailChangeRequested => "email_change_requested",
             AuditKind::EmailChanged => "email_changed",
             AuditKind::EmailDeliveryFailed => "email_delivery_failed",
+            AuditKind::RegistrationAttempted => "registration_attempted",
+            AuditKind::ConfirmationRequested => "confirmation_requested",
         }
     }
 

@@ -43,8 +43,17 @@ pub enum Error {
     #[error("not found")]
     NotFound,
     /// Something failed that the caller cannot fix (database down, ...).
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// The source is kept whole, to be logged once, with its chain, where the
+    /// answer is made; it is never shown to the caller.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
+}
+
+impl Error {
+    /// An internal failure caused by `source`.
+    pub fn internal(source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
+        Error::Internal(source.into())
+    }
 }
 
 impl From<StoreError> for Error {
@@ -52,9 +61,28 @@ impl From<StoreError> for Error {
         match err {
             StoreError::Conflict(field) => Error::Taken(field),
             StoreError::NotFound => Error::NotFound,
-            StoreError::Backend(detail) => Error::Internal(detail.to_string()),
+            backend @ StoreError::Backend(_) => Error::internal(backend),
         }
     }
+}
+
+/// Formats `err` and every error in its `source()` chain, one per line, for
+/// the single log line an internal failure gets.
+///
+/// ```
+/// use portcullis_core::error::error_chain_fmt;
+/// let err = portcullis_core::Error::internal(std::io::Error::other("disk on fire"));
+/// assert_eq!(error_chain_fmt(&err), "internal error\n  caused by: disk on fire");
+/// ```
+pub fn error_chain_fmt(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = err.to_string();
+    let mut cause = err.source();
+    while let Some(next) = cause {
+        out.push_str("\n  caused by: ");
+        out.push_str(&next.to_string());
+        cause = next.source();
+    }
+    out
 }
 
 impl From<FieldErrors> for Error {

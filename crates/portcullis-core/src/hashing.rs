@@ -98,6 +98,12 @@ impl Memory {
     }
 }
 
+/// What argon2 reported (its error types do not all implement
+/// `std::error::Error`, so their words are kept).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}: {1}")]
+struct HashingFailure(&'static str, String);
+
 /// Hashes and verifies passwords.
 #[derive(Clone)]
 pub struct PasswordHasher {
@@ -127,7 +133,7 @@ impl PasswordHasher {
             config.parallelism,
             None,
         )
-        .map_err(|e| Error::Internal(format!("invalid argon2 parameters: {e}")))?;
+        .map_err(|e| Error::internal(HashingFailure("invalid argon2 parameters", e.to_string())))?;
         let mut random = [0u8; 32];
         rand::fill(&mut random);
         // Working memory for this one hash only: the pool fills on first use,
@@ -181,7 +187,7 @@ impl PasswordHasher {
             .clone()
             .acquire_owned()
             .await
-            .map_err(|_| Error::Internal("hasher closed".into()))?;
+            .map_err(Error::internal)?;
         let memory = self.memory.clone();
         tokio::task::spawn_blocking(move || {
             let mut blocks = memory.take();
@@ -191,12 +197,14 @@ impl PasswordHasher {
             result
         })
         .await
-        .map_err(|e| Error::Internal(format!("hashing task failed: {e}")))
+        .map_err(Error::internal)
     }
 }
 
 fn hash_blocking(params: &Params, password: &str, blocks: &mut [Block]) -> Result<String, Error> {
-    let failed = |e: &dyn std::fmt::Display| Error::Internal(format!("hashing failed: {e}"));
+    let failed = |e: &dyn std::fmt::Display| {
+        Error::internal(HashingFailure("hashing failed", e.to_string()))
+    };
     let mut salt = [0u8; SALT_LEN];
     rand::fill(&mut salt);
     let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];

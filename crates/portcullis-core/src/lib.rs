@@ -16,6 +16,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod audit;
 pub mod clock;
 pub mod domain;
@@ -27,6 +28,7 @@ pub mod services;
 pub mod store;
 pub mod token;
 
+pub use access::{Actor, Authorized, PermissionSet};
 pub use audit::{AuditEvent, AuditFilter, AuditKind, RequestContext};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use domain::query::{UserQuery, UserSort};
@@ -43,9 +45,11 @@ pub use error::Error;
 pub use hashing::{HashingConfig, PasswordHasher};
 pub use notify::{NoNotifier, Notice, Notifier};
 pub use policy::SecurityPolicy;
-pub use services::accounts::{AccountAction, UserEdit, UserWithRoles};
-pub use services::auth::{AuthService, LoginAttempt, LoginSuccess, Registration};
+pub use services::admin::{AccountAction, AccountDetail, UserEdit, UserWithRoles};
+pub use services::login::{LoginAttempt, LoginSuccess};
 pub use services::password::PasswordChange;
+pub use services::register::{Registered, Registration};
 pub use services::roles::RoleSpec;
-pub use store::{ResolvedSession, Store, StoreError, TokenPurpose, UniqueField};
+pub use services::{AuthService, AuthServiceBuilder};
+pub use store::{ResolvedSession, Store, StoreError, TokenPurpose, Transaction, UniqueField};
 pub use token::{SecretToken, TokenHash};

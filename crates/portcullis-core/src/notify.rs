@@ -38,6 +38,9 @@ pub enum Notice {
         username: String,
         new_email: String,
     },
+    /// Sent to an address someone tried to register a new account with,
+    /// or to change another account to, while it belongs to `username`.
+    AddressInUse { to: String, username: String },
 }
 
 impl Notice {
@@ -49,7 +52,8 @@ impl Notice {
             | Notice::PasswordResetDone { to, .. }
             | Notice::PasswordChanged { to, .. }
             | Notice::ConfirmEmailChange { to, .. }
-            | Notice::EmailChanged { to, .. } => to,
+            | Notice::EmailChanged { to, .. }
+            | Notice::AddressInUse { to, .. } => to,
         }
     }
 
@@ -62,6 +66,7 @@ impl Notice {
             Notice::PasswordChanged { .. } => "password_changed",
             Notice::ConfirmEmailChange { .. } => "confirm_email_change",
             Notice::EmailChanged { .. } => "email_changed",
+            Notice::AddressInUse { .. } => "address_in_use",
         }
     }
 }

@@ -4,6 +4,7 @@
 //! The traits are narrow on purpose: each method is one statement's worth of
 //! work, and none of them decides policy (expiry, lockout, who may do what).
 
+use crate::access::PermissionSet;
 use crate::audit::{AuditEvent, AuditFilter, NewAuditEvent};
 use crate::domain::query::UserQuery;
 use crate::domain::role::RoleInfo;
@@ -109,6 +110,18 @@ pub struct ResolvedSession {
     pub user: User,
     /// The account's roles, by name.
     pub roles: Vec<Role>,
+    /// What those roles let the account do (everything, for `admin`).
+    pub permissions: PermissionSet,
+}
+
+/// Where an account's run of failed logins stands after an attempt was
+/// reserved (see [`UserStore::reserve_login_attempt`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginBudget {
+    /// Attempts counted since the last success or lock, this one included.
+    pub attempts: i64,
+    /// Set while the account is locked.
+    pub locked_until: Option<OffsetDateTime>,
 }
 
 /// Accounts.
@@ -127,18 +140,41 @@ pub trait UserStore: Send + Sync {
         hash: &str,
         at: OffsetDateTime,
     ) -> Result<(), StoreError>;
-    /// Shifts the current login to "last", records this one, and clears the
-    /// failed-login count and any lock.
+    /// Shifts the current login to "last" and records this one at `at`.
+    /// Ends the run of failed logins, unless the account was locked
+    /// meanwhile: a lock set while this login was being checked stays.
     async fn record_login(
         &self,
         id: UserId,
         at: OffsetDateTime,
         ip: Option<&str>,
     ) -> Result<(), StoreError>;
-    /// Adds one to the consecutive failed logins; returns the new count.
-    async fn record_failed_login(&self, id: UserId) -> Result<i64, StoreError>;
-    /// Locks the account until `until` and resets the failure count.
-    async fn lock_user(&self, id: UserId, until: OffsetDateTime) -> Result<(), StoreError>;
+    /// Counts a login attempt on the account *before* its password is
+    /// checked, in one statement, and returns where the count stands: of
+    /// any number of parallel attempts each gets its own number, so no more
+    /// of them than the lockout allows ever reach the hash. An attempt on a
+    /// locked account is not counted; one after a lock expired starts a new
+    /// run at 1.
+    async fn reserve_login_attempt(
+        &self,
+        id: UserId,
+        now: OffsetDateTime,
+    ) -> Result<LoginBudget, StoreError>;
+    /// Gives back one reserved attempt whose password was right (the login
+    /// was refused for another reason), unless the account is locked at `now`.
+    async fn release_login_attempt(
+        &self,
+        id: UserId,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+    /// Locks the account until `until` and resets the failure count, unless
+    /// it is already locked at `now` (a lock is never extended).
+    async fn lock_user(
+        &self,
+        id: UserId,
+        until: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
     /// Clears any lock and the failure count.
     async fn unlock_user(&self, id: UserId) -> Result<(), StoreError>;
     /// Activates or deactivates the account.
@@ -164,6 +200,9 @@ pub trait UserStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// Deletes the account; its sessions and memberships go with it.
     async fn delete_user(&self, id: UserId) -> Result<(), StoreError>;
+    /// Takes the account's row lock until the transaction ends (a write that
+    /// changes nothing); false if there is no such account.
+    async fn lock_account(&self, id: UserId) -> Result<bool, StoreError>;
     /// A page of accounts ordered by id.
     async fn list_users(&self, offset: i64, limit: i64) -> Result<Vec<User>, StoreError>;
     /// How many accounts exist.
@@ -208,6 +247,16 @@ pub trait RoleStore: Send + Sync {
     async fn delete_role(&self, name: &str) -> Result<(), StoreError>;
     /// How many *active* users hold `role`.
     async fn count_active_members(&self, role: &str) -> Result<i64, StoreError>;
+    /// Takes the role's row lock until the transaction ends (a write that
+    /// changes nothing), so transactions that take it run one at a time;
+    /// false if there is no such role.
+    async fn lock_role(&self, name: &str) -> Result<bool, StoreError>;
+    /// Replaces the roles whose holders may grant and revoke `name`;
+    /// `NotFound` if `name` or one of `grantors` does not exist.
+    async fn set_role_grantors(&self, name: &str, grantors: &[String]) -> Result<(), StoreError>;
+    /// The role names of each of `users` (one pair per membership), in one
+    /// statement however many users are asked for.
+    async fn roles_of_users(&self, users: &[UserId]) -> Result<Vec<(UserId, String)>, StoreError>;
 }
 
 /// Server-side sessions, keyed by the hash of their token.
@@ -278,6 +327,9 @@ pub trait RateLimitStore: Send + Sync {
         now: OffsetDateTime,
         window_cutoff: OffsetDateTime,
     ) -> Result<RateCounter, StoreError>;
+    /// Takes back one hit on `key` if its window still began at
+    /// `window_start` (a successful login is not a guess).
+    async fn refund(&self, key: &str, window_start: OffsetDateTime) -> Result<(), StoreError>;
     /// Forgets counters whose window began before `cutoff`; returns how many.
     async fn purge_rate_limits(&self, cutoff: OffsetDateTime) -> Result<u64, StoreError>;
 }
@@ -328,7 +380,9 @@ pub struct EmailTokenGrant {
 #[async_trait]
 pub trait EmailStore: Send + Sync {
     /// Voids every unused token of the same purpose and user (as used at
-    /// `created_at`), then stores the new one; one transaction.
+    /// `created_at`), then stores the new one; one transaction. For an
+    /// account that does not exist the same statements run and store
+    /// nothing, so asking for a link costs the same whoever asks.
     async fn issue_email_token(&self, new: &NewEmailToken) -> Result<(), StoreError>;
     /// The grant of the token hashing to `hash` if it is unused and not
     /// expired at `now`, without using it up (pages show a form first).
@@ -358,6 +412,8 @@ pub trait EmailStore: Send + Sync {
     async fn purge_email_tokens(&self, now: OffsetDateTime) -> Result<u64, StoreError>;
     /// Records the account's address as confirmed at `at` (if it was not).
     async fn mark_confirmed(&self, user: UserId, at: OffsetDateTime) -> Result<(), StoreError>;
+    /// Forgets that the account's address was confirmed.
+    async fn mark_unconfirmed(&self, user: UserId) -> Result<(), StoreError>;
     /// Switches the account's address, confirmed at `at`; `Conflict(Email)`
     /// if another account holds the key.
     async fn change_email(
@@ -376,4 +432,20 @@ pub trait Store:
 {
     /// Succeeds when the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
+    /// Opens a transaction: every method called on it runs in it, and
+    /// nothing is kept unless [`Transaction::commit`] succeeds (dropping it
+    /// rolls back). On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`), so a transaction that reads before it writes never
+    /// fails halfway for want of the lock.
+    async fn begin(&self) -> Result<Box<dyn Transaction>, StoreError>;
+}
+
+/// An open transaction over the same traits as the [`Store`]: the seam for
+/// use cases that write more than once, or check before they write.
+#[async_trait]
+pub trait Transaction:
+    UserStore + RoleStore + SessionStore + AuditStore + RateLimitStore + EmailStore
+{
+    /// Keeps everything done in the transaction.
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

@@ -2,6 +2,7 @@
 //! opens, migrates, hands out the [`Store`] and closes.
 
 use crate::config::{Backend, OpenError, StoreConfig, redact};
+use crate::exec::Exec;
 use crate::{postgres, sqlite};
 use portcullis_core::Store;
 use sqlx::postgres::PgPool;
@@ -91,8 +92,12 @@ impl Database {
     /// The storage the services use, sharing this pool.
     pub fn store(&self) -> Arc<dyn Store> {
         match self {
-            Self::Sqlite(pool) => Arc::new(sqlite::SqliteStore { pool: pool.clone() }),
-            Self::Postgres(pool) => Arc::new(postgres::PgStore { pool: pool.clone() }),
+            Self::Sqlite(pool) => Arc::new(sqlite::SqliteStore {
+                exec: Exec::Pool(pool.clone()),
+            }),
+            Self::Postgres(pool) => Arc::new(postgres::PgStore {
+                exec: Exec::Pool(pool.clone()),
+            }),
         }
     }
 

@@ -39,6 +39,7 @@
 mod config;
 mod database;
 mod error;
+mod exec;
 mod postgres;
 mod rows;
 mod sql;

@@ -2,6 +2,7 @@
 //! how its constraint names map to fields. The statements themselves are
 //! shared (see `store_impl`).
 
+use crate::exec::Exec;
 use crate::store_impl::impl_store;
 use portcullis_core::UniqueField;
 use sqlx::Connection as _;
@@ -21,17 +22,25 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 /// A pooled connection idle for longer than this is pinged before use.
 const PING_IF_IDLE_FOR: Duration = Duration::from_secs(60);
 
-/// The store over a PostgreSQL pool.
+/// The store over a PostgreSQL pool, or one of its transactions.
 #[derive(Debug, Clone)]
 pub(crate) struct PgStore {
-    pub(crate) pool: PgPool,
+    pub(crate) exec: Exec<sqlx::Postgres>,
 }
 
 impl_store!(
     store = PgStore,
     db = sqlx::Postgres,
-    unique_field_of = unique_field_of
+    unique_field_of = unique_field_of,
+    begin = begin,
 );
+
+/// A READ COMMITTED transaction: each statement sees what was committed
+/// before it ran, and the row locks the services take first (see
+/// `RoleStore::lock_role`) make the checks after them see fresh data.
+async fn begin(pool: &PgPool) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+    pool.begin().await
+}
 
 /// Opens a pool on a `postgres://` or `postgresql://` URL.
 pub(crate) async fn connect(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {

@@ -5,7 +5,7 @@
 use crate::timestamp::Timestamp;
 use portcullis_core::domain::role::RoleInfo;
 use portcullis_core::store::{Credential, RateCounter, ResolvedSession};
-use portcullis_core::{AuditEvent, Role, Session, SessionId, User, UserId};
+use portcullis_core::{AuditEvent, PermissionSet, Role, Session, SessionId, User, UserId};
 use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
 
 /// A `users` row as a [`User`].
@@ -235,8 +235,12 @@ where
 }
 
 /// Folds rows ordered by role name, then permission, into one [`RoleInfo`]
-/// per role, keeping that order.
-pub(crate) fn role_infos(rows: Vec<RolePermissionRow>) -> Vec<RoleInfo> {
+/// per role, keeping that order, with each role's grantors from `grantors`
+/// (`(role, grantor)` name pairs, ordered by grantor).
+pub(crate) fn role_infos(
+    rows: Vec<RolePermissionRow>,
+    grantors: Vec<(String, String)>,
+) -> Vec<RoleInfo> {
     let mut roles: Vec<RoleInfo> = Vec::new();
     for row in rows {
         if roles.last().is_none_or(|role| role.name != row.name) {
@@ -244,6 +248,7 @@ pub(crate) fn role_infos(rows: Vec<RolePermissionRow>) -> Vec<RoleInfo> {
                 name: row.name,
                 description: row.description,
                 permissions: Vec::new(),
+                grantable_by: Vec::new(),
                 members: row.members,
             });
         }
@@ -251,32 +256,51 @@ pub(crate) fn role_infos(rows: Vec<RolePermissionRow>) -> Vec<RoleInfo> {
             role.permissions.extend(row.permission);
         }
     }
+    for (role, grantor) in grantors {
+        if let Some(info) = roles.iter_mut().find(|r| r.name == role) {
+            info.grantable_by.push(grantor);
+        }
+    }
     roles
 }
 
 /// One row of [`crate::sql::sessions::RESOLVE_SESSION`]: the session, its
-/// account, and one of the account's roles (if it has any).
+/// account, and one of the account's roles with one of its permissions
+/// (either may be absent).
 pub(crate) struct ResolvedRow {
     pub(crate) session: Session,
     pub(crate) user: User,
     pub(crate) role: Option<Role>,
+    pub(crate) permission: Option<String>,
 }
 
 impl ResolvedRow {
-    /// Folds the rows of one session (one per role) into its resolution,
-    /// with the roles ordered by name.
+    /// Folds the rows of one session (one per role and permission) into its
+    /// resolution, with the roles ordered by name.
     pub(crate) fn fold(rows: Vec<ResolvedRow>) -> Option<ResolvedSession> {
         let mut rows = rows.into_iter();
         let first = rows.next()?;
-        let mut roles: Vec<Role> = std::iter::once(first.role)
-            .chain(rows.map(|row| row.role))
-            .flatten()
-            .collect();
+        let (session, user) = (first.session, first.user);
+        let mut roles: Vec<Role> = Vec::new();
+        let mut permissions = std::collections::BTreeSet::new();
+        for (role, permission) in std::iter::once((first.role, first.permission))
+            .chain(rows.map(|r| (r.role, r.permission)))
+        {
+            if let Some(role) = role
+                && !roles.iter().any(|r| r.name == role.name)
+            {
+                roles.push(role);
+            }
+            permissions.extend(permission);
+        }
         roles.sort_by(|a, b| a.name.cmp(&b.name));
+        let permissions =
+            PermissionSet::for_roles(roles.iter().map(|r| r.name.as_str()), permissions);
         Some(ResolvedSession {
-            session: first.session,
-            user: first.user,
+            session,
+            user,
             roles,
+            permissions,
         })
     }
 }
@@ -303,6 +327,7 @@ where
             session,
             user: user_from(row)?,
             role,
+            permission: row.try_get("permission")?,
         })
     }
 }

@@ -2,6 +2,7 @@
 //! its embedded migrations, and how its unique-violation messages name a
 //! field. The statements themselves are shared (see `store_impl`).
 
+use crate::exec::Exec;
 use crate::store_impl::impl_store;
 use portcullis_core::UniqueField;
 use sqlx::error::DatabaseError;
@@ -19,17 +20,26 @@ pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
 /// single short statements, so this is only reached when something is wrong.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The store over a SQLite pool.
+/// The store over a SQLite pool, or one of its transactions.
 #[derive(Debug, Clone)]
 pub(crate) struct SqliteStore {
-    pub(crate) pool: SqlitePool,
+    pub(crate) exec: Exec<sqlx::Sqlite>,
 }
 
 impl_store!(
     store = SqliteStore,
     db = sqlx::Sqlite,
-    unique_field_of = unique_field_of
+    unique_field_of = unique_field_of,
+    begin = begin,
 );
+
+/// `BEGIN IMMEDIATE`: the write lock is taken at once. A deferred
+/// transaction that reads first and writes later would fail with
+/// `SQLITE_BUSY` at its first write if another writer committed meanwhile,
+/// which no busy timeout can wait out.
+async fn begin(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+    pool.begin_with("BEGIN IMMEDIATE").await
+}
 
 /// Opens a pool on `url` (`sqlite://path`, `sqlite:path` or `sqlite::memory:`),
 /// creating the file if it is missing.

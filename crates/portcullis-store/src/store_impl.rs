@@ -15,10 +15,12 @@ pub(crate) mod roles;
 pub(crate) mod sessions;
 pub(crate) mod users;
 
-/// Implements every store trait, and `Store` itself, for `$store`, a struct
-/// with a `pool: sqlx::Pool<$db>` field: one submodule (and macro) per trait.
+/// Implements every store trait, `Store` and `Transaction` for `$store`, a
+/// struct with an `exec: Exec<$db>` field (see [`crate::exec`]): one
+/// submodule (and macro) per trait. `$begin` opens a transaction on the
+/// backend's pool the way that backend needs.
 macro_rules! impl_store {
-    (store = $store:ty, db = $db:ty, unique_field_of = $unique:path $(,)?) => {
+    (store = $store:ident, db = $db:ty, unique_field_of = $unique:path, begin = $begin:path $(,)?) => {
         $crate::store_impl::users::impl_user_store!(
             store = $store,
             db = $db,
@@ -54,10 +56,32 @@ macro_rules! impl_store {
         impl portcullis_core::Store for $store {
             async fn ping(&self) -> Result<(), portcullis_core::StoreError> {
                 sqlx::query::<$db>($crate::sql::PING)
-                    .execute(&self.pool)
+                    .execute(&mut *self.exec.conn().await?)
                     .await
                     .map(drop)
                     .map_err($crate::error::backend)
+            }
+
+            async fn begin(
+                &self,
+            ) -> Result<Box<dyn portcullis_core::Transaction>, portcullis_core::StoreError> {
+                let Some(pool) = self.exec.pool() else {
+                    // Nested transactions are not a thing the services use.
+                    return Err(portcullis_core::StoreError::Backend(
+                        "a transaction cannot begin inside a transaction".into(),
+                    ));
+                };
+                let tx = $begin(pool).await.map_err($crate::error::backend)?;
+                Ok(Box::new($store {
+                    exec: $crate::exec::Exec::tx(tx),
+                }))
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl portcullis_core::Transaction for $store {
+            async fn commit(self: Box<Self>) -> Result<(), portcullis_core::StoreError> {
+                self.exec.commit().await
             }
         }
     };

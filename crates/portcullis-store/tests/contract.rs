@@ -106,9 +106,10 @@ contract! {
     a_hundred_users_page_stably_with_ties_broken_by_id,
     a_page_holds_at_least_one_and_at_most_five_hundred_users,
     // account state
-    failed_logins_count_up_and_a_login_resets_them_and_the_lock,
-    lock_and_unlock_set_and_clear_locked_until,
-    concurrent_failed_logins_each_get_their_own_count,
+    reserved_attempts_count_up_and_a_login_ends_the_run_but_not_a_lock_set_meanwhile,
+    a_lock_is_never_extended_and_a_run_restarts_once_it_expires,
+    a_released_attempt_is_given_back_unless_the_account_is_locked,
+    concurrent_reservations_each_get_their_own_number,
     set_active_flips_the_flag_and_stamps_updated_at,
     touch_user_sets_last_seen_at_and_nothing_else,
     // roles

@@ -3,7 +3,6 @@
 //! in-process on port 0, with a clock they control.
 #![forbid(unsafe_code)]
 
-mod admin_cli;
 pub mod cli;
 pub mod mail;
 pub mod settings;

@@ -49,12 +49,28 @@ pub struct Settings {
     pub roles: Vec<RoleSettings>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RegistrationSettings {
+    /// Self-registration is open; when off, accounts come from
+    /// administrators and the command line.
+    pub enabled: bool,
+    /// Answer "this address is already registered"; unset means yes in dev
+    /// mode and no in production.
+    pub reveal_taken: Option<bool>,
     /// Role every new registration receives; it must exist (declare it
     /// under `[[roles]]`).
     pub default_role: Option<String>,
+}
+
+impl Default for RegistrationSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            reveal_taken: None,
+            default_role: None,
+        }
+    }
 }
 
 /// A role declared in the configuration file.
@@ -66,6 +82,9 @@ pub struct RoleSettings {
     pub description: String,
     #[serde(default)]
     pub permissions: Vec<String>,
+    /// Roles whose holders may grant and revoke this one.
+    #[serde(default)]
+    pub grantable_by: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

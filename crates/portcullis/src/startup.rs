@@ -6,11 +6,14 @@ use crate::mail::{Mailer, RetryPolicy};
 use crate::settings::{LimitSettings, Mode, Settings};
 use anyhow::Context as _;
 use portcullis_axum::{Portcullis, WebConfig};
-use portcullis_core::policy::{EmailPolicy, Limit, LockoutPolicy, PasswordPolicy, RateLimitPolicy};
+use portcullis_core::access::RolesManage;
+use portcullis_core::policy::{
+    EmailPolicy, Limit, LockoutPolicy, PasswordPolicy, RateLimitPolicy, RegistrationPolicy,
+};
+use portcullis_core::{Actor, RoleSpec, SecurityPolicy};
 use portcullis_core::{
     AuthService, Clock, HashingConfig, PasswordHasher, SessionPolicy, SystemClock,
 };
-use portcullis_core::{RoleSpec, SecurityPolicy};
 use portcullis_store::{Database, StoreConfig};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -69,13 +72,18 @@ impl Services {
                 name: r.name.clone(),
                 description: r.description.clone(),
                 permissions: r.permissions.clone(),
+                grantable_by: r.grantable_by.clone(),
             })
             .collect();
-        auth.sync_roles(&specs)
+        // The configuration file is the operator's word: the system actor.
+        let operator = Actor::system();
+        let manage = operator.authorize::<RolesManage>()?;
+        auth.roles()
+            .sync(&manage, &specs)
             .await
-            .map_err(|e| anyhow::anyhow!("configuration key `roles`: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("configuration key `roles`: {}", describe(&e)))?;
         if let Some(role) = &settings.registration.default_role
-            && auth.role(role).await.is_err()
+            && auth.roles().get(&manage, role).await.is_err()
         {
             anyhow::bail!(
                 "configuration key `registration.default_role`: there is no role {role:?}; declare it under [[roles]]"
@@ -113,6 +121,25 @@ fn security(settings: &Settings) -> SecurityPolicy {
             confirm_ttl: duration(settings.mail.confirm_token_ttl),
             confirm_required: settings.confirm.required,
         },
+        registration: RegistrationPolicy {
+            enabled: settings.registration.enabled,
+            reveal_taken: settings
+                .registration
+                .reveal_taken
+                .unwrap_or(settings.mode == Mode::Dev),
+        },
+    }
+}
+
+/// A core error in words, with its causes.
+fn describe(err: &portcullis_core::Error) -> String {
+    match err {
+        portcullis_core::Error::Validation(errors) => errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => portcullis_core::error::error_chain_fmt(other),
     }
 }
 
@@ -284,7 +311,7 @@ async fn purge_sessions(auth: AuthService) {
     let mut tick = tokio::time::interval(PURGE_INTERVAL);
     loop {
         tick.tick().await;
-        match auth.purge_expired().await {
+        match auth.sessions().purge_expired().await {
             Ok(0) => {}
             Ok(n) => tracing::info!(removed = n, "expired sessions purged"),
             Err(err) => tracing::warn!(error = %err, "could not purge expired sessions"),

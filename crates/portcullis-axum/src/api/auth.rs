@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use axum_extra::extract::CookieJar;
-use portcullis_core::{LoginAttempt, User};
+use portcullis_core::{LoginAttempt, Registered, User};
 use serde::{Deserialize, Serialize};
 
 pub(super) fn router() -> Router<Portcullis> {
@@ -56,21 +56,44 @@ struct SessionBody {
     csrf_token: String,
 }
 
+/// What a registration answers when taken addresses are not revealed: the
+/// same for a new address and for one that is taken.
+#[derive(Serialize)]
+struct Accepted {
+    message: String,
+}
+
 async fn register(
     State(state): State<Portcullis>,
     client: ClientInfo,
     ApiJson(body): ApiJson<RegisterBody>,
 ) -> Result<Response, ApiError> {
+    if !state.auth().registration().is_open() {
+        return Err(ApiError::no_such_endpoint());
+    }
     let confirm = body.password_confirm.as_deref().unwrap_or(&body.password);
     let registration = state
         .auth()
-        .parse_registration(&body.username, &body.email, &body.password, confirm)
+        .registration()
+        .parse(&body.username, &body.email, &body.password, confirm)
         .map_err(portcullis_core::Error::from)?;
-    let user = state
+    let outcome = state
         .auth()
+        .registration()
         .register(registration, &client.context())
         .await?;
-    Ok((StatusCode::CREATED, Json(UserBody { user })).into_response())
+    match outcome {
+        Registered::Created(user) if state.auth().security().registration.reveal_taken => {
+            Ok((StatusCode::CREATED, Json(UserBody { user: *user })).into_response())
+        }
+        _ => Ok((
+            StatusCode::ACCEPTED,
+            Json(Accepted {
+                message: crate::error::registered_message(&body.email),
+            }),
+        )
+            .into_response()),
+    }
 }
 
 async fn login(
@@ -82,6 +105,7 @@ async fn login(
 ) -> Result<Response, ApiError> {
     let success = state
         .auth()
+        .sessions()
         .login(LoginAttempt {
             login: body.username,
             password: body.password,
@@ -91,9 +115,13 @@ async fn login(
         })
         .await?;
     if let Some(previous) = previous {
-        state.auth().replace_session(&previous.session).await?;
+        state
+            .auth()
+            .sessions()
+            .replace_session(&previous.session)
+            .await?;
     }
-    let roles = state.auth().roles_of(&success.user).await?;
+    let roles = success.roles;
     let csrf_token = state.inner.csrf.for_session(success.token.hash().as_str());
     let jar = jar.add(session::cookie_for(&state, &success.token, body.remember));
     let body = SessionBody {
@@ -113,6 +141,7 @@ async fn logout(
     let auth = auth.ok_or_else(ApiError::unauthenticated)?;
     state
         .auth()
+        .sessions()
         .logout(&auth.session, &client.context())
         .await?;
     Ok((jar.add(session::removal(&state)), StatusCode::NO_CONTENT).into_response())

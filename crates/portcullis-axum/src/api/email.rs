@@ -82,6 +82,7 @@ async fn forgot(
 ) -> Result<Response, ApiError> {
     state
         .auth()
+        .email()
         .request_password_reset(&body.email, &client.context())
         .await?;
     Ok(accepted(RESET_SENT))
@@ -95,6 +96,7 @@ async fn reset(
     let confirm = body.password_confirm.as_deref().unwrap_or(&body.password);
     state
         .auth()
+        .email()
         .reset_password(&body.token, &body.password, confirm, &client.context())
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -117,6 +119,7 @@ async fn change_password(
     };
     state
         .auth()
+        .email()
         .change_password(&auth.user, &auth.session, change, &client.context())
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -129,6 +132,7 @@ async fn resend(
 ) -> Result<Response, ApiError> {
     state
         .auth()
+        .email()
         .resend_confirmation(&body.email, &client.context())
         .await?;
     Ok(accepted(CONFIRMATION_SENT))
@@ -141,6 +145,7 @@ async fn confirm(
 ) -> Result<Json<UserBody>, ApiError> {
     let user = state
         .auth()
+        .email()
         .confirm_email(&body.token, &client.context())
         .await?;
     Ok(Json(UserBody { user }))
@@ -155,6 +160,7 @@ async fn change_email(
     let auth = auth.ok_or_else(ApiError::unauthenticated)?;
     state
         .auth()
+        .email()
         .request_email_change(&auth.user, &body.password, &body.email, &client.context())
         .await?;
     Ok(accepted(
@@ -169,6 +175,7 @@ async fn confirm_change(
 ) -> Result<Json<UserBody>, ApiError> {
     let user = state
         .auth()
+        .email()
         .confirm_email_change(&body.token, &client.context())
         .await?;
     Ok(Json(UserBody { user }))

@@ -23,7 +23,7 @@ async fn list(
     State(state): State<Portcullis>,
     auth: Authenticated,
 ) -> Result<Json<Value>, ApiError> {
-    let sessions = state.auth().sessions(&auth.user).await?;
+    let sessions = state.auth().sessions().list(&auth.user).await?;
     let views: Vec<SessionView> = sessions
         .iter()
         .map(|s| SessionView::new(s, &auth.session))
@@ -39,6 +39,7 @@ async fn revoke(
 ) -> Result<StatusCode, ApiError> {
     state
         .auth()
+        .sessions()
         .revoke_session(&auth.user, SessionId(id), &client.context())
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -51,6 +52,7 @@ async fn revoke_others(
 ) -> Result<Json<Value>, ApiError> {
     let revoked = state
         .auth()
+        .sessions()
         .revoke_other_sessions(&auth.user, auth.session.id, &client.context())
         .await?;
     Ok(Json(json!({ "revoked": revoked })))

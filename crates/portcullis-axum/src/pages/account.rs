@@ -48,9 +48,9 @@ async fn profile(
                 "current_login_ip": user.current_login_ip,
                 "login_count": user.login_count,
             },
-                        "roles": roles.iter().map(|r| &r.name).collect::<Vec<_>>(),
-                        // Administrators get a link; delegated admins reach /admin directly.
-            "can_administer": roles.iter().any(|r| r.name == portcullis_core::domain::user::ADMIN_ROLE),
+            "roles": roles.iter().map(|r| &r.name).collect::<Vec<_>>(),
+            // Decided by permission: a delegated administrator gets the link too.
+            "can_administer": auth.permissions.administers_anything(),
         }),
     ))
 }

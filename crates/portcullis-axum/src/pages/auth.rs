@@ -97,7 +97,7 @@ async fn register(
             json!({"form": values, "errors": errors}),
         )
     };
-    let registration = match state.auth().parse_registration(
+    let registration = match state.auth().registration().parse(
         &form.username,
         &form.email,
         &form.password,
@@ -112,7 +112,12 @@ async fn register(
             ));
         }
     };
-    match state.auth().register(registration, &client.context()).await {
+    match state
+        .auth()
+        .registration()
+        .register(registration, &client.context())
+        .await
+    {
         Ok(_) => Ok((
             Flash::Registered.set(&state, jar),
             Redirect::to("/auth/login"),
@@ -174,11 +179,15 @@ async fn login(
             json!({"username": form.username, "next": next, "remember": remember, "error": message}),
         )
     };
-    match state.auth().login(attempt).await {
+    match state.auth().sessions().login(attempt).await {
         Ok(success) => {
             // Logging in over an existing session replaces it.
             if let Some(previous) = previous {
-                state.auth().replace_session(&previous.session).await?;
+                state
+                    .auth()
+                    .sessions()
+                    .replace_session(&previous.session)
+                    .await?;
             }
             let jar = Flash::LoggedIn.set(&state, jar).add(session::cookie_for(
                 &state,
@@ -232,6 +241,7 @@ async fn logout(
     };
     state
         .auth()
+        .sessions()
         .logout(&auth.session, &client.context())
         .await?;
     let jar = Flash::LoggedOut

@@ -69,7 +69,7 @@ async fn confirm_form(
     Path(token): Path<String>,
     page: PageCtx,
 ) -> Result<Response, PageError> {
-    let valid = state.auth().confirm_token_is_valid(&token).await?;
+    let valid = state.auth().email().confirm_token_is_valid(&token).await?;
     let action = format!("/auth/confirm/{token}");
     Ok(link_page(
         &state,
@@ -87,7 +87,12 @@ async fn confirm(
     jar: CookieJar,
     client: ClientInfo,
 ) -> Result<Response, PageError> {
-    match state.auth().confirm_email(&token, &client.context()).await {
+    match state
+        .auth()
+        .email()
+        .confirm_email(&token, &client.context())
+        .await
+    {
         Ok(_) => {
             let to = if page.auth.is_some() {
                 "/profile"
@@ -124,6 +129,7 @@ async fn resend(
 ) -> Result<Response, PageError> {
     let result = state
         .auth()
+        .email()
         .resend_confirmation(&form.email, &client.context())
         .await;
     email_request_answer(
@@ -159,6 +165,7 @@ async fn change(
 ) -> Result<Response, PageError> {
     match state
         .auth()
+        .email()
         .request_email_change(&auth.user, &form.password, &form.email, &client.context())
         .await
     {
@@ -181,7 +188,11 @@ async fn change_confirm_form(
     Path(token): Path<String>,
     page: PageCtx,
 ) -> Result<Response, PageError> {
-    let valid = state.auth().email_change_token_is_valid(&token).await?;
+    let valid = state
+        .auth()
+        .email()
+        .email_change_token_is_valid(&token)
+        .await?;
     let action = format!("/auth/change-email/{token}");
     Ok(link_page(
         &state,
@@ -201,6 +212,7 @@ async fn change_confirm(
 ) -> Result<Response, PageError> {
     match state
         .auth()
+        .email()
         .confirm_email_change(&token, &client.context())
         .await
     {

@@ -68,6 +68,7 @@ async fn forgot(
 ) -> Result<Response, PageError> {
     let result = state
         .auth()
+        .email()
         .request_password_reset(&form.email, &client.context())
         .await;
     email_request_answer(
@@ -110,7 +111,7 @@ async fn reset_form(
     Path(token): Path<String>,
     page: PageCtx,
 ) -> Result<Response, PageError> {
-    let status = if state.auth().reset_token_is_valid(&token).await? {
+    let status = if state.auth().email().reset_token_is_valid(&token).await? {
         StatusCode::OK
     } else {
         StatusCode::BAD_REQUEST
@@ -129,6 +130,7 @@ async fn reset(
 ) -> Result<Response, PageError> {
     match state
         .auth()
+        .email()
         .reset_password(
             &token,
             &form.password,
@@ -187,6 +189,7 @@ async fn change(
     };
     match state
         .auth()
+        .email()
         .change_password(&auth.user, &auth.session, change, &client.context())
         .await
     {

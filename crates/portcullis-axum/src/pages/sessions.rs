@@ -29,7 +29,7 @@ async fn list(
     auth: Authenticated,
     page: PageCtx,
 ) -> Result<Response, PageError> {
-    let sessions = state.auth().sessions(&auth.user).await?;
+    let sessions = state.auth().sessions().list(&auth.user).await?;
     let views: Vec<SessionView> = sessions
         .iter()
         .map(|s| SessionView::new(s, &auth.session))
@@ -51,6 +51,7 @@ async fn revoke(
 ) -> Result<Response, PageError> {
     state
         .auth()
+        .sessions()
         .revoke_session(&auth.user, SessionId(id), &client.context())
         .await?;
     if id == auth.session.id.0 {
@@ -70,6 +71,7 @@ async fn revoke_others(
 ) -> Result<Response, PageError> {
     state
         .auth()
+        .sessions()
         .revoke_other_sessions(&auth.user, auth.session.id, &client.context())
         .await?;
     let jar = Flash::OthersRevoked.set(&state, jar);

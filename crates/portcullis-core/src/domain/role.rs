@@ -1,7 +1,8 @@
 //! Roles and permissions. A permission is a string such as `posts:delete`;
 //! a role holds any number of them; a user's permissions are the union of
-//! their roles'. The built-in `admin` role holds the permissions the admin UI
-//! and API check.
+//! their roles'. The built-in `admin` role holds every permission (see
+//! [`crate::access`]); the four stored with it are what the admin UI and API
+//! check.
 
 use serde::Serialize;
 use std::fmt;
@@ -101,10 +102,16 @@ impl RoleName {
 /// A role with its permissions and how many users hold it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RoleInfo {
+    /// The role's name, unique.
     pub name: String,
+    /// What the role is for, in words.
     pub description: String,
     /// Sorted.
     pub permissions: Vec<String>,
+    /// Roles whose holders may grant and revoke this one without holding its
+    /// permissions, provided it holds no administrative permission. Sorted.
+    pub grantable_by: Vec<String>,
+    /// How many accounts hold the role.
     pub members: i64,
 }
 

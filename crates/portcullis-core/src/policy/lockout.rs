@@ -32,6 +32,11 @@ impl LockoutPolicy {
         locked_until.is_some_and(|until| until > now)
     }
 
+    /// Whether the `attempts`-th attempt of a run may still be checked.
+    pub fn allows(&self, attempts: i64) -> bool {
+        self.max_failures == 0 || attempts <= i64::from(self.max_failures)
+    }
+
     /// Whether `failures` consecutive failures call for a lock.
     pub fn should_lock(&self, failures: i64) -> bool {
         self.max_failures > 0 && failures >= i64::from(self.max_failures)

@@ -6,17 +6,25 @@ pub mod email;
 pub mod lockout;
 pub mod password;
 pub mod rate_limit;
+pub mod registration;
 
 pub use email::EmailPolicy;
 pub use lockout::LockoutPolicy;
 pub use password::PasswordPolicy;
 pub use rate_limit::{Limit, RateLimitPolicy, RateLimited};
+pub use registration::RegistrationPolicy;
 
 /// All the security policies together.
 #[derive(Debug, Clone, Default)]
 pub struct SecurityPolicy {
+    /// What a password must be.
     pub password: PasswordPolicy,
+    /// When accounts lock.
     pub lockout: LockoutPolicy,
+    /// How often attackers' favourite endpoints may be hit.
     pub rate_limits: RateLimitPolicy,
+    /// Emailed links and confirmation.
     pub email: EmailPolicy,
+    /// Self-registration.
+    pub registration: RegistrationPolicy,
 }

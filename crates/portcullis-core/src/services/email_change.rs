@@ -2,19 +2,32 @@
 //! only when the link sent to the new address is followed, and told to the
 //! old address.
 
-use crate::audit::{AuditKind, NewAuditEvent, RequestContext};
+use super::EmailFlows;
+use crate::audit::{AuditKind, RequestContext};
 use crate::domain::email::Email;
 use crate::domain::fields::FieldErrors;
-use crate::domain::user::User;
+use crate::domain::user::{User, UserId};
 use crate::error::Error;
 use crate::notify::Notice;
-use crate::services::auth::AuthService;
 use crate::store::{TokenPurpose, UniqueField};
+use crate::token::SecretToken;
 
-impl AuthService {
+/// Every link an address change makes worthless: they were sent to, or
+/// prove control of, the old address.
+pub(crate) const VOIDED_BY_ADDRESS_CHANGE: [TokenPurpose; 3] = [
+    TokenPurpose::Confirm,
+    TokenPurpose::Reset,
+    TokenPurpose::ChangeEmail,
+];
+
+impl EmailFlows<'_> {
     /// Sends a confirmation link to `new_email` for the logged-in `user`.
-    /// The address must parse, differ from the current one and belong to
-    /// no other account; the current password must be right.
+    /// The address must parse and differ from the current one; the current
+    /// password must be right. An address that belongs to another account
+    /// is [`Error::Taken`] when the registration policy reveals taken
+    /// addresses; otherwise the answer is the same as for a free address
+    /// (the same statements run, storing nothing) and the owner of the
+    /// address is told by email.
     pub async fn request_email_change(
         &self,
         user: &User,
@@ -22,8 +35,9 @@ impl AuthService {
         new_email: &str,
         ctx: &RequestContext,
     ) -> Result<(), Error> {
-        self.limit(
-            self.security.rate_limits.email_per_account,
+        let d = self.d;
+        d.limit(
+            d.security.rate_limits.email_per_account,
             &format!("change_email:account:{}", user.id),
             "change_email",
             ctx,
@@ -31,7 +45,7 @@ impl AuthService {
         .await?;
         let mut errors = FieldErrors::new();
         let email = errors.take("email", Email::parse(new_email));
-        if !self.password_matches(user, current_password).await? {
+        if !d.password_matches(user, current_password).await? {
             errors.add("password", "Current password is incorrect.");
         }
         let Some(email) = email.filter(|_| errors.is_empty()) else {
@@ -40,30 +54,44 @@ impl AuthService {
         if email.key() == user.email.to_lowercase() {
             return Err(FieldErrors::single("email", "This is already your address.").into());
         }
-        if let Some(other) = self.store.credential_by_login(&email.key()).await?
-            && other.user.id != user.id
-            && other.user.email.to_lowercase() == email.key()
-        {
+        let owner = d
+            .store
+            .credential_by_login(&email.key())
+            .await?
+            .map(|c| c.user)
+            .filter(|other| other.id != user.id && other.email.to_lowercase() == email.key());
+        if owner.is_some() && d.security.registration.reveal_taken {
             return Err(Error::Taken(UniqueField::Email));
         }
-        let token = self
-            .issue_token(
-                user.id,
+        let token = d
+            .issue_token_on(
+                d.store.as_ref(),
+                if owner.is_some() { UserId(0) } else { user.id },
                 TokenPurpose::ChangeEmail,
                 Some(email.as_str().to_owned()),
             )
             .await?;
-        self.record(
-            NewAuditEvent::new(AuditKind::EmailChangeRequested, self.clock.now(), ctx)
-                .by(user.id)
-                .detail("new_email", email.as_str()),
-        )
-        .await;
-        self.notifier.send(Notice::ConfirmEmailChange {
-            to: email.as_str().to_owned(),
-            username: user.username.clone(),
-            token,
-        });
+        let event = d
+            .event(AuditKind::EmailChangeRequested, ctx)
+            .by(user.id)
+            .detail("new_email", email.as_str());
+        match owner {
+            Some(owner) => {
+                d.record(event.detail("address_in_use", true)).await;
+                d.notifier.send(Notice::AddressInUse {
+                    to: owner.email,
+                    username: owner.username,
+                });
+            }
+            None => {
+                d.record(event).await;
+                d.notifier.send(Notice::ConfirmEmailChange {
+                    to: email.as_str().to_owned(),
+                    username: user.username.clone(),
+                    token,
+                });
+            }
+        }
         Ok(())
     }
 
@@ -73,44 +101,47 @@ impl AuthService {
     }
 
     /// Switches the account to the address the link was sent to (which it
-    /// proves the user reads), and tells the old address.
+    /// proves the user reads), and tells the old address. In the same
+    /// transaction every outstanding link of the account (confirmation,
+    /// reset, other address changes) is voided: they were bound to the old
+    /// address.
     pub async fn confirm_email_change(
         &self,
         token: &str,
         ctx: &RequestContext,
     ) -> Result<User, Error> {
-        let token = crate::token::SecretToken::parse(token).ok_or(Error::InvalidToken)?;
-        let now = self.clock.now();
-        let grant = self
-            .store
+        let d = self.d;
+        let token = SecretToken::parse(token).ok_or(Error::InvalidToken)?;
+        let now = d.clock.now();
+        let tx = d.store.begin().await?;
+        let grant = tx
             .redeem_email_token(&token.hash(), TokenPurpose::ChangeEmail, now)
             .await?
             .ok_or(Error::InvalidToken)?;
         let (Some(new_email), Some(before)) =
-            (grant.new_email, self.store.user_by_id(grant.user_id).await?)
+            (grant.new_email, tx.user_by_id(grant.user_id).await?)
         else {
             return Err(Error::InvalidToken);
         };
-        self.store
-            .change_email(before.id, &new_email, &new_email.to_lowercase(), now)
+        tx.change_email(before.id, &new_email, &new_email.to_lowercase(), now)
             .await?;
-        // Links to confirm the old address have nothing left to confirm.
-        self.store
-            .void_email_tokens(before.id, TokenPurpose::Confirm, now)
-            .await?;
-        self.record(
-            NewAuditEvent::new(AuditKind::EmailChanged, now, ctx)
+        for purpose in VOIDED_BY_ADDRESS_CHANGE {
+            tx.void_email_tokens(before.id, purpose, now).await?;
+        }
+        tx.commit().await?;
+        d.record(
+            d.event(AuditKind::EmailChanged, ctx)
                 .target(before.id)
                 .detail("old_email", before.email.as_str())
                 .detail("new_email", new_email.as_str()),
         )
         .await;
-        self.notifier.send(Notice::EmailChanged {
+        d.notifier.send(Notice::EmailChanged {
             to: before.email.clone(),
             username: before.username.clone(),
             new_email,
         });
-        self.store
+        d.store
             .user_by_id(before.id)
             .await?
             .ok_or(Error::InvalidToken)

@@ -1,107 +1,248 @@
-//! Logging in: rate limits, lockout, credential checks that reveal nothing,
-//! and a fresh session on success.
+//! Logging in: rate limits, a lockout that parallel guesses cannot outrun,
+//! credential checks that reveal nothing, and a fresh session on success.
 
-use crate::audit::{AuditKind, NewAuditEvent, RequestContext};
+use super::plumbing::Hit;
+use super::sessions::Sessions;
+use crate::audit::{AuditKind, RequestContext};
 use crate::domain::password;
-use crate::domain::user::User;
+use crate::domain::session::Session;
+use crate::domain::user::{Role, User};
 use crate::error::Error;
-use crate::services::auth::{AuthService, LoginAttempt, LoginSuccess};
 use crate::store::NewSession;
 use crate::token::SecretToken;
 
 /// Longest user agent kept with a session; the rest is cut.
 const MAX_USER_AGENT: usize = 512;
 
-impl AuthService {
+/// A login as submitted.
+#[derive(Clone)]
+pub struct LoginAttempt {
+    /// Username or email, any case.
+    pub login: String,
+    /// The password as typed.
+    pub password: String,
+    /// "Remember me": a long session that survives idleness.
+    pub remember: bool,
+    /// The client's address.
+    pub ip: Option<String>,
+    /// The client's user agent.
+    pub user_agent: Option<String>,
+}
+
+impl LoginAttempt {
+    pub(crate) fn context(&self) -> RequestContext {
+        RequestContext {
+            ip: self.ip.clone(),
+            user_agent: self.user_agent.clone(),
+        }
+    }
+}
+
+impl std::fmt::Debug for LoginAttempt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginAttempt")
+            .field("login", &self.login)
+            .field("password", &"<redacted>")
+            .field("remember", &self.remember)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A successful login: the account, its new session and the session's secret
+/// token, which goes to the client once and is never stored.
+#[derive(Debug)]
+pub struct LoginSuccess {
+    /// The account, as it is after the login was recorded.
+    pub user: User,
+    /// The account's roles.
+    pub roles: Vec<Role>,
+    /// The new session.
+    pub session: Session,
+    /// The session's secret, for the cookie.
+    pub token: SecretToken,
+}
+
+/// Whether a login string can name an account at all: NUL and other control
+/// characters cannot be in a username or an address (and PostgreSQL refuses
+/// NUL in text), so such a string is treated as an unknown name.
+fn plausible_login(key: &str) -> bool {
+    !key.is_empty() && key.len() <= 320 && !key.chars().any(char::is_control)
+}
+
+impl Sessions<'_> {
     /// Checks credentials and opens a new session.
     ///
     /// In order: the per-IP and per-account rate limits (a refused attempt
-    /// costs no hash); then one hash verification whatever happens next, so
-    /// unknown accounts, accounts without a password, locked accounts and
-    /// wrong passwords take the same time and all answer
-    /// [`Error::InvalidCredentials`] (a locked account answers
-    /// [`Error::Locked`] only if the lockout policy reveals it). A wrong
-    /// password counts towards the lockout; attempts on a locked account do
-    /// not extend the lock. A deactivated account answers [`Error::Inactive`],
-    /// but only once the password has been proven; so does
-    /// [`Error::Unconfirmed`] when confirmation is required.
+    /// costs no hash; the per-account one is keyed on the login string as
+    /// typed, known or not, so it tells nothing about which names exist).
+    /// Then, for a known account, the attempt is counted against the
+    /// lockout *before* the hash: of any number of parallel guesses no more
+    /// than the lockout allows are ever checked. Then one hash verification
+    /// whatever happens next, so unknown accounts, accounts without a
+    /// password, locked accounts and wrong passwords take the same time and
+    /// all answer [`Error::InvalidCredentials`] (a locked account answers
+    /// [`Error::Locked`] only if the lockout policy reveals it). A
+    /// deactivated account answers [`Error::Inactive`], but only once the
+    /// password has been proven; so does [`Error::Unconfirmed`] when
+    /// confirmation is required. A success takes back its rate-limit hits:
+    /// the limits count guesses, not people logging in.
     pub async fn login(&self, attempt: LoginAttempt) -> Result<LoginSuccess, Error> {
+        let d = self.d;
         let ctx = attempt.context();
         let key = attempt.login.trim().to_lowercase();
-        let limits = self.security.rate_limits;
+        let limits = d.security.rate_limits;
+        let mut hits = Vec::with_capacity(2);
         if let Some(ip) = &ctx.ip {
-            self.limit(
-                limits.login_per_ip,
-                &format!("login:ip:{ip}"),
-                "login",
-                &ctx,
-            )
-            .await?;
+            hits.push(
+                d.limit(
+                    limits.login_per_ip,
+                    &format!("login:ip:{ip}"),
+                    "login",
+                    &ctx,
+                )
+                .await?,
+            );
         }
-        self.limit(
-            limits.login_per_account,
-            &format!("login:account:{key}"),
-            "login",
-            &ctx,
-        )
-        .await?;
+        let plausible = plausible_login(&key);
+        let account_key = if plausible {
+            format!("login:account:{key}")
+        } else {
+            "login:account:<implausible>".to_owned()
+        };
+        hits.push(
+            d.limit(limits.login_per_account, &account_key, "login", &ctx)
+                .await?,
+        );
 
         let password = password::normalise(&attempt.password);
-        let credential = if key.is_empty() {
-            None
+        let credential = if plausible {
+            d.store.credential_by_login(&key).await?
         } else {
-            self.store.credential_by_login(&key).await?
+            None
         };
         let Some((user, stored)) = credential.and_then(|c| Some((c.user, c.password_hash?))) else {
-            self.hasher.verify_dummy(&password).await?;
+            d.hasher.verify_dummy(&password).await?;
             self.failed(&ctx, None, "unknown_user", &key).await;
             return Err(Error::InvalidCredentials);
         };
 
-        let now = self.clock.now();
-        let lockout = self.security.lockout;
-        if lockout.is_locked(user.locked_until, now) {
-            // Same work as any attempt; the lock is neither extended nor counted.
-            self.hasher.verify(&password, &stored).await?;
-            self.failed(&ctx, Some(&user), "locked", &key).await;
-            return Err(match (lockout.reveal, user.locked_until) {
-                (true, Some(until)) => Error::Locked {
-                    remaining: until - now,
-                },
-                _ => Error::InvalidCredentials,
-            });
-        }
-
-        let verified = self.hasher.verify(&password, &stored).await?;
-        if !verified.matches {
-            self.failed(&ctx, Some(&user), "bad_password", &key).await;
-            let failures = self.store.record_failed_login(user.id).await?;
-            if lockout.should_lock(failures) {
-                self.store
-                    .lock_user(user.id, now + lockout.duration)
-                    .await?;
-                self.record(
-                    NewAuditEvent::new(AuditKind::LockedOut, now, &ctx)
-                        .target(user.id)
-                        .detail("failures", failures)
-                        .detail("minutes", lockout.duration.whole_minutes()),
+        let now = d.clock.now();
+        let lockout = d.security.lockout;
+        if lockout.max_failures > 0 {
+            let budget = d.store.reserve_login_attempt(user.id, now).await?;
+            let locked = lockout.is_locked(budget.locked_until, now);
+            if locked || !lockout.allows(budget.attempts) {
+                // Same work as any attempt; a lock is neither extended nor
+                // counted. A run of parallel guesses that spent the budget
+                // before any of them failed locks the account here.
+                d.hasher.verify(&password, &stored).await?;
+                if !locked {
+                    self.lock(&user, &ctx, budget.attempts).await?;
+                }
+                self.failed(&ctx, Some(&user), "locked", &key).await;
+                let until = if locked {
+                    budget.locked_until
+                } else {
+                    Some(now + lockout.duration)
+                };
+                return Err(match (lockout.reveal, until) {
+                    (true, Some(until)) => Error::Locked {
+                        remaining: until - now,
+                    },
+                    _ => Error::InvalidCredentials,
+                });
+            }
+            let verified = d.hasher.verify(&password, &stored).await?;
+            if !verified.matches {
+                self.failed(&ctx, Some(&user), "bad_password", &key).await;
+                if lockout.should_lock(budget.attempts) {
+                    self.lock(&user, &ctx, budget.attempts).await?;
+                }
+                return Err(Error::InvalidCredentials);
+            }
+            return self
+                .proven(
+                    user,
+                    &password,
+                    verified.needs_rehash,
+                    true,
+                    &attempt,
+                    &ctx,
+                    hits,
                 )
                 .await;
-            }
+        }
+        let verified = d.hasher.verify(&password, &stored).await?;
+        if !verified.matches {
+            self.failed(&ctx, Some(&user), "bad_password", &key).await;
             return Err(Error::InvalidCredentials);
         }
-        if !user.is_active {
-            self.failed(&ctx, Some(&user), "inactive", &key).await;
-            return Err(Error::Inactive);
+        self.proven(
+            user,
+            &password,
+            verified.needs_rehash,
+            false,
+            &attempt,
+            &ctx,
+            hits,
+        )
+        .await
+    }
+
+    /// The password was right: what still stands between it and a session.
+    /// A refusal here gives back the attempt `reserved` against the lockout
+    /// (the password was not a guess); a success ends the run of failures.
+    #[allow(clippy::too_many_arguments)]
+    async fn proven(
+        &self,
+        user: User,
+        password: &str,
+        needs_rehash: bool,
+        reserved: bool,
+        attempt: &LoginAttempt,
+        ctx: &RequestContext,
+        hits: Vec<Option<Hit>>,
+    ) -> Result<LoginSuccess, Error> {
+        let d = self.d;
+        let key = attempt.login.trim().to_lowercase();
+        let refusal = if !user.is_active {
+            Some(("inactive", Error::Inactive))
+        } else if d.security.email.confirm_required && user.confirmed_at.is_none() {
+            Some(("unconfirmed", Error::Unconfirmed))
+        } else {
+            None
+        };
+        if let Some((reason, err)) = refusal {
+            if reserved {
+                d.store
+                    .release_login_attempt(user.id, d.clock.now())
+                    .await?;
+            }
+            self.failed(ctx, Some(&user), reason, &key).await;
+            return Err(err);
         }
-        if self.security.email.confirm_required && user.confirmed_at.is_none() {
-            self.failed(&ctx, Some(&user), "unconfirmed", &key).await;
-            return Err(Error::Unconfirmed);
+        if needs_rehash {
+            self.upgrade_hash(&user, password).await;
         }
-        if verified.needs_rehash {
-            self.upgrade_hash(&user, &password).await;
-        }
-        self.open_session(user, attempt.remember, &ctx).await
+        d.refund(hits).await;
+        self.open_session(user, attempt.remember, ctx).await
+    }
+
+    async fn lock(&self, user: &User, ctx: &RequestContext, failures: i64) -> Result<(), Error> {
+        let d = self.d;
+        let now = d.clock.now();
+        let lockout = d.security.lockout;
+        d.store
+            .lock_user(user.id, now + lockout.duration, now)
+            .await?;
+        d.record(
+            d.event(AuditKind::LockedOut, ctx)
+                .target(user.id)
+                .detail("failures", failures.min(i64::from(lockout.max_failures)))
+                .detail("minutes", lockout.duration.whole_minutes()),
+        )
+        .await;
+        Ok(())
     }
 
     async fn failed(
@@ -111,13 +252,15 @@ impl AuthService {
         reason: &'static str,
         login: &str,
     ) {
-        let mut event = NewAuditEvent::new(AuditKind::LoginFailed, self.clock.now(), ctx)
+        let d = self.d;
+        let mut event = d
+            .event(AuditKind::LoginFailed, ctx)
             .detail("reason", reason)
             .detail("login", login);
         if let Some(user) = user {
             event = event.target(user.id);
         }
-        self.record(event).await;
+        d.record(event).await;
     }
 
     async fn open_session(
@@ -126,15 +269,16 @@ impl AuthService {
         remember: bool,
         ctx: &RequestContext,
     ) -> Result<LoginSuccess, Error> {
-        let now = self.clock.now();
+        let d = self.d;
+        let now = d.clock.now();
         let token = SecretToken::generate();
-        let session = self
+        let session = d
             .store
             .create_session(&NewSession {
                 token_hash: token.hash(),
                 user_id: user.id,
                 created_at: now,
-                expires_at: self.policy.expires_at(now, remember),
+                expires_at: d.policy.expires_at(now, remember),
                 remember,
                 ip: ctx.ip.clone(),
                 user_agent: ctx
@@ -143,30 +287,33 @@ impl AuthService {
                     .map(|ua| truncate(ua, MAX_USER_AGENT)),
             })
             .await?;
-        self.store
+        d.store
             .record_login(user.id, now, ctx.ip.as_deref())
             .await?;
-        self.record(
-            NewAuditEvent::new(AuditKind::LoginSucceeded, now, ctx)
+        d.record(
+            d.event(AuditKind::LoginSucceeded, ctx)
                 .by(user.id)
                 .detail("remember", remember),
         )
         .await;
-        let user = self.store.user_by_id(user.id).await?.unwrap_or(user);
+        let user = d.store.user_by_id(user.id).await?.unwrap_or(user);
+        let roles = d.store.roles_of(user.id).await?;
         Ok(LoginSuccess {
             user,
+            roles,
             session,
             token,
         })
     }
 
     async fn upgrade_hash(&self, user: &User, password: &str) {
+        let d = self.d;
         // Best effort: a failed upgrade must not fail a correct login.
-        match self.hasher.hash(password).await {
+        match d.hasher.hash(password).await {
             Ok(hash) => {
-                if let Err(err) = self
+                if let Err(err) = d
                     .store
-                    .set_password_hash(user.id, &hash, self.clock.now())
+                    .set_password_hash(user.id, &hash, d.clock.now())
                     .await
                 {
                     tracing::warn!(user_id = %user.id, error = %err, "could not store upgraded password hash");
@@ -192,11 +339,20 @@ fn truncate(mut s: String, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::truncate;
+    use super::{plausible_login, truncate};
 
     #[test]
     fn truncation_respects_character_boundaries() {
         assert_eq!(truncate("héllo".into(), 2), "h");
         assert_eq!(truncate("abc".into(), 10), "abc");
+    }
+
+    #[test]
+    fn control_characters_make_a_login_implausible() {
+        assert!(plausible_login("alice"));
+        assert!(plausible_login("alice@example.com"));
+        assert!(!plausible_login("ali\u{0}ce"));
+        assert!(!plausible_login("alice\n"));
+        assert!(!plausible_login(""));
     }
 }

@@ -1,22 +1,194 @@
 //! Use cases. Each public method is one thing a user or an operator does; the
 //! web layer and the CLI call exactly one of them per request or command.
 //!
-//! [`AuthService`] is one type whose methods are spread over files by
-//! concern: registration and wiring here in `auth`, logging in in `login`,
-//! sessions in `sessions`, operator actions in `accounts`, and the shared
-//! plumbing (audit records, rate-limit checks) in `guard`. The flows that
-//! send email: `reset` (forgotten password), `password` (change while
-//! logged in), `confirm` (the registration address), `email_change`, with
-//! the token plumbing they share in `tokens`.
+//! [`AuthService`] holds the shared dependencies (store, hasher, clock,
+//! policies, notifier) and hands out one small type per capability:
+//! - [`AuthService::registration`]: signing up ([`register`]);
+//! - [`AuthService::sessions`]: logging in and out, and a user's own
+//!   sessions ([`login`], [`sessions`]);
+//! - [`AuthService::email`]: the flows that send email: forgotten password
+//!   ([`reset`]), confirming an address ([`confirm`]), changing it
+//!   ([`email_change`]) and changing the password ([`password`]);
+//! - [`AuthService::accounts`]: administering accounts ([`admin`]);
+//! - [`AuthService::roles`]: roles and permissions ([`roles`]);
+//! - [`AuthService::audit`]: reading the audit log ([`audit`]).
+//!
+//! Administrative use cases take an [`Authorized`](crate::access::Authorized)
+//! proof; see [`crate::access`]. What every use case shares (audit records,
+//! rate limits, emailed tokens) lives in [`plumbing`].
 
-pub mod accounts;
-pub mod auth;
-mod confirm;
-mod email_change;
-mod guard;
-mod login;
+pub mod admin;
+pub mod audit;
+mod builder;
+pub mod confirm;
+pub mod email_change;
+pub mod login;
 pub mod password;
-mod reset;
+mod plumbing;
+pub mod register;
+pub mod reset;
 pub mod roles;
-mod sessions;
-mod tokens;
+pub mod sessions;
+
+pub use builder::AuthServiceBuilder;
+
+use crate::clock::Clock;
+use crate::domain::session::SessionPolicy;
+use crate::error::Error;
+use crate::hashing::PasswordHasher;
+use crate::notify::Notifier;
+use crate::policy::SecurityPolicy;
+use crate::store::Store;
+use std::sync::Arc;
+
+/// The dependencies every use case shares.
+#[derive(Clone)]
+pub(crate) struct Deps {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) hasher: PasswordHasher,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) policy: SessionPolicy,
+    pub(crate) security: SecurityPolicy,
+    /// Role every new registration receives, if any.
+    pub(crate) default_role: Option<String>,
+    pub(crate) notifier: Arc<dyn Notifier>,
+}
+
+/// The authentication services over one [`Store`]. Cheap to clone.
+///
+/// ```
+/// # async fn demo(store: std::sync::Arc<dyn portcullis_core::Store>) -> Result<(), portcullis_core::Error> {
+/// use portcullis_core::AuthService;
+///
+/// let auth = AuthService::builder(store).build()?;
+/// auth.ready().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct AuthService {
+    deps: Arc<Deps>,
+}
+
+impl std::fmt::Debug for AuthService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthService")
+            .field("hasher", &self.deps.hasher)
+            .field("policy", &self.deps.policy)
+            .field("security", &self.deps.security)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuthService {
+    /// Wires the service to its store, hasher and clock, with the default
+    /// security policies; [`AuthService::builder`] sets the rest.
+    pub fn new(
+        store: Arc<dyn Store>,
+        hasher: PasswordHasher,
+        clock: Arc<dyn Clock>,
+        policy: SessionPolicy,
+    ) -> Self {
+        Self::from_deps(Deps {
+            store,
+            hasher,
+            clock,
+            policy,
+            security: SecurityPolicy::default(),
+            default_role: None,
+            notifier: Arc::new(crate::notify::NoNotifier),
+        })
+    }
+
+    /// A builder with every default (the system clock, argon2id at the
+    /// recommended cost, the default policies, no mail), to change what the
+    /// application needs.
+    pub fn builder(store: Arc<dyn Store>) -> AuthServiceBuilder {
+        AuthServiceBuilder::new(store)
+    }
+
+    pub(crate) fn from_deps(deps: Deps) -> Self {
+        Self {
+            deps: Arc::new(deps),
+        }
+    }
+
+    fn change(mut self, edit: impl FnOnce(&mut Deps)) -> Self {
+        edit(Arc::make_mut(&mut self.deps));
+        self
+    }
+
+    /// Sends the service's emails through `notifier` (by default they are
+    /// dropped: the command line sends none).
+    pub fn with_notifier(self, notifier: Arc<dyn Notifier>) -> Self {
+        self.change(|d| d.notifier = notifier)
+    }
+
+    /// Replaces the password, lockout and rate-limit policies.
+    pub fn with_security(self, security: SecurityPolicy) -> Self {
+        self.change(|d| d.security = security)
+    }
+
+    /// Gives every new registration this role.
+    pub fn with_default_role(self, role: Option<String>) -> Self {
+        self.change(|d| d.default_role = role)
+    }
+
+    /// Signing up.
+    pub fn registration(&self) -> register::Registrations<'_> {
+        register::Registrations { d: &self.deps }
+    }
+
+    /// Logging in and out, and a user's own sessions.
+    pub fn sessions(&self) -> sessions::Sessions<'_> {
+        sessions::Sessions { d: &self.deps }
+    }
+
+    /// The flows that send email: reset, confirmation, email and password change.
+    pub fn email(&self) -> EmailFlows<'_> {
+        EmailFlows { d: &self.deps }
+    }
+
+    /// Administering accounts (every method takes an authorization).
+    pub fn accounts(&self) -> admin::Accounts<'_> {
+        admin::Accounts { d: &self.deps }
+    }
+
+    /// Roles and permissions.
+    pub fn roles(&self) -> roles::Roles<'_> {
+        roles::Roles { d: &self.deps }
+    }
+
+    /// The audit log.
+    pub fn audit(&self) -> audit::AuditLog<'_> {
+        audit::AuditLog { d: &self.deps }
+    }
+
+    /// The clock every expiry is judged by.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.deps.clock
+    }
+
+    /// The session lifetimes in force.
+    pub fn policy(&self) -> &SessionPolicy {
+        &self.deps.policy
+    }
+
+    /// The security policies in force.
+    pub fn security(&self) -> &SecurityPolicy {
+        &self.deps.security
+    }
+
+    /// Succeeds when the database answers.
+    pub async fn ready(&self) -> Result<(), Error> {
+        Ok(self.deps.store.ping().await?)
+    }
+}
+
+/// The flows that send email: the forgotten password ([`reset`]),
+/// confirming the address ([`confirm`]), changing it ([`email_change`]),
+/// and changing the password while logged in ([`password`]), which mails a
+/// notice.
+#[derive(Clone, Copy)]
+pub struct EmailFlows<'a> {
+    pub(crate) d: &'a Deps,
+}

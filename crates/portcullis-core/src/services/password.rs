@@ -1,27 +1,32 @@
 //! Changing the password while logged in.
 
-use crate::audit::{AuditKind, NewAuditEvent, RequestContext};
+use super::EmailFlows;
+use crate::audit::{AuditKind, RequestContext};
 use crate::domain::fields::FieldErrors;
+use crate::domain::password;
 use crate::domain::session::Session;
 use crate::domain::user::User;
 use crate::error::Error;
 use crate::notify::Notice;
-use crate::services::auth::AuthService;
 use crate::store::TokenPurpose;
 
 /// The form of a password change.
 pub struct PasswordChange<'a> {
+    /// The password now, as typed.
     pub current_password: &'a str,
+    /// The new password.
     pub new_password: &'a str,
+    /// The new password again.
     pub confirm_password: &'a str,
 }
 
-impl AuthService {
+impl EmailFlows<'_> {
     /// Replaces the password of the logged-in `user`. The current password
     /// must be right (attempts count against the per-account login limit,
-    /// so a stolen session cannot guess it), and the policy applies. Every
-    /// other session of the account ends, the one in `session` stays;
-    /// pending reset links are voided and a notice goes to the address.
+    /// so a stolen session cannot guess it), the new one must differ from
+    /// it, and the policy applies. In one transaction: the new hash, the
+    /// account's reset links voided, and every other session of the account
+    /// ended (the one in `session` stays). A notice goes to the address.
     pub async fn change_password(
         &self,
         user: &User,
@@ -29,21 +34,22 @@ impl AuthService {
         change: PasswordChange<'_>,
         ctx: &RequestContext,
     ) -> Result<(), Error> {
-        self.limit(
-            self.security.rate_limits.login_per_account,
+        let d = self.d;
+        d.limit(
+            d.security.rate_limits.login_per_account,
             &format!("change_password:account:{}", user.id),
             "change_password",
             ctx,
         )
         .await?;
-        let new = self.new_password(
+        let new = d.new_password(
             user,
             change.new_password,
             change.confirm_password,
             "new_password",
             "confirm_password",
         );
-        if !self.password_matches(user, change.current_password).await? {
+        if !d.password_matches(user, change.current_password).await? {
             let mut errors =
                 FieldErrors::single("current_password", "Current password is incorrect.");
             if let Err(more) = &new {
@@ -54,23 +60,28 @@ impl AuthService {
             return Err(Error::Validation(errors));
         }
         let new = new?;
-        let hash = self.hasher.hash(new.expose()).await?;
-        let now = self.clock.now();
-        self.store.set_password_hash(user.id, &hash, now).await?;
-        self.store
-            .void_email_tokens(user.id, TokenPurpose::Reset, now)
+        if new.expose() == password::normalise(change.current_password) {
+            return Err(FieldErrors::single(
+                "new_password",
+                "The new password must be different from the current one.",
+            )
+            .into());
+        }
+        let hash = d.hasher.hash(new.expose()).await?;
+        let now = d.clock.now();
+        let tx = d.store.begin().await?;
+        tx.set_password_hash(user.id, &hash, now).await?;
+        tx.void_email_tokens(user.id, TokenPurpose::Reset, now)
             .await?;
-        let ended = self
-            .store
-            .delete_other_sessions(user.id, session.id)
-            .await?;
-        self.record(
-            NewAuditEvent::new(AuditKind::PasswordChanged, now, ctx)
+        let ended = tx.delete_other_sessions(user.id, session.id).await?;
+        tx.commit().await?;
+        d.record(
+            d.event(AuditKind::PasswordChanged, ctx)
                 .by(user.id)
                 .detail("sessions_ended", ended),
         )
         .await;
-        self.notifier.send(Notice::PasswordChanged {
+        d.notifier.send(Notice::PasswordChanged {
             to: user.email.clone(),
             username: user.username.clone(),
         });

@@ -1,35 +1,48 @@
-//! Roles, permissions and membership, with the safety rails: nobody changes
-//! their own roles, the last active administrator keeps the role, and the
-//! built-in `admin` role can neither be deleted nor lose its permissions.
+//! Roles and their permissions, with the rails: an actor shapes only roles
+//! whose permissions it holds, never edits the permissions of a role it
+//! holds itself, and the built-in `admin` role (which holds every
+//! permission) can neither be deleted nor have its permissions edited.
 
-use crate::audit::{AuditKind, NewAuditEvent, RequestContext};
-use crate::domain::role::{ADMIN_PERMISSIONS, Permission, RoleInfo, RoleName};
-use crate::domain::user::{ADMIN_ROLE, User, UserId};
+use super::Deps;
+use super::plumbing::acted_by;
+use crate::access::{Actor, Authorized, RolesManage, SeesRoles};
+use crate::audit::{AuditKind, RequestContext};
+use crate::domain::fields::FieldErrors;
+use crate::domain::role::{ADMIN_PERMISSIONS, Permission, ROLES_MANAGE, RoleInfo, RoleName};
+use crate::domain::user::ADMIN_ROLE;
 use crate::error::Error;
-use crate::services::auth::AuthService;
-use crate::store::StoreError;
+use crate::store::{StoreError, Transaction};
 
-/// A role as declared in the configuration file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A role as declared in the configuration file or submitted by a form.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RoleSpec {
+    /// The role's name.
     pub name: String,
+    /// What it is for.
     pub description: String,
+    /// The permissions it holds.
     pub permissions: Vec<String>,
+    /// Roles whose holders may grant and revoke it (see
+    /// [`RoleInfo::grantable_by`]).
+    pub grantable_by: Vec<String>,
+}
+
+/// Roles and permissions; see [`crate::AuthService::roles`].
+#[derive(Clone, Copy)]
+pub struct Roles<'a> {
+    pub(crate) d: &'a Deps,
 }
 
 fn role_name(name: &str) -> Result<RoleName, Error> {
-    RoleName::parse(name)
-        .map_err(|e| Error::Validation(crate::FieldErrors::single("name", e.to_string())))
+    RoleName::parse(name).map_err(|e| Error::Validation(FieldErrors::single("name", e.to_string())))
 }
 
+/// Parses each permission, naming the first bad one; sorted, distinct.
 fn permission_set(permissions: &[String]) -> Result<Vec<String>, Error> {
     let mut parsed = Vec::with_capacity(permissions.len());
     for p in permissions {
         let p = Permission::parse(p).map_err(|e| {
-            Error::Validation(crate::FieldErrors::single(
-                "permissions",
-                format!("{p:?}: {e}"),
-            ))
+            Error::Validation(FieldErrors::single("permissions", format!("{p:?}: {e}")))
         })?;
         parsed.push(p.as_str().to_owned());
     }
@@ -38,196 +51,206 @@ fn permission_set(permissions: &[String]) -> Result<Vec<String>, Error> {
     Ok(parsed)
 }
 
-impl AuthService {
-    /// The union of the permissions of the user's roles.
-    pub async fn permissions_of(&self, user: &User) -> Result<Vec<String>, Error> {
-        Ok(self.store.permissions_of(user.id).await?)
+/// The description, trimmed; control characters (NUL above all, which
+/// PostgreSQL cannot store) are refused.
+fn description(text: &str) -> Result<String, Error> {
+    let text = text.trim();
+    if text.chars().count() > 500 || text.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(Error::Validation(FieldErrors::single(
+            "description",
+            "A description is at most 500 characters, without control characters.",
+        )));
     }
+    Ok(text.to_owned())
+}
 
-    /// Whether the user holds `permission` through any role.
-    pub async fn has_permission(&self, user: &User, permission: &str) -> Result<bool, Error> {
-        Ok(self
-            .permissions_of(user)
-            .await?
-            .iter()
-            .any(|p| p == permission))
+fn grantors(names: &[String]) -> Result<Vec<String>, Error> {
+    let mut parsed = Vec::with_capacity(names.len());
+    for name in names {
+        let name = RoleName::parse(name).map_err(|e| {
+            Error::Validation(FieldErrors::single(
+                "grantable_by",
+                format!("{name:?}: {e}"),
+            ))
+        })?;
+        parsed.push(name.as_str().to_owned());
     }
+    parsed.sort();
+    parsed.dedup();
+    Ok(parsed)
+}
 
+fn unknown_grantor(err: StoreError) -> Error {
+    match err {
+        StoreError::NotFound => Error::Validation(FieldErrors::single(
+            "grantable_by",
+            "Every role named in grantable_by must exist.",
+        )),
+        other => other.into(),
+    }
+}
+
+impl Roles<'_> {
     /// Every role with its permissions and member count.
-    pub async fn list_roles(&self) -> Result<Vec<RoleInfo>, Error> {
-        Ok(self.store.list_roles().await?)
+    pub async fn list(&self, _by: &impl SeesRoles) -> Result<Vec<RoleInfo>, Error> {
+        Ok(self.d.store.list_roles().await?)
     }
 
     /// One role.
-    pub async fn role(&self, name: &str) -> Result<RoleInfo, Error> {
-        self.store.role(name).await?.ok_or(Error::NotFound)
+    pub async fn get(&self, _by: &impl SeesRoles, name: &str) -> Result<RoleInfo, Error> {
+        if RoleName::parse(name).is_err() {
+            return Err(Error::NotFound);
+        }
+        self.d.store.role(name).await?.ok_or(Error::NotFound)
     }
 
-    /// Creates a role with a description and permissions.
-    pub async fn create_role(
+    /// The roles `actor` may give to an account or take away.
+    pub async fn assignable(&self, by: &impl SeesRoles) -> Result<Vec<RoleInfo>, Error> {
+        let mut roles = self.list(by).await?;
+        roles.retain(|r| by.actor().may_assign(r));
+        Ok(roles)
+    }
+
+    /// Creates a role. The actor must hold every permission it is given.
+    pub async fn create(
         &self,
-        actor: Option<UserId>,
+        by: &Authorized<RolesManage>,
         spec: &RoleSpec,
         ctx: &RequestContext,
     ) -> Result<RoleInfo, Error> {
+        let d = self.d;
         let name = role_name(&spec.name)?;
         let permissions = permission_set(&spec.permissions)?;
-        self.store
-            .create_role(name.as_str(), spec.description.trim(), self.clock.now())
+        let description = description(&spec.description)?;
+        let grantors = grantors(&spec.grantable_by)?;
+        let (tx, actor) = d.begin_admin(by.actor(), ROLES_MANAGE).await?;
+        shapes(&actor, &permissions)?;
+        tx.create_role(name.as_str(), &description, d.clock.now())
             .await
             .map_err(|e| match e {
-                StoreError::Conflict(_) => Error::Validation(crate::FieldErrors::single(
+                StoreError::Conflict(_) => Error::Validation(FieldErrors::single(
                     "name",
                     "A role with this name exists already.",
                 )),
                 other => other.into(),
             })?;
-        self.store
-            .set_role_permissions(name.as_str(), &permissions)
-            .await?;
-        self.record(with_actor(
-            NewAuditEvent::new(AuditKind::RoleCreated, self.clock.now(), ctx)
+        tx.set_role_permissions(name.as_str(), &permissions).await?;
+        tx.set_role_grantors(name.as_str(), &grantors)
+            .await
+            .map_err(unknown_grantor)?;
+        let role = finish(tx, name.as_str()).await?;
+        d.record(acted_by(
+            d.event(AuditKind::RoleCreated, ctx)
                 .detail("role", name.as_str())
-                .detail("permissions", permissions.clone()),
-            actor,
+                .detail("permissions", permissions),
+            &actor,
         ))
         .await;
-        self.role(name.as_str()).await
+        Ok(role)
     }
 
-    /// Replaces a role's description and permissions. The `admin` role
-    /// always keeps the built-in administration permissions.
-    pub async fn update_role(
+    /// Replaces a role's description, permissions and grantors. The actor
+    /// must hold every permission of the role as it was and as it will be,
+    /// and may not change the permissions of a role it holds itself.
+    pub async fn update(
         &self,
-        actor: Option<UserId>,
+        by: &Authorized<RolesManage>,
         spec: &RoleSpec,
         ctx: &RequestContext,
     ) -> Result<RoleInfo, Error> {
-        let existing = self.role(&spec.name).await?;
+        let d = self.d;
         let permissions = permission_set(&spec.permissions)?;
-        if existing.name == ADMIN_ROLE
-            && ADMIN_PERMISSIONS
-                .iter()
-                .any(|p| !permissions.iter().any(|q| q == p))
-        {
+        let description = description(&spec.description)?;
+        let grantors = grantors(&spec.grantable_by)?;
+        if RoleName::parse(&spec.name).is_err() {
+            return Err(Error::NotFound);
+        }
+        let (tx, actor) = d.begin_admin(by.actor(), ROLES_MANAGE).await?;
+        let existing = tx.role(&spec.name).await?.ok_or(Error::NotFound)?;
+        if permissions != existing.permissions {
+            if existing.name == ADMIN_ROLE {
+                return Err(Error::Forbidden(
+                    "the admin role holds every permission; its permissions cannot be edited",
+                ));
+            }
+            if actor.roles().contains(&existing.name) {
+                return Err(Error::Forbidden(
+                    "you cannot change the permissions of a role you hold",
+                ));
+            }
+        }
+        let both: Vec<String> = existing
+            .permissions
+            .iter()
+            .chain(&permissions)
+            .cloned()
+            .collect();
+        shapes(&actor, &both)?;
+        if existing.name == ADMIN_ROLE && !actor.permissions().is_all() {
             return Err(Error::Forbidden(
-                "the admin role must keep users:read, users:manage, roles:manage and audit:read",
+                "only a full administrator may change the admin role",
             ));
         }
-        self.store
-            .set_role_description(&existing.name, spec.description.trim())
+        tx.set_role_description(&existing.name, &description)
             .await?;
-        self.store
-            .set_role_permissions(&existing.name, &permissions)
+        tx.set_role_permissions(&existing.name, &permissions)
             .await?;
-        self.record(with_actor(
-            NewAuditEvent::new(AuditKind::RoleUpdated, self.clock.now(), ctx)
+        tx.set_role_grantors(&existing.name, &grantors)
+            .await
+            .map_err(unknown_grantor)?;
+        let role = finish(tx, &existing.name).await?;
+        d.record(acted_by(
+            d.event(AuditKind::RoleUpdated, ctx)
                 .detail("role", existing.name.as_str())
-                .detail("permissions", permissions.clone()),
-            actor,
+                .detail("permissions", permissions),
+            &actor,
         ))
         .await;
-        self.role(&existing.name).await
+        Ok(role)
     }
 
-    /// Deletes a role; its members lose it. The `admin` role cannot go.
-    pub async fn delete_role(
+    /// Deletes a role; its members lose it. The actor must hold every
+    /// permission of the role; the `admin` role cannot go.
+    pub async fn delete(
         &self,
-        actor: Option<UserId>,
+        by: &Authorized<RolesManage>,
         name: &str,
         ctx: &RequestContext,
     ) -> Result<(), Error> {
-        let role = self.role(name).await?;
+        let d = self.d;
+        if RoleName::parse(name).is_err() {
+            return Err(Error::NotFound);
+        }
+        let (tx, actor) = d.begin_admin(by.actor(), ROLES_MANAGE).await?;
+        let role = tx.role(name).await?.ok_or(Error::NotFound)?;
         if role.name == ADMIN_ROLE {
             return Err(Error::Forbidden(
                 "the built-in admin role cannot be deleted",
             ));
         }
-        self.store.delete_role(&role.name).await?;
-        self.record(with_actor(
-            NewAuditEvent::new(AuditKind::RoleDeleted, self.clock.now(), ctx)
-                .detail("role", role.name.as_str()),
-            actor,
+        shapes(&actor, &role.permissions)?;
+        tx.delete_role(&role.name).await?;
+        tx.commit().await?;
+        d.record(acted_by(
+            d.event(AuditKind::RoleDeleted, ctx)
+                .detail("role", role.name.as_str())
+                .detail("members", role.members),
+            &actor,
         ))
         .await;
         Ok(())
     }
 
-    /// Gives `target` the role. Nobody changes their own roles.
-    pub async fn grant_role(
+    /// Creates or updates the roles declared in the configuration, at start,
+    /// as the operator (declared permissions replace the stored ones; the
+    /// `admin` role keeps its built-in ones whatever is declared).
+    pub async fn sync(
         &self,
-        actor: Option<UserId>,
-        target: &User,
-        role: &str,
-        ctx: &RequestContext,
+        by: &Authorized<RolesManage>,
+        specs: &[RoleSpec],
     ) -> Result<(), Error> {
-        if actor == Some(target.id) {
-            return Err(Error::Forbidden("you cannot change your own roles"));
-        }
-        let role = self.role(role).await?;
-        self.store.grant_role(target.id, &role.name).await?;
-        self.record(with_actor(
-            NewAuditEvent::new(AuditKind::RoleGranted, self.clock.now(), ctx)
-                .target(target.id)
-                .detail("role", role.name.as_str()),
-            actor,
-        ))
-        .await;
-        Ok(())
-    }
-
-    /// Takes the role from `target`. Nobody changes their own roles, and the
-    /// last active administrator keeps theirs.
-    pub async fn revoke_role(
-        &self,
-        actor: Option<UserId>,
-        target: &User,
-        role: &str,
-        ctx: &RequestContext,
-    ) -> Result<(), Error> {
-        if actor == Some(target.id) {
-            return Err(Error::Forbidden("you cannot change your own roles"));
-        }
-        let role = self.role(role).await?;
-        if role.name == ADMIN_ROLE {
-            self.guard_last_admin(
-                target,
-                "the last active administrator cannot lose the admin role",
-            )
-            .await?;
-        }
-        if !self.store.revoke_role(target.id, &role.name).await? {
-            return Err(Error::NotFound);
-        }
-        self.record(with_actor(
-            NewAuditEvent::new(AuditKind::RoleRevoked, self.clock.now(), ctx)
-                .target(target.id)
-                .detail("role", role.name.as_str()),
-            actor,
-        ))
-        .await;
-        Ok(())
-    }
-
-    /// Refuses when `target` is the only active administrator.
-    pub(crate) async fn guard_last_admin(
-        &self,
-        target: &User,
-        why: &'static str,
-    ) -> Result<(), Error> {
-        if target.is_active
-            && self.is_admin(target).await?
-            && self.store.count_active_members(ADMIN_ROLE).await? <= 1
-        {
-            return Err(Error::Forbidden(why));
-        }
-        Ok(())
-    }
-
-    /// Creates or updates the roles declared in the configuration, at start.
-    /// Declared permissions replace the stored ones (the `admin` role keeps
-    /// its built-in permissions whatever is declared).
-    pub async fn sync_roles(&self, specs: &[RoleSpec]) -> Result<(), Error> {
+        let d = self.d;
+        let (tx, _) = d.begin_admin(by.actor(), ROLES_MANAGE).await?;
         for spec in specs {
             let name = role_name(&spec.name)?;
             let mut permissions = permission_set(&spec.permissions)?;
@@ -236,23 +259,36 @@ impl AuthService {
                 permissions.sort();
                 permissions.dedup();
             }
-            self.store
-                .ensure_role(name.as_str(), spec.description.trim())
-                .await?;
-            self.store
-                .set_role_description(name.as_str(), spec.description.trim())
-                .await?;
-            self.store
-                .set_role_permissions(name.as_str(), &permissions)
-                .await?;
+            let description = description(&spec.description)?;
+            tx.ensure_role(name.as_str(), &description).await?;
+            tx.set_role_description(name.as_str(), &description).await?;
+            tx.set_role_permissions(name.as_str(), &permissions).await?;
         }
+        // Grantors may name roles declared later in the file.
+        for spec in specs {
+            tx.set_role_grantors(spec.name.trim(), &grantors(&spec.grantable_by)?)
+                .await
+                .map_err(unknown_grantor)?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 }
 
-pub(crate) fn with_actor(event: NewAuditEvent, actor: Option<UserId>) -> NewAuditEvent {
-    match actor {
-        Some(actor) => event.actor(actor),
-        None => event,
+/// Refuses unless `actor` holds every one of `permissions`.
+fn shapes(actor: &Actor, permissions: &[String]) -> Result<(), Error> {
+    if actor.may_shape(permissions) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "you may shape only roles whose permissions you hold",
+        ))
     }
+}
+
+/// Reads the role back inside the transaction, then commits.
+async fn finish(tx: Box<dyn Transaction>, name: &str) -> Result<RoleInfo, Error> {
+    let role = tx.role(name).await?.ok_or(Error::NotFound)?;
+    tx.commit().await?;
+    Ok(role)
 }

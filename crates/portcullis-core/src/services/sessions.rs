@@ -1,14 +1,21 @@
-//! Resolving, listing and ending sessions.
+//! Resolving, listing and ending sessions; logging in is in [`super::login`].
 
-use crate::audit::{AuditKind, NewAuditEvent, RequestContext};
+use super::Deps;
+use crate::audit::{AuditKind, RequestContext};
 use crate::domain::session::{Session, SessionId, SessionState};
 use crate::domain::user::User;
 use crate::error::Error;
-use crate::services::auth::AuthService;
 use crate::store::ResolvedSession;
 use crate::token::SecretToken;
 
-impl AuthService {
+/// Logging in and out, and a user's own sessions; see
+/// [`crate::AuthService::sessions`].
+#[derive(Clone, Copy)]
+pub struct Sessions<'a> {
+    pub(crate) d: &'a Deps,
+}
+
+impl Sessions<'_> {
     /// Resolves a presented session token to its user and session, enforcing
     /// the idle and absolute timeouts. Expired sessions are deleted; sessions
     /// of deactivated accounts are refused and deleted. Activity is written
@@ -19,23 +26,23 @@ impl AuthService {
     ) -> Result<Option<ResolvedSession>, Error> {
         // Session, account and roles come in one statement: this runs on
         // every request that carries a session cookie.
-        let Some(mut resolved) = self.store.resolve_session(&token.hash()).await? else {
+        let Some(mut resolved) = self.d.store.resolve_session(&token.hash()).await? else {
             return Ok(None);
         };
-        let now = self.clock.now();
-        match self.policy.judge(&resolved.session, now) {
+        let now = self.d.clock.now();
+        match self.d.policy.judge(&resolved.session, now) {
             SessionState::Expired => {
-                self.store.delete_session(resolved.session.id).await?;
+                self.d.store.delete_session(resolved.session.id).await?;
                 Ok(None)
             }
             SessionState::Active { touch } => {
                 if !resolved.user.is_active {
-                    self.store.delete_sessions_of(resolved.user.id).await?;
+                    self.d.store.delete_sessions_of(resolved.user.id).await?;
                     return Ok(None);
                 }
                 if touch {
-                    self.store.touch_session(resolved.session.id, now).await?;
-                    self.store.touch_user(resolved.user.id, now).await?;
+                    self.d.store.touch_session(resolved.session.id, now).await?;
+                    self.d.store.touch_user(resolved.user.id, now).await?;
                     resolved.session.last_seen_at = now;
                     resolved.user.last_seen_at = Some(now);
                 }
@@ -46,26 +53,25 @@ impl AuthService {
 
     /// Ends a session on the server, so its cookie is worthless from now on.
     pub async fn logout(&self, session: &Session, ctx: &RequestContext) -> Result<(), Error> {
-        self.store.delete_session(session.id).await?;
-        self.record(
-            NewAuditEvent::new(AuditKind::LoggedOut, self.clock.now(), ctx).by(session.user_id),
-        )
-        .await;
+        self.d.store.delete_session(session.id).await?;
+        self.d
+            .record(self.d.event(AuditKind::LoggedOut, ctx).by(session.user_id))
+            .await;
         Ok(())
     }
 
     /// Ends a session silently (a new login in the same browser replaces it).
     pub async fn replace_session(&self, session: &Session) -> Result<(), Error> {
-        Ok(self.store.delete_session(session.id).await?)
+        Ok(self.d.store.delete_session(session.id).await?)
     }
 
     /// The user's live sessions, most recently active first.
-    pub async fn sessions(&self, user: &User) -> Result<Vec<Session>, Error> {
-        let now = self.clock.now();
-        let sessions = self.store.sessions_of(user.id).await?;
+    pub async fn list(&self, user: &User) -> Result<Vec<Session>, Error> {
+        let now = self.d.clock.now();
+        let sessions = self.d.store.sessions_of(user.id).await?;
         Ok(sessions
             .into_iter()
-            .filter(|s| matches!(self.policy.judge(s, now), SessionState::Active { .. }))
+            .filter(|s| matches!(self.d.policy.judge(s, now), SessionState::Active { .. }))
             .collect())
     }
 
@@ -77,15 +83,17 @@ impl AuthService {
         id: SessionId,
         ctx: &RequestContext,
     ) -> Result<(), Error> {
-        if !self.store.delete_session_of(user.id, id).await? {
+        if !self.d.store.delete_session_of(user.id, id).await? {
             return Err(Error::NotFound);
         }
-        self.record(
-            NewAuditEvent::new(AuditKind::SessionRevoked, self.clock.now(), ctx)
-                .by(user.id)
-                .detail("session", id.0),
-        )
-        .await;
+        self.d
+            .record(
+                self.d
+                    .event(AuditKind::SessionRevoked, ctx)
+                    .by(user.id)
+                    .detail("session", id.0),
+            )
+            .await;
         Ok(())
     }
 
@@ -96,14 +104,16 @@ impl AuthService {
         current: SessionId,
         ctx: &RequestContext,
     ) -> Result<u64, Error> {
-        let count = self.store.delete_other_sessions(user.id, current).await?;
+        let count = self.d.store.delete_other_sessions(user.id, current).await?;
         if count > 0 {
-            self.record(
-                NewAuditEvent::new(AuditKind::SessionRevoked, self.clock.now(), ctx)
-                    .by(user.id)
-                    .detail("others", count),
-            )
-            .await;
+            self.d
+                .record(
+                    self.d
+                        .event(AuditKind::SessionRevoked, ctx)
+                        .by(user.id)
+                        .detail("others", count),
+                )
+                .await;
         }
         Ok(count)
     }
@@ -112,12 +122,13 @@ impl AuthService {
     /// past their expiry (used or not, they can never work again); returns
     /// how many sessions went.
     pub async fn purge_expired(&self) -> Result<u64, Error> {
-        let now = self.clock.now();
+        let now = self.d.clock.now();
         let sessions = self
+            .d
             .store
-            .delete_expired_sessions(now, now - self.policy.idle_timeout)
+            .delete_expired_sessions(now, now - self.d.policy.idle_timeout)
             .await?;
-        let limits = self.security.rate_limits;
+        let limits = self.d.security.rate_limits;
         let longest = [
             limits.login_per_ip,
             limits.login_per_account,
@@ -129,8 +140,8 @@ impl AuthService {
         .map(|l| l.window)
         .max()
         .unwrap_or_default();
-        self.store.purge_rate_limits(now - longest).await?;
-        self.store.purge_email_tokens(now).await?;
+        self.d.store.purge_rate_limits(now - longest).await?;
+        self.d.store.purge_email_tokens(now).await?;
         Ok(sessions)
     }
 }

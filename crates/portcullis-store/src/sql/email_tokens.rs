@@ -5,10 +5,12 @@ pub(crate) const VOID_TOKENS: &str = "UPDATE email_tokens SET used_at = $3 \
      WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL";
 
 /// `$1` purpose, `$2` user_id, `$3` token_hash, `$4` new_email,
-/// `$5` created_at, `$6` expires_at.
+/// `$5` created_at, `$6` expires_at. Inserts nothing for a user that does
+/// not exist: "send me a link" runs this for unknown addresses too, so that
+/// they cost the same as known ones.
 pub(crate) const INSERT_TOKEN: &str = "INSERT INTO email_tokens \
      (purpose, user_id, token_hash, new_email, created_at, expires_at) \
-     VALUES ($1, $2, $3, $4, $5, $6)";
+     SELECT $1, id, $3, $4, $5, $6 FROM users WHERE id = $2";
 
 /// `$1` token_hash, `$2` purpose, `$3` now.
 pub(crate) const PEEK_TOKEN: &str = "SELECT user_id, new_email FROM email_tokens \
@@ -27,6 +29,9 @@ pub(crate) const PURGE_TOKENS: &str = "DELETE FROM email_tokens WHERE expires_at
 /// `$1` id, `$2` at. An address confirmed once stays confirmed at that time.
 pub(crate) const MARK_CONFIRMED: &str =
     "UPDATE users SET confirmed_at = COALESCE(confirmed_at, $2), updated_at = $2 WHERE id = $1";
+
+/// `$1` id.
+pub(crate) const MARK_UNCONFIRMED: &str = "UPDATE users SET confirmed_at = NULL WHERE id = $1";
 
 /// `$1` id, `$2` email, `$3` email_key, `$4` at. The new address was just
 /// proven by its link, so it is confirmed.

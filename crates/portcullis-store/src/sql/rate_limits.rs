@@ -20,3 +20,7 @@ pub(crate) const HIT: &str = "INSERT INTO rate_limits (key, window_start, hits) 
 
 /// `$1` cutoff.
 pub(crate) const PURGE_RATE_LIMITS: &str = "DELETE FROM rate_limits WHERE window_start < $1";
+
+/// `$1` key, `$2` window start: takes back one hit of that window.
+pub(crate) const REFUND: &str =
+    "UPDATE rate_limits SET hits = hits - 1 WHERE key = $1 AND window_start = $2 AND hits > 0";

@@ -73,7 +73,52 @@ pub(crate) const ADD_ROLE_PERMISSION: &str = "INSERT INTO role_permissions (role
 /// `$1` name. Memberships and permissions go with it (ON DELETE CASCADE).
 pub(crate) const DELETE_ROLE: &str = "DELETE FROM roles WHERE name = $1";
 
+/// `$1` name: a write that changes nothing, for the row lock (see [`LOCK_ROLE`]).
+pub(crate) const LOCK_ROLE_ROW: &str = "UPDATE roles SET name = name WHERE name = $1";
+
+/// `$1` role id.
+pub(crate) const CLEAR_ROLE_GRANTORS: &str = "DELETE FROM role_grantors WHERE role_id = $1";
+
+/// `$1` role id, `$2` grantor name. Inserts nothing when there is no such
+/// role; the caller compares counts.
+pub(crate) const ADD_ROLE_GRANTOR: &str = "INSERT INTO role_grantors (role_id, grantor_id) \
+     SELECT $1, g.id FROM roles g WHERE g.name = $2 \
+     ON CONFLICT (role_id, grantor_id) DO NOTHING";
+
+/// Every role's grantors: `(role, grantor)` names.
+pub(crate) const LIST_GRANTORS: &str = "SELECT r.name, g.name FROM role_grantors rg \
+     JOIN roles r ON r.id = rg.role_id JOIN roles g ON g.id = rg.grantor_id \
+     ORDER BY r.name, g.name";
+
+/// `$1` role name: its grantors as `(role, grantor)` names.
+pub(crate) const GRANTORS_OF: &str = "SELECT r.name, g.name FROM role_grantors rg \
+     JOIN roles r ON r.id = rg.role_id JOIN roles g ON g.id = rg.grantor_id \
+     WHERE r.name = $1 ORDER BY g.name";
+
+/// The head of "the roles of these users"; `user_roles_of_users` appends
+/// the id list.
+pub(crate) const ROLES_OF_USERS: &str = "SELECT ur.user_id, r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id \
+     WHERE ur.user_id IN ";
+
 /// `$1` role name. Deactivated accounts hold the role but cannot use it.
 pub(crate) const COUNT_ACTIVE_MEMBERS: &str = "SELECT COUNT(*) FROM user_roles ur \
      JOIN roles r ON r.id = ur.role_id JOIN users u ON u.id = ur.user_id \
      WHERE r.name = $1 AND u.is_active";
+
+/// The roles of each of `ids`, one `(user_id, name)` row per membership:
+/// [`ROLES_OF_USERS`] with the ids bound one by one. `ids` must not be empty.
+pub(crate) fn roles_of_users<DB>(ids: &[portcullis_core::UserId]) -> sqlx::QueryBuilder<DB>
+where
+    DB: sqlx::Database,
+    DB::Arguments: Default,
+    i64: sqlx::Encode<'static, DB> + sqlx::Type<DB>,
+{
+    let mut sql = sqlx::QueryBuilder::new(ROLES_OF_USERS);
+    sql.push("(");
+    let mut separated = sql.separated(", ");
+    for id in ids {
+        separated.push_bind(id.0);
+    }
+    sql.push(")");
+    sql
+}

@@ -51,10 +51,11 @@ pub(crate) const DELETE_OTHER_SESSIONS: &str =
 pub(crate) const DELETE_EXPIRED_SESSIONS: &str = "DELETE FROM sessions \
      WHERE expires_at <= $1 OR (NOT remember AND last_seen_at <= $2)";
 
-/// `$1` token_hash. One row per role of the session's account (one row with
-/// NULL role columns when it has none), in no particular order: sorting would
-/// cost SQLite a temporary b-tree on every request, and the store sorts the
-/// few roles itself. Session columns that share a name with a user column
+/// `$1` token_hash. One row per role and permission of the session's account
+/// (NULL role or permission columns where it has none), in no particular
+/// order: sorting would cost SQLite a temporary b-tree on every request, and
+/// the store sorts the few roles itself. With the permissions here, guards
+/// decide without a second statement. Session columns that share a name with a user column
 /// carry a `session_` prefix. The inner join on `users` means a session
 /// without an account is not found (deletions cascade, so there is none).
 pub(crate) const RESOLVE_SESSION: &str = "SELECT s.id AS session_id, s.user_id, \
@@ -63,8 +64,9 @@ pub(crate) const RESOLVE_SESSION: &str = "SELECT s.id AS session_id, s.user_id, 
      u.id, u.username, u.email, u.name, u.is_active, u.confirmed_at, u.created_at, \
      u.last_login_at, u.last_login_ip, u.current_login_at, u.current_login_ip, u.login_count, \
      u.locked_until, u.last_seen_at, \
-     r.name AS role_name, r.description AS role_description \
+     r.name AS role_name, r.description AS role_description, rp.permission \
      FROM sessions s JOIN users u ON u.id = s.user_id \
      LEFT JOIN user_roles ur ON ur.user_id = u.id \
      LEFT JOIN roles r ON r.id = ur.role_id \
+     LEFT JOIN role_permissions rp ON rp.role_id = r.id \
      WHERE s.token_hash = $1";

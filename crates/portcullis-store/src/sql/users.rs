@@ -37,25 +37,43 @@ pub(crate) const SET_PASSWORD_HASH: &str =
 
 /// `$1` id, `$2` at, `$3` ip. Right-hand sides see the row as it was before
 /// the UPDATE on both backends, so the shift and the count are one atomic step.
-/// A successful login ends any run of failures and any lock with it.
+/// A successful login ends the run of failures, but a lock that is in force
+/// at `$2` (set while this login was being checked) stays, with its count.
 /// A login is not an edit of the account, so `updated_at` stays.
 pub(crate) const RECORD_LOGIN: &str = "UPDATE users SET \
      last_login_at = current_login_at, last_login_ip = current_login_ip, \
      current_login_at = $2, current_login_ip = $3, \
      login_count = login_count + 1, \
-     failed_logins = 0, locked_until = NULL \
+     failed_logins = CASE WHEN locked_until > $2 THEN failed_logins ELSE 0 END, \
+     locked_until = CASE WHEN locked_until > $2 THEN locked_until ELSE NULL END \
      WHERE id = $1";
 
-/// `$1` id. The increment and the read are one statement, so concurrent
-/// failures (from several instances, say) each get their own count and none
-/// is lost. No row back means no such user.
-pub(crate) const RECORD_FAILED_LOGIN: &str =
-    "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins";
+/// `$1` id, `$2` now. Counts an attempt before its password is checked: the
+/// increment and the read are one statement, so parallel attempts (from
+/// several instances, say) each get their own number and none is lost. On a
+/// locked account nothing is counted; once a lock has expired the run
+/// starts again at 1. No row back means no such user.
+pub(crate) const RESERVE_LOGIN_ATTEMPT: &str = "UPDATE users SET \
+     failed_logins = CASE WHEN locked_until > $2 THEN failed_logins \
+                          WHEN locked_until IS NOT NULL THEN 1 \
+                          ELSE failed_logins + 1 END, \
+     locked_until = CASE WHEN locked_until > $2 THEN locked_until ELSE NULL END \
+     WHERE id = $1 RETURNING failed_logins, locked_until";
 
-/// `$1` id, `$2` until. The failures that led to the lock are spent: once it
-/// expires the account starts counting afresh.
-pub(crate) const LOCK_USER: &str =
-    "UPDATE users SET locked_until = $2, failed_logins = 0 WHERE id = $1";
+/// `$1` id, `$2` now: gives back one reserved attempt, unless locked.
+pub(crate) const RELEASE_LOGIN_ATTEMPT: &str = "UPDATE users SET \
+     failed_logins = failed_logins - 1 \
+     WHERE id = $1 AND failed_logins > 0 AND (locked_until IS NULL OR locked_until <= $2)";
+
+/// `$1` id, `$2` until, `$3` now. The failures that led to the lock are
+/// spent: once it expires the account starts counting afresh. A lock in
+/// force at `$3` is left as it is, never extended.
+pub(crate) const LOCK_USER: &str = "UPDATE users SET locked_until = $2, failed_logins = 0 \
+     WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $3)";
+
+/// `$1` id: a write that changes nothing, for the row lock.
+/// (`id` is an identity column on PostgreSQL, which refuses `SET id = id`.)
+pub(crate) const LOCK_ACCOUNT: &str = "UPDATE users SET updated_at = updated_at WHERE id = $1";
 
 /// `$1` id.
 pub(crate) const UNLOCK_USER: &str =

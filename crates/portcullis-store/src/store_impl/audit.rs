@@ -19,7 +19,7 @@ macro_rules! impl_audit_store {
                     .bind(&event.ip)
                     .bind(&event.user_agent)
                     .bind(event.detail.to_string())
-                    .execute(&self.pool)
+                    .execute(&mut *self.exec.conn().await?)
                     .await
                     .map(drop)
                     .map_err($crate::error::backend)
@@ -31,7 +31,7 @@ macro_rules! impl_audit_store {
             ) -> Result<Vec<portcullis_core::AuditEvent>, portcullis_core::StoreError> {
                 $crate::sql::audit::list_audit::<$db>(filter)
                     .build_query_as::<$crate::rows::AuditRow>()
-                    .fetch_all(&self.pool)
+                    .fetch_all(&mut *self.exec.conn().await?)
                     .await
                     .map(|rows| rows.into_iter().map(|row| row.0).collect())
                     .map_err($crate::error::backend)
@@ -43,7 +43,7 @@ macro_rules! impl_audit_store {
             ) -> Result<i64, portcullis_core::StoreError> {
                 $crate::sql::audit::count_audit::<$db>(filter)
                     .build_query_scalar::<i64>()
-                    .fetch_one(&self.pool)
+                    .fetch_one(&mut *self.exec.conn().await?)
                     .await
                     .map_err($crate::error::backend)
             }

@@ -11,7 +11,11 @@ macro_rules! impl_email_store {
                 &self,
                 new: &portcullis_core::store::NewEmailToken,
             ) -> Result<(), portcullis_core::StoreError> {
-                let mut tx = self.pool.begin().await.map_err($crate::error::backend)?;
+                let mut conn = self.exec.conn().await?;
+                // A savepoint when the store is itself a transaction.
+                let mut tx = sqlx::Connection::begin(&mut *conn)
+                    .await
+                    .map_err($crate::error::backend)?;
                 sqlx::query::<$db>($crate::sql::email_tokens::VOID_TOKENS)
                     .bind(new.user_id.0)
                     .bind(new.purpose.as_str())
@@ -43,7 +47,7 @@ macro_rules! impl_email_store {
                     .bind(hash.as_str())
                     .bind(purpose.as_str())
                     .bind($crate::timestamp::Timestamp::new(now))
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&mut *self.exec.conn().await?)
                     .await
                     .map(|row| row.map($crate::store_impl::email_tokens::grant))
                     .map_err($crate::error::backend)
@@ -62,7 +66,7 @@ macro_rules! impl_email_store {
                 .bind(hash.as_str())
                 .bind(purpose.as_str())
                 .bind($crate::timestamp::Timestamp::new(now))
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *self.exec.conn().await?)
                 .await
                 .map(|row| row.map($crate::store_impl::email_tokens::grant))
                 .map_err($crate::error::backend)
@@ -78,7 +82,7 @@ macro_rules! impl_email_store {
                     .bind(user.0)
                     .bind(purpose.as_str())
                     .bind($crate::timestamp::Timestamp::new(now))
-                    .execute(&self.pool)
+                    .execute(&mut *self.exec.conn().await?)
                     .await
                     .map(|done| done.rows_affected())
                     .map_err($crate::error::backend)
@@ -90,7 +94,7 @@ macro_rules! impl_email_store {
             ) -> Result<u64, portcullis_core::StoreError> {
                 sqlx::query::<$db>($crate::sql::email_tokens::PURGE_TOKENS)
                     .bind($crate::timestamp::Timestamp::new(now))
-                    .execute(&self.pool)
+                    .execute(&mut *self.exec.conn().await?)
                     .await
                     .map(|done| done.rows_affected())
                     .map_err($crate::error::backend)
@@ -104,7 +108,19 @@ macro_rules! impl_email_store {
                 let done = sqlx::query::<$db>($crate::sql::email_tokens::MARK_CONFIRMED)
                     .bind(user.0)
                     .bind($crate::timestamp::Timestamp::new(at))
-                    .execute(&self.pool)
+                    .execute(&mut *self.exec.conn().await?)
+                    .await
+                    .map_err($crate::error::backend)?;
+                $crate::error::found(done.rows_affected())
+            }
+
+            async fn mark_unconfirmed(
+                &self,
+                user: portcullis_core::UserId,
+            ) -> Result<(), portcullis_core::StoreError> {
+                let done = sqlx::query::<$db>($crate::sql::email_tokens::MARK_UNCONFIRMED)
+                    .bind(user.0)
+                    .execute(&mut *self.exec.conn().await?)
                     .await
                     .map_err($crate::error::backend)?;
                 $crate::error::found(done.rows_affected())
@@ -122,7 +138,7 @@ macro_rules! impl_email_store {
                     .bind(email)
                     .bind(email_key)
                     .bind($crate::timestamp::Timestamp::new(at))
-                    .execute(&self.pool)
+                    .execute(&mut *self.exec.conn().await?)
                     .await
                     .map_err(|err| $crate::error::write_error(err, $unique))?;
                 $crate::error::found(done.rows_affected())

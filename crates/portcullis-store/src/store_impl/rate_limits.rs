@@ -16,9 +16,23 @@ macro_rules! impl_rate_limit_store {
                     .bind(key)
                     .bind($crate::timestamp::Timestamp::new(now))
                     .bind($crate::timestamp::Timestamp::new(window_cutoff))
-                    .fetch_one(&self.pool)
+                    .fetch_one(&mut *self.exec.conn().await?)
                     .await
                     .map(|row| row.0)
+                    .map_err($crate::error::backend)
+            }
+
+            async fn refund(
+                &self,
+                key: &str,
+                window_start: time::OffsetDateTime,
+            ) -> Result<(), portcullis_core::StoreError> {
+                sqlx::query::<$db>($crate::sql::rate_limits::REFUND)
+                    .bind(key)
+                    .bind($crate::timestamp::Timestamp::new(window_start))
+                    .execute(&mut *self.exec.conn().await?)
+                    .await
+                    .map(drop)
                     .map_err($crate::error::backend)
             }
 
@@ -28,7 +42,7 @@ macro_rules! impl_rate_limit_store {
             ) -> Result<u64, portcullis_core::StoreError> {
                 sqlx::query::<$db>($crate::sql::rate_limits::PURGE_RATE_LIMITS)
                     .bind($crate::timestamp::Timestamp::new(cutoff))
-                    .execute(&self.pool)
+                    .execute(&mut *self.exec.conn().await?)
                     .await
                     .map(|done| done.rows_affected())
                     .map_err($crate::error::backend)

@@ -14,7 +14,7 @@ macro_rules! impl_role_store {
                 sqlx::query::<$db>($crate::sql::roles::ENSURE_ROLE)
                     .bind(name)
                     .bind(description)
-                    .execute(&self.pool)
+                    .execute(&mut *self.exec.conn().await?)
                     .await
                     .map(drop)
                     .map_err(|err| $crate::error::write_error(err, $unique))
@@ -28,7 +28,7 @@ macro_rules! impl_role_store {
                 let done = sqlx::query::<$db>($crate::sql::roles::GRANT_ROLE)
                     .bind(user.0)
                     .bind(role)
-                    .execute(&self.pool)
+                    .execute(&mut *self.exec.conn().await?)
                     .await
                     .map_err(|err| $crate::error::write_error(err, $unique))?;
                 if done.rows_affected() > 0 {
@@ -39,7 +39,7 @@ macro_rules! impl_role_store {
                 let existing = sqlx::query_scalar::<$db, i64>($crate::sql::roles::GRANT_EXISTS)
                     .bind(user.0)
                     .bind(role)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&mut *self.exec.conn().await?)
                     .await
                     .map_err($crate::error::backend)?;
                 if existing > 0 {
@@ -55,7 +55,7 @@ macro_rules! impl_role_store {
             ) -> Result<Vec<portcullis_core::Role>, portcullis_core::StoreError> {
                 sqlx::query_as::<$db, $crate::rows::RoleRow>($crate::sql::roles::ROLES_OF)
                     .bind(user.0)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&mut *self.exec.conn().await?)
                     .await
                     .map(|rows| rows.into_iter().map(|row| row.0).collect())
                     .map_err($crate::error::backend)
@@ -69,7 +69,7 @@ macro_rules! impl_role_store {
                 sqlx::query::<$db>($crate::sql::roles::REVOKE_ROLE)
                     .bind(user.0)
                     .bind(role)
-                    .execute(&self.pool)
+                    .execute(&mut *self.exec.conn().await?)
                     .await
                     .map(|done| done.rows_affected() > 0)
                     .map_err($crate::error::backend)
@@ -81,7 +81,7 @@ macro_rules! impl_role_store {
             ) -> Result<Vec<String>, portcullis_core::StoreError> {
                 sqlx::query_scalar::<$db, String>($crate::sql::roles::PERMISSIONS_OF)
                     .bind(user.0)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&mut *self.exec.conn().await?)
                     .await
                     .map_err($crate::error::backend)
             }
@@ -90,13 +90,19 @@ macro_rules! impl_role_store {
                 &self,
             ) -> Result<Vec<portcullis_core::domain::role::RoleInfo>, portcullis_core::StoreError>
             {
-                sqlx::query_as::<$db, $crate::rows::RolePermissionRow>(
+                let rows = sqlx::query_as::<$db, $crate::rows::RolePermissionRow>(
                     $crate::sql::roles::LIST_ROLES,
                 )
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *self.exec.conn().await?)
                 .await
-                .map($crate::rows::role_infos)
-                .map_err($crate::error::backend)
+                .map_err($crate::error::backend)?;
+                let grantors = sqlx::query_as::<$db, (String, String)>(
+                    $crate::sql::roles::LIST_GRANTORS,
+                )
+                .fetch_all(&mut *self.exec.conn().await?)
+                .await
+                .map_err($crate::error::backend)?;
+                Ok($crate::rows::role_infos(rows, grantors))
             }
 
             async fn role(
@@ -104,14 +110,24 @@ macro_rules! impl_role_store {
                 name: &str,
             ) -> Result<Option<portcullis_core::domain::role::RoleInfo>, portcullis_core::StoreError>
             {
-                sqlx::query_as::<$db, $crate::rows::RolePermissionRow>(
+                let rows = sqlx::query_as::<$db, $crate::rows::RolePermissionRow>(
                     $crate::sql::roles::ROLE_BY_NAME,
                 )
                 .bind(name)
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *self.exec.conn().await?)
                 .await
-                .map(|rows| $crate::rows::role_infos(rows).pop())
-                .map_err($crate::error::backend)
+                .map_err($crate::error::backend)?;
+                if rows.is_empty() {
+                    return Ok(None);
+                }
+                let grantors = sqlx::query_as::<$db, (String, String)>(
+                    $crate::sql::roles::GRANTORS_OF,
+                )
+                .bind(name)
+                .fetch_all(&mut *self.exec.conn().await?)
+                .await
+                .map_err($crate::error::backend)?;
+                Ok($crate::rows::role_infos(rows, grantors).pop())
             }
 
             async fn create_role(
@@ -124,7 +140,7 @@ macro_rules! impl_role_store {
                     .bind(name)
                     .bind(description)
                     .bind($crate::timestamp::Timestamp::new(at))
-                    .execute(&self.pool)
+                    .execute(&mut *self.exec.conn().await?)
                     .await
                     .map(drop)
                     .map_err(|err| $crate::error::write_error(err, $unique))
@@ -138,7 +154,7 @@ macro_rules! impl_role_store {
                 let done = sqlx::query::<$db>($crate::sql::roles::SET_ROLE_DESCRIPTION)
                     .bind(name)
                     .bind(description)
-                    .execute(&self.pool)
+                    .execute(&mut *self.exec.conn().await?)
                     .await
                     .map_err($crate::error::backend)?;
                 $crate::error::found(done.rows_affected())
@@ -153,7 +169,9 @@ macro_rules! impl_role_store {
                 // One transaction: readers see the old set or the new one,
                 // never a half-replaced one. Dropped without commit on any
                 // error, which rolls it back.
-                let mut tx = self.pool.begin().await.map_err(backend)?;
+                let mut conn = self.exec.conn().await?;
+                // A savepoint when the store is itself a transaction.
+                let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(backend)?;
                 let role_id = sqlx::query_scalar::<$db, i64>($crate::sql::roles::LOCK_ROLE)
                     .bind(name)
                     .fetch_optional(&mut *tx)
@@ -179,10 +197,71 @@ macro_rules! impl_role_store {
             async fn delete_role(&self, name: &str) -> Result<(), portcullis_core::StoreError> {
                 let done = sqlx::query::<$db>($crate::sql::roles::DELETE_ROLE)
                     .bind(name)
-                    .execute(&self.pool)
+                    .execute(&mut *self.exec.conn().await?)
                     .await
                     .map_err($crate::error::backend)?;
                 $crate::error::found(done.rows_affected())
+            }
+
+            async fn lock_role(&self, name: &str) -> Result<bool, portcullis_core::StoreError> {
+                sqlx::query::<$db>($crate::sql::roles::LOCK_ROLE_ROW)
+                    .bind(name)
+                    .execute(&mut *self.exec.conn().await?)
+                    .await
+                    .map(|done| done.rows_affected() > 0)
+                    .map_err($crate::error::backend)
+            }
+
+            async fn set_role_grantors(
+                &self,
+                name: &str,
+                grantors: &[String],
+            ) -> Result<(), portcullis_core::StoreError> {
+                use $crate::error::backend;
+                let mut conn = self.exec.conn().await?;
+                let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(backend)?;
+                let role_id = sqlx::query_scalar::<$db, i64>($crate::sql::roles::LOCK_ROLE)
+                    .bind(name)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(backend)?
+                    .ok_or(portcullis_core::StoreError::NotFound)?;
+                sqlx::query::<$db>($crate::sql::roles::CLEAR_ROLE_GRANTORS)
+                    .bind(role_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                for grantor in grantors {
+                    let done = sqlx::query::<$db>($crate::sql::roles::ADD_ROLE_GRANTOR)
+                        .bind(role_id)
+                        .bind(grantor)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                    if done.rows_affected() == 0 {
+                        return Err(portcullis_core::StoreError::NotFound);
+                    }
+                }
+                tx.commit().await.map_err(backend)
+            }
+
+            async fn roles_of_users(
+                &self,
+                users: &[portcullis_core::UserId],
+            ) -> Result<Vec<(portcullis_core::UserId, String)>, portcullis_core::StoreError> {
+                if users.is_empty() {
+                    return Ok(Vec::new());
+                }
+                $crate::sql::roles::roles_of_users::<$db>(users)
+                    .build_query_as::<(i64, String)>()
+                    .fetch_all(&mut *self.exec.conn().await?)
+                    .await
+                    .map(|rows| {
+                        rows.into_iter()
+                            .map(|(id, name)| (portcullis_core::UserId(id), name))
+                            .collect()
+                    })
+                    .map_err($crate::error::backend)
             }
 
             async fn count_active_members(
@@ -191,7 +270,7 @@ macro_rules! impl_role_store {
             ) -> Result<i64, portcullis_core::StoreError> {
                 sqlx::query_scalar::<$db, i64>($crate::sql::roles::COUNT_ACTIVE_MEMBERS)
                     .bind(role)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&mut *self.exec.conn().await?)
                     .await
                     .map_err($crate::error::backend)
             }

@@ -20,7 +20,7 @@ macro_rules! impl_session_store {
                 .bind(new.remember)
                 .bind(&new.ip)
                 .bind(&new.user_agent)
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *self.exec.conn().await?)
                 .await
                 .map(|row| row.0)
                 .map_err(|err| $crate::error::write_error(err, $unique))
@@ -34,7 +34,7 @@ macro_rules! impl_session_store {
                     $crate::sql::sessions::RESOLVE_SESSION,
                 )
                 .bind(hash.as_str())
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *self.exec.conn().await?)
                 .await
                 .map($crate::rows::ResolvedRow::fold)
                 .map_err($crate::error::backend)
@@ -48,7 +48,7 @@ macro_rules! impl_session_store {
                     $crate::sql::sessions::SESSION_BY_TOKEN,
                 )
                 .bind(hash.as_str())
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *self.exec.conn().await?)
                 .await
                 .map(|row| row.map(|row| row.0))
                 .map_err($crate::error::backend)
@@ -64,7 +64,7 @@ macro_rules! impl_session_store {
                 sqlx::query::<$db>($crate::sql::sessions::TOUCH_SESSION)
                     .bind(id.0)
                     .bind($crate::timestamp::Timestamp::new(at))
-                    .execute(&self.pool)
+                    .execute(&mut *self.exec.conn().await?)
                     .await
                     .map(drop)
                     .map_err($crate::error::backend)
@@ -76,7 +76,7 @@ macro_rules! impl_session_store {
             ) -> Result<(), portcullis_core::StoreError> {
                 sqlx::query::<$db>($crate::sql::sessions::DELETE_SESSION)
                     .bind(id.0)
-                    .execute(&self.pool)
+                    .execute(&mut *self.exec.conn().await?)
                     .await
                     .map(drop)
                     .map_err($crate::error::backend)
@@ -88,7 +88,7 @@ macro_rules! impl_session_store {
             ) -> Result<u64, portcullis_core::StoreError> {
                 sqlx::query::<$db>($crate::sql::sessions::DELETE_SESSIONS_OF)
                     .bind(user.0)
-                    .execute(&self.pool)
+                    .execute(&mut *self.exec.conn().await?)
                     .await
                     .map(|done| done.rows_affected())
                     .map_err($crate::error::backend)
@@ -100,7 +100,7 @@ macro_rules! impl_session_store {
             ) -> Result<Vec<portcullis_core::Session>, portcullis_core::StoreError> {
                 sqlx::query_as::<$db, $crate::rows::SessionRow>($crate::sql::sessions::SESSIONS_OF)
                     .bind(user.0)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&mut *self.exec.conn().await?)
                     .await
                     .map(|rows| rows.into_iter().map(|row| row.0).collect())
                     .map_err($crate::error::backend)
@@ -114,7 +114,7 @@ macro_rules! impl_session_store {
                 sqlx::query::<$db>($crate::sql::sessions::DELETE_SESSION_OF)
                     .bind(user.0)
                     .bind(id.0)
-                    .execute(&self.pool)
+                    .execute(&mut *self.exec.conn().await?)
                     .await
                     .map(|done| done.rows_affected() > 0)
                     .map_err($crate::error::backend)
@@ -128,7 +128,7 @@ macro_rules! impl_session_store {
                 sqlx::query::<$db>($crate::sql::sessions::DELETE_OTHER_SESSIONS)
                     .bind(user.0)
                     .bind(keep.0)
-                    .execute(&self.pool)
+                    .execute(&mut *self.exec.conn().await?)
                     .await
                     .map(|done| done.rows_affected())
                     .map_err($crate::error::backend)
@@ -142,7 +142,7 @@ macro_rules! impl_session_store {
                 sqlx::query::<$db>($crate::sql::sessions::DELETE_EXPIRED_SESSIONS)
                     .bind($crate::timestamp::Timestamp::new(now))
                     .bind($crate::timestamp::Timestamp::new(idle_cutoff))
-                    .execute(&self.pool)
+                    .execute(&mut *self.exec.conn().await?)
                     .await
                     .map(|done| done.rows_affected())
                     .map_err($crate::error::backend)

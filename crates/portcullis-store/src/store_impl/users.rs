@@ -19,7 +19,7 @@ macro_rules! impl_user_store {
                     .bind(new.is_active)
                     .bind($crate::timestamp::opt(new.confirmed_at))
                     .bind($crate::timestamp::Timestamp::new(new.created_at))
-                    .fetch_one(&self.pool)
+                    .fetch_one(&mut *self.exec.conn().await?)
                     .await
                     .map(|row| row.0)
                     .map_err(|err| $crate::error::write_error(err, $unique))
@@ -31,7 +31,7 @@ macro_rules! impl_user_store {
             ) -> Result<Option<portcullis_core::User>, portcullis_core::StoreError> {
                 sqlx::query_as::<$db, $crate::rows::UserRow>($crate::sql::users::USER_BY_ID)
                     .bind(id.0)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&mut *self.exec.conn().await?)
                     .await
                     .map(|row| row.map(|row| row.0))
                     .map_err($crate::error::backend)
@@ -46,7 +46,7 @@ macro_rules! impl_user_store {
                     $crate::sql::users::CREDENTIAL_BY_LOGIN,
                 )
                 .bind(login_key)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *self.exec.conn().await?)
                 .await
                 .map(|row| row.map(|row| row.0))
                 .map_err($crate::error::backend)
@@ -62,7 +62,7 @@ macro_rules! impl_user_store {
                     .bind(id.0)
                     .bind(hash)
                     .bind($crate::timestamp::Timestamp::new(at))
-                    .execute(&self.pool)
+                    .execute(&mut *self.exec.conn().await?)
                     .await
                     .map_err($crate::error::backend)?;
                 $crate::error::found(done.rows_affected())
@@ -78,36 +78,75 @@ macro_rules! impl_user_store {
                     .bind(id.0)
                     .bind($crate::timestamp::Timestamp::new(at))
                     .bind(ip)
-                    .execute(&self.pool)
+                    .execute(&mut *self.exec.conn().await?)
                     .await
                     .map_err($crate::error::backend)?;
                 $crate::error::found(done.rows_affected())
             }
 
-            async fn record_failed_login(
+            async fn reserve_login_attempt(
                 &self,
                 id: portcullis_core::UserId,
-            ) -> Result<i64, portcullis_core::StoreError> {
-                sqlx::query_scalar::<$db, i64>($crate::sql::users::RECORD_FAILED_LOGIN)
+                now: time::OffsetDateTime,
+            ) -> Result<portcullis_core::store::LoginBudget, portcullis_core::StoreError> {
+                sqlx::query_as::<$db, (i64, Option<$crate::timestamp::Timestamp>)>(
+                    $crate::sql::users::RESERVE_LOGIN_ATTEMPT,
+                )
+                .bind(id.0)
+                .bind($crate::timestamp::Timestamp::new(now))
+                .fetch_optional(&mut *self.exec.conn().await?)
+                .await
+                .map_err($crate::error::backend)?
+                .map(
+                    |(attempts, locked_until)| portcullis_core::store::LoginBudget {
+                        attempts,
+                        locked_until: locked_until.map($crate::timestamp::Timestamp::get),
+                    },
+                )
+                .ok_or(portcullis_core::StoreError::NotFound)
+            }
+
+            async fn release_login_attempt(
+                &self,
+                id: portcullis_core::UserId,
+                now: time::OffsetDateTime,
+            ) -> Result<(), portcullis_core::StoreError> {
+                sqlx::query::<$db>($crate::sql::users::RELEASE_LOGIN_ATTEMPT)
                     .bind(id.0)
-                    .fetch_optional(&self.pool)
+                    .bind($crate::timestamp::Timestamp::new(now))
+                    .execute(&mut *self.exec.conn().await?)
                     .await
-                    .map_err($crate::error::backend)?
-                    .ok_or(portcullis_core::StoreError::NotFound)
+                    .map(drop)
+                    .map_err($crate::error::backend)
             }
 
             async fn lock_user(
                 &self,
                 id: portcullis_core::UserId,
                 until: time::OffsetDateTime,
+                now: time::OffsetDateTime,
             ) -> Result<(), portcullis_core::StoreError> {
-                let done = sqlx::query::<$db>($crate::sql::users::LOCK_USER)
+                // Already locked is not an error: the lock stands either way.
+                sqlx::query::<$db>($crate::sql::users::LOCK_USER)
                     .bind(id.0)
                     .bind($crate::timestamp::Timestamp::new(until))
-                    .execute(&self.pool)
+                    .bind($crate::timestamp::Timestamp::new(now))
+                    .execute(&mut *self.exec.conn().await?)
                     .await
-                    .map_err($crate::error::backend)?;
-                $crate::error::found(done.rows_affected())
+                    .map(drop)
+                    .map_err($crate::error::backend)
+            }
+
+            async fn lock_account(
+                &self,
+                id: portcullis_core::UserId,
+            ) -> Result<bool, portcullis_core::StoreError> {
+                sqlx::query::<$db>($crate::sql::users::LOCK_ACCOUNT)
+                    .bind(id.0)
+                    .execute(&mut *self.exec.conn().await?)
+                    .await
+                    .map(|done| done.rows_affected() > 0)
+                    .map_err($crate::error::backend)
             }
 
             async fn unlock_user(
@@ -116,7 +155,7 @@ macro_rules! impl_user_store {
             ) -> Result<(), portcullis_core::StoreError> {
                 let done = sqlx::query::<$db>($crate::sql::users::UNLOCK_USER)
                     .bind(id.0)
-                    .execute(&self.pool)
+                    .execute(&mut *self.exec.conn().await?)
                     .await
                     .map_err($crate::error::backend)?;
                 $crate::error::found(done.rows_affected())
@@ -132,7 +171,7 @@ macro_rules! impl_user_store {
                     .bind(id.0)
                     .bind(active)
                     .bind($crate::timestamp::Timestamp::new(at))
-                    .execute(&self.pool)
+                    .execute(&mut *self.exec.conn().await?)
                     .await
                     .map_err($crate::error::backend)?;
                 $crate::error::found(done.rows_affected())
@@ -148,7 +187,7 @@ macro_rules! impl_user_store {
                 let done = sqlx::query::<$db>($crate::sql::users::TOUCH_USER)
                     .bind(id.0)
                     .bind($crate::timestamp::Timestamp::new(at))
-                    .execute(&self.pool)
+                    .execute(&mut *self.exec.conn().await?)
                     .await
                     .map_err($crate::error::backend)?;
                 $crate::error::found(done.rows_affected())
@@ -160,7 +199,7 @@ macro_rules! impl_user_store {
             ) -> Result<Vec<portcullis_core::User>, portcullis_core::StoreError> {
                 $crate::sql::user_search::search_users::<$db>(query)
                     .build_query_as::<$crate::rows::UserRow>()
-                    .fetch_all(&self.pool)
+                    .fetch_all(&mut *self.exec.conn().await?)
                     .await
                     .map(|rows| rows.into_iter().map(|row| row.0).collect())
                     .map_err($crate::error::backend)
@@ -172,7 +211,7 @@ macro_rules! impl_user_store {
             ) -> Result<i64, portcullis_core::StoreError> {
                 $crate::sql::user_search::count_search_users::<$db>(query)
                     .build_query_scalar::<i64>()
-                    .fetch_one(&self.pool)
+                    .fetch_one(&mut *self.exec.conn().await?)
                     .await
                     .map_err($crate::error::backend)
             }
@@ -191,7 +230,7 @@ macro_rules! impl_user_store {
                     .bind(&profile.email_key)
                     .bind(&profile.name)
                     .bind($crate::timestamp::Timestamp::new(at))
-                    .execute(&self.pool)
+                    .execute(&mut *self.exec.conn().await?)
                     .await
                     .map_err(|err| $crate::error::write_error(err, $unique))?;
                 $crate::error::found(done.rows_affected())
@@ -203,7 +242,7 @@ macro_rules! impl_user_store {
             ) -> Result<(), portcullis_core::StoreError> {
                 let done = sqlx::query::<$db>($crate::sql::users::DELETE_USER)
                     .bind(id.0)
-                    .execute(&self.pool)
+                    .execute(&mut *self.exec.conn().await?)
                     .await
                     .map_err($crate::error::backend)?;
                 $crate::error::found(done.rows_affected())
@@ -219,7 +258,7 @@ macro_rules! impl_user_store {
                 sqlx::query_as::<$db, $crate::rows::UserRow>($crate::sql::users::LIST_USERS)
                     .bind(limit.max(0))
                     .bind(offset.max(0))
-                    .fetch_all(&self.pool)
+                    .fetch_all(&mut *self.exec.conn().await?)
                     .await
                     .map(|rows| rows.into_iter().map(|row| row.0).collect())
                     .map_err($crate::error::backend)
@@ -227,7 +266,7 @@ macro_rules! impl_user_store {
 
             async fn count_users(&self) -> Result<i64, portcullis_core::StoreError> {
                 sqlx::query_scalar::<$db, i64>($crate::sql::users::COUNT_USERS)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&mut *self.exec.conn().await?)
                     .await
                     .map_err($crate::error::backend)
             }

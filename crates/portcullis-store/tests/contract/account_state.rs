@@ -11,45 +11,72 @@ async fn failed_logins(f: &Fixture, id: UserId) -> i64 {
         .await
 }
 
-pub async fn failed_logins_count_up_and_a_login_resets_them_and_the_lock(f: &Fixture) {
+/// Reserves an attempt at `at` and returns its number.
+async fn reserve(f: &Fixture, id: UserId, at: time::OffsetDateTime) -> i64 {
+    f.store
+        .reserve_login_attempt(id, at)
+        .await
+        .unwrap()
+        .attempts
+}
+
+pub async fn reserved_attempts_count_up_and_a_login_ends_the_run_but_not_a_lock_set_meanwhile(
+    f: &Fixture,
+) {
     let alice = f.user("alice").await;
     let bob = f.user("bob").await;
     assert_eq!(failed_logins(f, alice.id).await, 0);
 
     for expected in 1..=3 {
-        assert_eq!(
-            f.store.record_failed_login(alice.id).await.unwrap(),
-            expected
-        );
+        assert_eq!(reserve(f, alice.id, T0).await, expected);
     }
     assert_eq!(failed_logins(f, alice.id).await, 3);
     assert_eq!(failed_logins(f, bob.id).await, 0, "counts are per account");
 
     f.store
-        .lock_user(alice.id, T0 + Duration::minutes(15))
+        .lock_user(alice.id, T0 + Duration::minutes(15), T0)
         .await
         .unwrap();
-    assert_eq!(f.store.record_failed_login(alice.id).await.unwrap(), 1);
+    let during = f
+        .store
+        .reserve_login_attempt(alice.id, T0 + Duration::minutes(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        during.attempts, 0,
+        "attempts on a locked account are not counted"
+    );
+    assert_eq!(during.locked_until, Some(T0_MS + Duration::minutes(15)));
 
+    // A login that was being checked when the lock was set leaves it alone.
+    f.store
+        .record_login(alice.id, T0 + Duration::minutes(2), Some("192.0.2.7"))
+        .await
+        .unwrap();
+    let still = f.store.user_by_id(alice.id).await.unwrap().unwrap();
+    assert_eq!(still.locked_until, Some(T0_MS + Duration::minutes(15)));
+    assert_eq!(still.login_count, 1);
+
+    // After the lock a login ends the run.
     f.store
         .record_login(alice.id, T0 + Duration::hours(1), Some("192.0.2.7"))
         .await
         .unwrap();
     let after = f.store.user_by_id(alice.id).await.unwrap().unwrap();
     assert_eq!(after.locked_until, None);
-    assert_eq!(after.login_count, 1);
+    assert_eq!(after.login_count, 2);
     assert_eq!(failed_logins(f, alice.id).await, 0);
-    assert_eq!(f.store.record_failed_login(alice.id).await.unwrap(), 1);
+    assert_eq!(reserve(f, alice.id, T0 + Duration::hours(1)).await, 1);
 }
 
-pub async fn lock_and_unlock_set_and_clear_locked_until(f: &Fixture) {
+pub async fn a_lock_is_never_extended_and_a_run_restarts_once_it_expires(f: &Fixture) {
     let alice = f.user("alice").await;
     assert_eq!(alice.locked_until, None);
-    f.store.record_failed_login(alice.id).await.unwrap();
-    f.store.record_failed_login(alice.id).await.unwrap();
+    reserve(f, alice.id, T0).await;
+    reserve(f, alice.id, T0).await;
 
     f.store
-        .lock_user(alice.id, T0 + Duration::minutes(15))
+        .lock_user(alice.id, T0 + Duration::minutes(15), T0)
         .await
         .unwrap();
     let locked = f.store.user_by_id(alice.id).await.unwrap().unwrap();
@@ -64,15 +91,32 @@ pub async fn lock_and_unlock_set_and_clear_locked_until(f: &Fixture) {
     assert_eq!(credential.user, locked);
     assert_eq!(f.store.list_users(0, 10).await.unwrap(), vec![locked]);
 
-    // Locking again moves the end of the lock.
+    // Locking again while locked changes nothing.
     f.store
-        .lock_user(alice.id, T0 + Duration::hours(1))
+        .lock_user(alice.id, T0 + Duration::hours(1), T0 + Duration::minutes(5))
+        .await
+        .unwrap();
+    let same = f.store.user_by_id(alice.id).await.unwrap().unwrap();
+    assert_eq!(same.locked_until, Some(T0_MS + Duration::minutes(15)));
+
+    // Once it has expired, the next attempt starts a new run and clears it.
+    let later = T0 + Duration::minutes(20);
+    let budget = f
+        .store
+        .reserve_login_attempt(alice.id, later)
+        .await
+        .unwrap();
+    assert_eq!((budget.attempts, budget.locked_until), (1, None));
+    f.store
+        .lock_user(alice.id, later + Duration::hours(1), later)
         .await
         .unwrap();
     let relocked = f.store.user_by_id(alice.id).await.unwrap().unwrap();
-    assert_eq!(relocked.locked_until, Some(T0_MS + Duration::hours(1)));
+    assert_eq!(
+        relocked.locked_until.map(|t| t > T0 + Duration::hours(1)),
+        Some(true)
+    );
 
-    f.store.record_failed_login(alice.id).await.unwrap();
     f.store.unlock_user(alice.id).await.unwrap();
     let unlocked = f.store.user_by_id(alice.id).await.unwrap().unwrap();
     assert_eq!(unlocked.locked_until, None);
@@ -81,17 +125,44 @@ pub async fn lock_and_unlock_set_and_clear_locked_until(f: &Fixture) {
     f.store.unlock_user(alice.id).await.unwrap();
 }
 
-pub async fn concurrent_failed_logins_each_get_their_own_count(f: &Fixture) {
+pub async fn a_released_attempt_is_given_back_unless_the_account_is_locked(f: &Fixture) {
+    let alice = f.user("alice").await;
+    reserve(f, alice.id, T0).await;
+    reserve(f, alice.id, T0).await;
+    f.store.release_login_attempt(alice.id, T0).await.unwrap();
+    assert_eq!(failed_logins(f, alice.id).await, 1);
+    f.store.release_login_attempt(alice.id, T0).await.unwrap();
+    f.store.release_login_attempt(alice.id, T0).await.unwrap();
+    assert_eq!(failed_logins(f, alice.id).await, 0, "never below zero");
+    reserve(f, alice.id, T0).await;
+    f.store
+        .lock_user(alice.id, T0 + Duration::minutes(15), T0)
+        .await
+        .unwrap();
+    f.execute(
+        "UPDATE users SET failed_logins = 3 WHERE id = $1",
+        alice.id.0,
+    )
+    .await;
+    f.store.release_login_attempt(alice.id, T0).await.unwrap();
+    assert_eq!(
+        failed_logins(f, alice.id).await,
+        3,
+        "a lock keeps its count"
+    );
+}
+
+pub async fn concurrent_reservations_each_get_their_own_number(f: &Fixture) {
     let alice = f.user("alice").await;
     let attempts: Vec<_> = (0..20)
         .map(|_| {
             let store = f.store.clone();
-            tokio::spawn(async move { store.record_failed_login(alice.id).await })
+            tokio::spawn(async move { store.reserve_login_attempt(alice.id, T0).await })
         })
         .collect();
     let mut counts = Vec::new();
     for attempt in attempts {
-        counts.push(attempt.await.unwrap().unwrap());
+        counts.push(attempt.await.unwrap().unwrap().attempts);
     }
     counts.sort_unstable();
     assert_eq!(counts, (1..=20).collect::<Vec<i64>>(), "no update was lost");

@@ -144,11 +144,15 @@ pub async fn email_tokens_go_with_their_user(f: &Fixture) {
     let alice = f.user("alice").await;
     let (_, new) = token(alice.id, TokenPurpose::ChangeEmail, Some("new@example.com"));
     f.store.issue_email_token(&new).await.unwrap();
+    // A token for an account that does not exist runs the same statements
+    // (so asking costs the same for unknown addresses) and keeps nothing.
     let (_, orphan) = token(UserId(9999), TokenPurpose::Reset, None);
-    assert!(matches!(
-        f.store.issue_email_token(&orphan).await,
-        Err(StoreError::NotFound)
-    ));
+    f.store.issue_email_token(&orphan).await.unwrap();
+    assert_eq!(
+        f.count("SELECT COUNT(*) FROM email_tokens WHERE user_id = $1", 9999)
+            .await,
+        0
+    );
     assert_eq!(
         f.execute("DELETE FROM users WHERE id = $1", alice.id.0)
             .await,

@@ -20,6 +20,7 @@ pub async fn the_seeded_admin_role_holds_the_four_admin_permissions(f: &Fixture)
             name: ADMIN_ROLE.into(),
             description: "Full access to the administration of Portcullis".into(),
             permissions: expected.clone(),
+            grantable_by: Vec::new(),
             members: 0,
         }
     );

@@ -13,7 +13,7 @@ use time::Duration;
 use time::macros::datetime;
 
 /// How many migrations this build ships.
-const MIGRATIONS: i64 = 4;
+const MIGRATIONS: i64 = 5;
 
 pub async fn migrating_twice_is_harmless(f: &Fixture) {
     f.db.migrate().await.unwrap();
@@ -144,7 +144,14 @@ pub async fn migration_0002_applies_on_top_of_0001_and_keeps_existing_users(f: &
             .await,
         0
     );
-    assert_eq!(old.store.record_failed_login(id).await.unwrap(), 1);
+    assert_eq!(
+        old.store
+            .reserve_login_attempt(id, T0)
+            .await
+            .unwrap()
+            .attempts,
+        1
+    );
     assert_works_at_the_latest_schema(&old).await;
     old.finish().await;
 }
@@ -160,7 +167,10 @@ pub async fn migration_0004_applies_on_top_of_0002_and_keeps_existing_users(f: &
     let alice = insert_0002_user(&old, "alice").await;
     let bob = insert_0002_user(&old, "bob").await;
     old.store.grant_role(alice, ADMIN_ROLE).await.unwrap();
-    old.store.lock_user(bob, T0).await.unwrap();
+    old.store
+        .lock_user(bob, T0, T0 - time::Duration::hours(1))
+        .await
+        .unwrap();
 
     old.db.migrate().await.unwrap();
     old.db.migrate().await.unwrap();

@@ -94,11 +94,11 @@ pub async fn each_filter_narrows_the_search_alone_and_combined(f: &Fixture) {
         .await;
     }
     f.store
-        .lock_user(ann, now + Duration::minutes(5))
+        .lock_user(ann, now + Duration::minutes(5), now)
         .await
         .unwrap();
     f.store
-        .lock_user(cat, now - Duration::minutes(5))
+        .lock_user(cat, now - Duration::minutes(5), now - Duration::hours(1))
         .await
         .unwrap();
     f.store.set_active(ben, false, now).await.unwrap();

@@ -190,10 +190,9 @@ pub async fn updating_a_missing_user_is_not_found(f: &Fixture) {
     assert!(matches!(err, StoreError::NotFound), "{err:?}");
     let err = f.store.record_login(ghost, T0, None).await.unwrap_err();
     assert!(matches!(err, StoreError::NotFound), "{err:?}");
-    let err = f.store.record_failed_login(ghost).await.unwrap_err();
+    let err = f.store.reserve_login_attempt(ghost, T0).await.unwrap_err();
     assert!(matches!(err, StoreError::NotFound), "{err:?}");
-    let err = f.store.lock_user(ghost, T0).await.unwrap_err();
-    assert!(matches!(err, StoreError::NotFound), "{err:?}");
+    assert!(!f.store.lock_account(ghost).await.unwrap());
     let err = f.store.unlock_user(ghost).await.unwrap_err();
     assert!(matches!(err, StoreError::NotFound), "{err:?}");
     let err = f.store.set_active(ghost, false, T0).await.unwrap_err();

@@ -129,6 +129,13 @@ impl Renderer {
                 Some(new_email.as_str()),
                 self.confirm_ttl,
             ),
+            Notice::AddressInUse { username, .. } => (
+                "Someone tried to use your email address",
+                username,
+                Some(self.link("auth/login")?),
+                None,
+                self.confirm_ttl,
+            ),
         };
         let subject = format!("{}: {subject}", self.site_name);
         let context = json!({

@@ -59,6 +59,14 @@ pub(super) const EMBEDDED: &[(&str, &str)] = &[
         "email/email_changed.html",
         include_str!("../../templates/email/email_changed.html"),
     ),
+    (
+        "email/address_in_use.txt",
+        include_str!("../../templates/email/address_in_use.txt"),
+    ),
+    (
+        "email/address_in_use.html",
+        include_str!("../../templates/email/address_in_use.html"),
+    ),
 ];
 
 /// The environment, every template compiled now so a broken override stops

@@ -2,19 +2,17 @@
 
 use super::bad;
 use crate::error::ApiError;
-use crate::guard::Permissions;
+use crate::extract::ApiQuery;
+use crate::guard::Admin;
 use crate::state::Portcullis;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use portcullis_core::domain::role::AUDIT_READ;
-use portcullis_core::{AuditFilter, AuditKind};
-use serde::Deserialize;
-use serde_json::{Value, json};
-use time::OffsetDateTime;
+use portcullis_core::access::{AuditRead, Authorized};
+use portcullis_core::{AuditEvent, AuditFilter, AuditKind};
+use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
+use time::{OffsetDateTime, UtcOffset};
 
 pub(super) fn router() -> Router<Portcullis> {
     Router::new().route("/admin/audit", get(audit))
@@ -33,14 +31,30 @@ pub(crate) struct AuditQuery {
     pub limit: Option<i64>,
 }
 
+#[derive(Serialize)]
+struct AuditPage {
+    total: i64,
+    offset: i64,
+    limit: i64,
+    events: Vec<AuditEvent>,
+}
+
+/// An RFC 3339 instant the database can hold: in UTC it must fall within
+/// the years 1 to 9999 (`9999-12-31T23:59:59-23:59` is past them).
+pub(crate) fn storable_instant(value: &str) -> Option<OffsetDateTime> {
+    let at = OffsetDateTime::parse(value, &Rfc3339).ok()?;
+    let utc = at.checked_to_offset(UtcOffset::UTC)?;
+    (1..=9999).contains(&utc.year()).then_some(utc)
+}
+
 fn timestamp(field: &str, value: Option<&str>) -> Result<Option<OffsetDateTime>, ApiError> {
     value
         .filter(|v| !v.is_empty())
         .map(|v| {
-            OffsetDateTime::parse(v, &Rfc3339).map_err(|_| {
+            storable_instant(v).ok_or_else(|| {
                 bad(
                     field,
-                    "Use an RFC 3339 timestamp, e.g. 2026-01-31T00:00:00Z.",
+                    "Use an RFC 3339 timestamp between the years 1 and 9999, e.g. 2026-01-31T00:00:00Z.",
                 )
             })
         })
@@ -50,16 +64,17 @@ fn timestamp(field: &str, value: Option<&str>) -> Result<Option<OffsetDateTime>,
 /// Turns the query into a filter, naming the field at fault.
 pub(crate) async fn filter(
     state: &Portcullis,
+    granted: &Authorized<AuditRead>,
     query: &AuditQuery,
 ) -> Result<AuditFilter, ApiError> {
     let user = match query.user.as_deref().filter(|u| !u.is_empty()) {
         Some(login) => Some(
             state
                 .auth()
-                .find_user(login)
-                .await
-                .map_err(|_| bad("user", "No such user."))?
-                .id,
+                .audit()
+                .subject(granted, login)
+                .await?
+                .ok_or_else(|| bad("user", "No such user."))?,
         ),
         None => None,
     };
@@ -81,15 +96,28 @@ pub(crate) async fn filter(
 
 async fn audit(
     State(state): State<Portcullis>,
-    perms: Permissions,
-    query: Result<Query<AuditQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
-    perms.require_api(AUDIT_READ)?;
-    let Query(query) = query
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", e.body_text()))?;
-    let filter = filter(&state, &query).await?;
-    let (events, total) = state.auth().audit_log(&filter).await?;
-    Ok(Json(json!({
-        "total": total, "offset": filter.offset, "limit": filter.limit, "events": events
-    })))
+    Admin { granted, .. }: Admin<AuditRead>,
+    ApiQuery(query): ApiQuery<AuditQuery>,
+) -> Result<Json<AuditPage>, ApiError> {
+    let filter = filter(&state, &granted, &query).await?;
+    let (events, total) = state.auth().audit().list(&granted, &filter).await?;
+    Ok(Json(AuditPage {
+        total,
+        offset: filter.offset,
+        limit: filter.limit,
+        events,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::storable_instant;
+
+    #[test]
+    fn instants_outside_four_digit_years_in_utc_are_refused() {
+        assert!(storable_instant("2026-01-31T00:00:00Z").is_some());
+        assert!(storable_instant("9999-12-31T23:59:59-23:59").is_none());
+        assert!(storable_instant("0000-01-01T00:00:00+01:00").is_none());
+        assert!(storable_instant("yesterday").is_none());
+    }
 }

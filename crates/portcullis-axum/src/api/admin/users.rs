@@ -5,20 +5,18 @@ use super::bad;
 use crate::admin_query::UserListQuery;
 use crate::client::ClientInfo;
 use crate::error::ApiError;
-use crate::extract::ApiJson;
-use crate::guard::Permissions;
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::guard::Admin;
 use crate::state::Portcullis;
 use crate::views::SessionView;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use portcullis_core::domain::role::{USERS_MANAGE, USERS_READ};
-use portcullis_core::{AccountAction, User, UserEdit, UserId};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use portcullis_core::access::{ReadsUsers, UsersManage, UsersRead};
+use portcullis_core::{AccountAction, Error, User, UserEdit, UserId, UserWithRoles};
+use serde::{Deserialize, Serialize};
 
 pub(super) fn router() -> Router<Portcullis> {
     Router::new()
@@ -29,25 +27,74 @@ pub(super) fn router() -> Router<Portcullis> {
         .route("/admin/users/{id}/roles/{role}", delete(revoke_role))
 }
 
-async fn target(state: &Portcullis, id: i64) -> Result<User, ApiError> {
-    Ok(state.auth().user(UserId(id)).await?)
+/// A page of the user list.
+#[derive(Serialize)]
+struct UserPage {
+    total: i64,
+    offset: i64,
+    limit: i64,
+    users: Vec<UserWithRoles>,
+}
+
+/// One account with its roles.
+#[derive(Serialize)]
+struct UserBody {
+    user: User,
+    roles: Vec<String>,
+}
+
+impl From<UserWithRoles> for UserBody {
+    fn from(listed: UserWithRoles) -> Self {
+        Self {
+            user: listed.user,
+            roles: listed.roles,
+        }
+    }
+}
+
+/// One account in detail.
+#[derive(Serialize)]
+struct UserDetailBody {
+    user: User,
+    roles: Vec<String>,
+    /// The permissions its roles hold.
+    permissions: Vec<String>,
+    /// True for holders of `admin`, who hold every permission.
+    all_permissions: bool,
+    sessions: Vec<SessionView>,
+}
+
+/// How many sessions an action ended.
+#[derive(Serialize)]
+struct Revoked {
+    revoked: u64,
+}
+
+async fn with_roles(
+    state: &Portcullis,
+    by: &impl ReadsUsers,
+    id: UserId,
+) -> Result<UserBody, ApiError> {
+    let accounts = state.auth().accounts();
+    let user = accounts.get(by, id).await?;
+    Ok(accounts.with_roles(by, user).await?.into())
 }
 
 async fn list(
     State(state): State<Portcullis>,
-    perms: Permissions,
-    query: Result<Query<UserListQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
-    perms.require_api(USERS_READ)?;
-    let Query(query) = query
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", e.body_text()))?;
+    Admin { granted, .. }: Admin<UsersRead>,
+    ApiQuery(query): ApiQuery<UserListQuery>,
+) -> Result<Json<UserPage>, ApiError> {
     let query = query
         .to_query()
         .map_err(|(field, message)| bad(field, message))?;
-    let (users, total) = state.auth().search_users(&query).await?;
-    Ok(Json(
-        json!({"total": total, "offset": query.offset, "limit": query.limit, "users": users}),
-    ))
+    let (users, total) = state.auth().accounts().search(&granted, &query).await?;
+    Ok(Json(UserPage {
+        total,
+        offset: query.offset,
+        limit: query.limit,
+        users,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -64,50 +111,48 @@ struct CreateBody {
 
 async fn create(
     State(state): State<Portcullis>,
-    perms: Permissions,
+    Admin { granted, .. }: Admin<UsersManage>,
     client: ClientInfo,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> Result<Response, ApiError> {
-    perms.require_api(USERS_MANAGE)?;
     let registration = state
         .auth()
-        .parse_registration(&body.username, &body.email, &body.password, &body.password)
-        .map_err(portcullis_core::Error::from)?;
+        .registration()
+        .parse(&body.username, &body.email, &body.password, &body.password)
+        .map_err(Error::from)?;
     let user = state
         .auth()
-        .admin_create_user(
-            Some(perms.auth.user.id),
+        .accounts()
+        .create(
+            &granted,
             registration,
             &body.roles,
             body.confirmed,
             &client.context(),
         )
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({"user": user, "roles": body.roles})),
-    )
-        .into_response())
+    let body = with_roles(&state, &granted, user.id).await?;
+    Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 async fn show(
     State(state): State<Portcullis>,
-    perms: Permissions,
-    Path(id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
-    perms.require_api(USERS_READ)?;
-    let user = target(&state, id).await?;
-    let auth = state.auth();
-    let permissions = auth.permissions_of(&user).await?;
-    let sessions = auth.sessions(&user).await?;
-    let sessions: Vec<SessionView> = sessions
-        .iter()
-        .map(|s| SessionView::new(s, &perms.auth.session))
-        .collect();
-    let listed = auth.with_roles(user).await?;
-    Ok(Json(
-        json!({"user": listed.user, "roles": listed.roles, "permissions": permissions, "sessions": sessions}),
-    ))
+    Admin { auth, granted }: Admin<UsersRead>,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<UserDetailBody>, ApiError> {
+    let detail = state.auth().accounts().detail(&granted, UserId(id)).await?;
+    let all_permissions = detail.permission_set().is_all();
+    Ok(Json(UserDetailBody {
+        sessions: detail
+            .sessions
+            .iter()
+            .map(|s| SessionView::new(s, &auth.session))
+            .collect(),
+        user: detail.user,
+        roles: detail.roles,
+        permissions: detail.permissions,
+        all_permissions,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -133,36 +178,34 @@ mod double_option {
 
 async fn update(
     State(state): State<Portcullis>,
-    perms: Permissions,
+    Admin { granted, .. }: Admin<UsersManage>,
     client: ClientInfo,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<UpdateBody>,
-) -> Result<Json<Value>, ApiError> {
-    perms.require_api(USERS_MANAGE)?;
-    let user = target(&state, id).await?;
+) -> Result<Json<UserBody>, ApiError> {
+    let accounts = state.auth().accounts();
+    let user = accounts.get(&granted, UserId(id)).await?;
     let edit = UserEdit {
         username: body.username.unwrap_or_else(|| user.username.clone()),
         email: body.email.unwrap_or_else(|| user.email.clone()),
         name: body.name.unwrap_or_else(|| user.name.clone()),
     };
-    let user = state
-        .auth()
-        .update_user(Some(perms.auth.user.id), &user, &edit, &client.context())
+    accounts
+        .update(&granted, user.id, &edit, &client.context())
         .await?;
-    Ok(Json(json!({"user": user})))
+    Ok(Json(with_roles(&state, &granted, user.id).await?))
 }
 
 async fn remove(
     State(state): State<Portcullis>,
-    perms: Permissions,
+    Admin { granted, .. }: Admin<UsersManage>,
     client: ClientInfo,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
-    perms.require_api(USERS_MANAGE)?;
-    let user = target(&state, id).await?;
     state
         .auth()
-        .delete_user(Some(perms.auth.user.id), &user, &client.context())
+        .accounts()
+        .delete(&granted, UserId(id), &client.context())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -175,59 +218,49 @@ struct GrantBody {
 
 async fn grant_role(
     State(state): State<Portcullis>,
-    perms: Permissions,
+    Admin { granted, .. }: Admin<UsersManage>,
     client: ClientInfo,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<GrantBody>,
-) -> Result<Json<Value>, ApiError> {
-    perms.require_api(USERS_MANAGE)?;
-    let user = target(&state, id).await?;
-    let auth = state.auth();
-    auth.grant_role(
-        Some(perms.auth.user.id),
-        &user,
-        &body.role,
-        &client.context(),
-    )
-    .await?;
-    let listed = auth.with_roles(user).await?;
-    Ok(Json(json!({"user": listed.user, "roles": listed.roles})))
+) -> Result<Json<UserBody>, ApiError> {
+    state
+        .auth()
+        .accounts()
+        .grant_role(&granted, UserId(id), &body.role, &client.context())
+        .await?;
+    Ok(Json(with_roles(&state, &granted, UserId(id)).await?))
 }
 
 /// `activate`, `deactivate`, `unlock`, `revoke-sessions`.
 async fn action(
     State(state): State<Portcullis>,
-    perms: Permissions,
+    Admin { granted, .. }: Admin<UsersManage>,
     client: ClientInfo,
-    Path((id, action)): Path<(i64, String)>,
-) -> Result<Json<Value>, ApiError> {
-    perms.require_api(USERS_MANAGE)?;
-    let user = target(&state, id).await?;
+    ApiPath((id, action)): ApiPath<(i64, String)>,
+) -> Result<Response, ApiError> {
     let action = AccountAction::parse(&action)
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such action."))?;
-    let auth = state.auth();
-    let ended = auth
-        .apply(action, &user, Some(perms.auth.user.id), &client.context())
+    let ended = state
+        .auth()
+        .accounts()
+        .apply(&granted, action, UserId(id), &client.context())
         .await?;
     if action == AccountAction::RevokeSessions {
-        return Ok(Json(json!({"revoked": ended})));
+        return Ok(Json(Revoked { revoked: ended }).into_response());
     }
-    let user = auth.user(user.id).await?;
-    let listed = auth.with_roles(user).await?;
-    Ok(Json(json!({"user": listed.user, "roles": listed.roles})))
+    Ok(Json(with_roles(&state, &granted, UserId(id)).await?).into_response())
 }
 
 async fn revoke_role(
     State(state): State<Portcullis>,
-    perms: Permissions,
+    Admin { granted, .. }: Admin<UsersManage>,
     client: ClientInfo,
-    Path((id, role)): Path<(i64, String)>,
+    ApiPath((id, role)): ApiPath<(i64, String)>,
 ) -> Result<StatusCode, ApiError> {
-    perms.require_api(USERS_MANAGE)?;
-    let user = target(&state, id).await?;
     state
         .auth()
-        .revoke_role(Some(perms.auth.user.id), &user, &role, &client.context())
+        .accounts()
+        .revoke_role(&granted, UserId(id), &role, &client.context())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,7 +3,7 @@
 
 use crate::api::admin_audit::{AuditQuery, filter};
 use crate::error::PageError;
-use crate::guard::Permissions;
+use crate::guard::Admin;
 use crate::pages::PageCtx;
 use crate::state::Portcullis;
 use crate::views::rfc3339;
@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use portcullis_core::AuditKind;
-use portcullis_core::domain::role::AUDIT_READ;
+use portcullis_core::access::AuditRead;
 use serde_json::json;
 
 pub(super) fn router() -> Router<Portcullis> {
@@ -25,11 +25,10 @@ const PAGE: i64 = 50;
 
 async fn list(
     State(state): State<Portcullis>,
-    perms: Permissions,
+    Admin { granted, .. }: Admin<AuditRead>,
     page: PageCtx,
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Result<Response, PageError> {
-    perms.require_page(AUDIT_READ)?;
     let Query(mut raw) = query
         .map_err(|_| PageError::new(StatusCode::BAD_REQUEST, "The filter could not be read."))?;
     // The date inputs send plain dates; the filter takes timestamps.
@@ -39,13 +38,13 @@ async fn list(
         }
     }
     raw.limit = Some(PAGE);
-    let filter = filter(&state, &raw).await.map_err(|e| {
+    let filter = filter(&state, &granted, &raw).await.map_err(|e| {
         PageError::new(
             StatusCode::BAD_REQUEST,
             e.fields.values().cloned().collect::<Vec<_>>().join(" "),
         )
     })?;
-    let (events, total) = state.auth().audit_log(&filter).await?;
+    let (events, total) = state.auth().audit().list(&granted, &filter).await?;
     let rows: Vec<_> = events
         .iter()
         .map(|e| {

@@ -8,7 +8,7 @@ mod roles;
 mod users;
 
 use crate::error::PageError;
-use crate::guard::Permissions;
+use crate::session::Authenticated;
 use crate::state::Portcullis;
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
@@ -25,13 +25,13 @@ pub(super) fn router() -> Router<Portcullis> {
 }
 
 /// `/admin` leads to the first section the user may see.
-async fn home(perms: Permissions) -> Result<Redirect, PageError> {
+async fn home(auth: Authenticated) -> Result<Redirect, PageError> {
     for (permission, path) in [
         (USERS_READ, "/admin/users"),
         (ROLES_MANAGE, "/admin/roles"),
         (AUDIT_READ, "/admin/audit"),
     ] {
-        if perms.has(permission) {
+        if auth.permissions.holds(permission) {
             return Ok(Redirect::to(path));
         }
     }

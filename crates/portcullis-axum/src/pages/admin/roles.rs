@@ -2,16 +2,16 @@
 
 use crate::client::ClientInfo;
 use crate::error::PageError;
-use crate::extract::HtmlForm;
-use crate::guard::Permissions;
+use crate::extract::{HtmlForm, PagePath};
+use crate::guard::Admin;
 use crate::pages::PageCtx;
 use crate::state::Portcullis;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use portcullis_core::domain::role::ROLES_MANAGE;
+use portcullis_core::access::RolesManage;
 use portcullis_core::{Error, RoleSpec};
 use serde::Deserialize;
 use serde_json::json;
@@ -28,24 +28,39 @@ pub(super) fn router() -> Router<Portcullis> {
 struct RoleForm {
     name: String,
     description: String,
-    /// One permission per line or separated by spaces/commas.
+    /// One permission per line.
     permissions: String,
+    /// One role name per line.
+    grantable_by: String,
 }
 
-fn permissions(text: &str) -> Vec<String> {
-    text.split(|c: char| c.is_whitespace() || c == ',')
+/// One entry per non-empty line (a line is one permission or role name, so
+/// `not a perm` stays one bad entry to name, not three).
+fn lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
         .filter(|p| !p.is_empty())
         .map(str::to_owned)
         .collect()
 }
 
+impl RoleForm {
+    fn spec(&self, name: &str) -> RoleSpec {
+        RoleSpec {
+            name: name.to_owned(),
+            description: self.description.clone(),
+            permissions: lines(&self.permissions),
+            grantable_by: lines(&self.grantable_by),
+        }
+    }
+}
+
 async fn list(
     State(state): State<Portcullis>,
-    perms: Permissions,
+    Admin { granted, .. }: Admin<RolesManage>,
     page: PageCtx,
 ) -> Result<Response, PageError> {
-    perms.require_page(ROLES_MANAGE)?;
-    let roles = state.auth().list_roles().await?;
+    let roles = state.auth().roles().list(&granted).await?;
     Ok(page.render(
         &state,
         StatusCode::OK,
@@ -56,36 +71,43 @@ async fn list(
 
 async fn create(
     State(state): State<Portcullis>,
-    perms: Permissions,
+    Admin { granted, .. }: Admin<RolesManage>,
     page: PageCtx,
     client: ClientInfo,
     HtmlForm(form): HtmlForm<RoleForm>,
 ) -> Result<Response, PageError> {
-    perms.require_page(ROLES_MANAGE)?;
-    let spec = RoleSpec {
-        name: form.name.clone(),
-        description: form.description.clone(),
-        permissions: permissions(&form.permissions),
-    };
+    let spec = form.spec(&form.name);
     match state
         .auth()
-        .create_role(Some(perms.auth.user.id), &spec, &client.context())
+        .roles()
+        .create(&granted, &spec, &client.context())
         .await
     {
         Ok(role) => {
             Ok(Redirect::to(&format!("/admin/roles/{}", urlencode(&role.name))).into_response())
         }
-        Err(Error::Validation(errors)) => {
-            let roles = state.auth().list_roles().await?;
-            let message: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
+        Err(err @ (Error::Validation(_) | Error::Forbidden(_))) => {
+            let roles = state.auth().roles().list(&granted).await?;
             Ok(page.render(
                 &state,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "admin/roles.html",
-                json!({"roles": roles, "form": {"name": form.name, "description": form.description, "permissions": form.permissions}, "error": message.join(" ")}),
+                json!({"roles": roles, "form": {"name": form.name, "description": form.description, "permissions": form.permissions, "grantable_by": form.grantable_by}, "error": message(err)}),
             ))
         }
         Err(err) => Err(err.into()),
+    }
+}
+
+/// Every problem in words: a bad field names its value.
+fn message(err: Error) -> String {
+    match err {
+        Error::Validation(errors) => errors
+            .iter()
+            .map(|e| e.message.clone())
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => crate::error::ApiError::from(other).message,
     }
 }
 
@@ -97,50 +119,48 @@ fn urlencode(s: &str) -> String {
 
 async fn show(
     State(state): State<Portcullis>,
-    perms: Permissions,
+    Admin { granted, .. }: Admin<RolesManage>,
     page: PageCtx,
-    Path(name): Path<String>,
+    PagePath(name): PagePath<String>,
 ) -> Result<Response, PageError> {
-    perms.require_page(ROLES_MANAGE)?;
-    let role = state.auth().role(&name).await?;
+    let role = state.auth().roles().get(&granted, &name).await?;
     Ok(page.render(
         &state,
         StatusCode::OK,
         "admin/role.html",
-        json!({"role": role, "permissions_text": role.permissions.join("\n"), "path": urlencode(&role.name), "error": null}),
+        json!({"role": role, "permissions_text": role.permissions.join("\n"),
+               "grantable_by_text": role.grantable_by.join("\n"),
+               "path": urlencode(&role.name), "error": null}),
     ))
 }
 
 async fn update(
     State(state): State<Portcullis>,
-    perms: Permissions,
+    Admin { granted, .. }: Admin<RolesManage>,
     page: PageCtx,
     client: ClientInfo,
-    Path(name): Path<String>,
+    PagePath(name): PagePath<String>,
     HtmlForm(form): HtmlForm<RoleForm>,
 ) -> Result<Response, PageError> {
-    perms.require_page(ROLES_MANAGE)?;
-    let spec = RoleSpec {
-        name: name.clone(),
-        description: form.description.clone(),
-        permissions: permissions(&form.permissions),
-    };
+    let spec = form.spec(&name);
     match state
         .auth()
-        .update_role(Some(perms.auth.user.id), &spec, &client.context())
+        .roles()
+        .update(&granted, &spec, &client.context())
         .await
     {
         Ok(role) => {
             Ok(Redirect::to(&format!("/admin/roles/{}", urlencode(&role.name))).into_response())
         }
         Err(err @ (Error::Validation(_) | Error::Forbidden(_))) => {
-            let role = state.auth().role(&name).await?;
-            let message = crate::error::ApiError::from(err).message;
+            let role = state.auth().roles().get(&granted, &name).await?;
             Ok(page.render(
                 &state,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "admin/role.html",
-                json!({"role": role, "permissions_text": form.permissions, "path": urlencode(&role.name), "error": message}),
+                json!({"role": role, "permissions_text": form.permissions,
+                       "grantable_by_text": form.grantable_by,
+                       "path": urlencode(&role.name), "error": message(err)}),
             ))
         }
         Err(err) => Err(err.into()),
@@ -149,14 +169,14 @@ async fn update(
 
 async fn delete(
     State(state): State<Portcullis>,
-    perms: Permissions,
+    Admin { granted, .. }: Admin<RolesManage>,
     client: ClientInfo,
-    Path(name): Path<String>,
+    PagePath(name): PagePath<String>,
 ) -> Result<Response, PageError> {
-    perms.require_page(ROLES_MANAGE)?;
     state
         .auth()
-        .delete_role(Some(perms.auth.user.id), &name, &client.context())
+        .roles()
+        .delete(&granted, &name, &client.context())
         .await?;
     Ok(Redirect::to("/admin/roles").into_response())
 }

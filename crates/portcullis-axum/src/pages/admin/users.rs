@@ -5,19 +5,21 @@ use super::{is_partial, with_query};
 use crate::admin_query::UserListQuery;
 use crate::client::ClientInfo;
 use crate::error::PageError;
-use crate::extract::HtmlForm;
-use crate::guard::Permissions;
+use crate::extract::{HtmlForm, PagePath};
+use crate::guard::Admin;
 use crate::pages::PageCtx;
+use crate::session::Authenticated;
 use crate::state::Portcullis;
 use crate::views::{SessionView, rfc3339};
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use portcullis_core::domain::role::{USERS_MANAGE, USERS_READ};
-use portcullis_core::{AccountAction, Error, User, UserEdit, UserId, UserWithRoles};
+use portcullis_core::access::{ReadsUsers, SeesRoles, UsersManage, UsersRead};
+use portcullis_core::domain::role::USERS_MANAGE;
+use portcullis_core::{AccountAction, Error, UserEdit, UserId, UserWithRoles};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -55,28 +57,41 @@ fn view(state: &Portcullis, u: &UserWithRoles) -> Value {
     })
 }
 
-async fn with_roles(state: &Portcullis, user: User) -> Result<UserWithRoles, PageError> {
-    Ok(state.auth().with_roles(user).await?)
+async fn with_roles(
+    state: &Portcullis,
+    by: &impl ReadsUsers,
+    id: i64,
+) -> Result<UserWithRoles, PageError> {
+    let accounts = state.auth().accounts();
+    let user = accounts.get(by, UserId(id)).await?;
+    Ok(accounts.with_roles(by, user).await?)
 }
 
-async fn target(state: &Portcullis, id: i64) -> Result<User, PageError> {
-    Ok(state.auth().user(UserId(id)).await?)
+/// The names of every role, for the filter and the new-account form.
+async fn role_names(state: &Portcullis, by: &impl SeesRoles) -> Result<Vec<String>, PageError> {
+    Ok(state
+        .auth()
+        .roles()
+        .list(by)
+        .await?
+        .into_iter()
+        .map(|r| r.name)
+        .collect())
 }
 
 async fn list(
     State(state): State<Portcullis>,
-    perms: Permissions,
+    Admin { granted, .. }: Admin<UsersRead>,
     page: PageCtx,
     query: Result<Query<UserListQuery>, QueryRejection>,
 ) -> Result<Response, PageError> {
-    perms.require_page(USERS_READ)?;
     let Query(raw) = query
         .map_err(|_| PageError::new(StatusCode::BAD_REQUEST, "The search could not be read."))?;
     let query = raw.to_query().map_err(|(field, message)| {
         PageError::new(StatusCode::BAD_REQUEST, format!("{field}: {message}"))
     })?;
-    let (users, total) = state.auth().search_users(&query).await?;
-    let roles = state.auth().list_roles().await?;
+    let (users, total) = state.auth().accounts().search(&granted, &query).await?;
+    let roles = role_names(&state, &granted).await?;
     let current_page = query.offset / query.limit + 1;
     let pages = (total + query.limit - 1) / query.limit;
     let sort_link = |key: &'static str| {
@@ -97,7 +112,7 @@ async fn list(
             "users": rows,
             "total": total,
             "filters": raw,
-            "roles": roles.iter().map(|r| &r.name).collect::<Vec<_>>(),
+            "roles": roles,
             "page": current_page,
             "pages": pages,
             "prev": (current_page > 1).then(|| with_query(&raw, |q| { q.page = Some(current_page - 1); q.offset = None; })),
@@ -106,23 +121,37 @@ async fn list(
                 "username": sort_link("username"), "email": sort_link("email"),
                 "created": sort_link("created"), "last_login": sort_link("last_login"),
             },
-            "can_manage": perms.has(USERS_MANAGE),
+            "can_manage": granted.actor().may(USERS_MANAGE),
         }),
     ))
 }
 
+/// The roles `granted` may give a new account.
+async fn assignable(
+    state: &Portcullis,
+    granted: &portcullis_core::Authorized<UsersManage>,
+) -> Result<Vec<String>, PageError> {
+    Ok(state
+        .auth()
+        .roles()
+        .assignable(granted)
+        .await?
+        .into_iter()
+        .map(|r| r.name)
+        .collect())
+}
+
 async fn new_form(
     State(state): State<Portcullis>,
-    perms: Permissions,
+    Admin { granted, .. }: Admin<UsersManage>,
     page: PageCtx,
 ) -> Result<Response, PageError> {
-    perms.require_page(USERS_MANAGE)?;
-    let roles = state.auth().list_roles().await?;
+    let roles = assignable(&state, &granted).await?;
     Ok(page.render(
         &state,
         StatusCode::OK,
         "admin/user_new.html",
-        json!({"form": {}, "errors": {}, "roles": roles.iter().map(|r| &r.name).collect::<Vec<_>>()}),
+        json!({"form": {}, "errors": {}, "roles": roles}),
     ))
 }
 
@@ -138,12 +167,11 @@ struct NewUserForm {
 
 async fn create(
     State(state): State<Portcullis>,
-    perms: Permissions,
+    Admin { granted, .. }: Admin<UsersManage>,
     page: PageCtx,
     client: ClientInfo,
     HtmlForm(form): HtmlForm<NewUserForm>,
 ) -> Result<Response, PageError> {
-    perms.require_page(USERS_MANAGE)?;
     let roles: Vec<String> = Some(form.role.clone())
         .filter(|r| !r.is_empty())
         .into_iter()
@@ -156,14 +184,8 @@ async fn create(
             json!({"form": {"username": form.username, "email": form.email, "role": form.role}, "errors": errors, "roles": role_names}),
         )
     };
-    let role_names: Vec<String> = state
-        .auth()
-        .list_roles()
-        .await?
-        .into_iter()
-        .map(|r| r.name)
-        .collect();
-    let registration = match state.auth().parse_registration(
+    let role_names = assignable(&state, &granted).await?;
+    let registration = match state.auth().registration().parse(
         &form.username,
         &form.email,
         &form.password,
@@ -174,8 +196,9 @@ async fn create(
     };
     let result = state
         .auth()
-        .admin_create_user(
-            Some(perms.auth.user.id),
+        .accounts()
+        .create(
+            &granted,
             registration,
             &roles,
             form.confirmed.is_some(),
@@ -189,6 +212,11 @@ async fn create(
             let (name, message) = crate::error::taken_message(field);
             Ok(again(page, json!({ name: message }), role_names))
         }
+        Err(Error::Forbidden(why)) => Ok(again(
+            page,
+            json!({ "role": crate::error::ApiError::from(Error::Forbidden(why)).message }),
+            role_names,
+        )),
         Err(err) => Err(err.into()),
     }
 }
@@ -204,26 +232,36 @@ fn field_map(errors: &portcullis_core::FieldErrors) -> Value {
 
 async fn show(
     State(state): State<Portcullis>,
-    perms: Permissions,
+    Admin { auth, granted }: Admin<UsersRead>,
     page: PageCtx,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Result<Response, PageError> {
-    perms.require_page(USERS_READ)?;
-    let user = target(&state, id).await?;
-    let sessions = state.auth().sessions(&user).await?;
-    let sessions: Vec<SessionView> = sessions
+    let accounts = state.auth().accounts();
+    let detail = accounts.detail(&granted, UserId(id)).await?;
+    let sessions: Vec<SessionView> = detail
+        .sessions
         .iter()
-        .map(|s| SessionView::new(s, &perms.auth.session))
+        .map(|s| SessionView::new(s, &auth.session))
         .collect();
-    let permissions = state.auth().permissions_of(&user).await?;
-    let all_roles: Vec<String> = state
+    let actor = granted.actor();
+    // Offer only what would succeed: managing this account needs its
+    // administrative permissions too.
+    let can_manage = actor.may(USERS_MANAGE) && actor.may_act_on(&detail.permission_set());
+    let grantable: Vec<String> = state
         .auth()
-        .list_roles()
+        .roles()
+        .assignable(&granted)
         .await?
         .into_iter()
         .map(|r| r.name)
+        .filter(|r| !detail.roles.contains(r))
         .collect();
-    let user = with_roles(&state, user).await?;
+    let all_permissions = detail.permission_set().is_all();
+    let user = UserWithRoles {
+        user: detail.user,
+        roles: detail.roles,
+    };
+    let is_self = user.user.id == auth.user.id;
     Ok(page.render(
         &state,
         StatusCode::OK,
@@ -231,10 +269,10 @@ async fn show(
         json!({
             "u": view(&state, &user),
             "sessions": sessions,
-            "permissions": permissions,
-            "grantable": all_roles.into_iter().filter(|r| !user.roles.contains(r)).collect::<Vec<_>>(),
-            "can_manage": perms.has(USERS_MANAGE),
-            "is_self": user.user.id == perms.auth.user.id,
+            "permissions": if all_permissions { vec!["every permission (admin)".to_owned()] } else { detail.permissions },
+            "grantable": grantable,
+            "can_manage": can_manage,
+            "is_self": is_self,
             "errors": {},
         }),
     ))
@@ -250,13 +288,11 @@ struct EditForm {
 
 async fn edit(
     State(state): State<Portcullis>,
-    perms: Permissions,
+    Admin { granted, .. }: Admin<UsersManage>,
     client: ClientInfo,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     HtmlForm(form): HtmlForm<EditForm>,
 ) -> Result<Response, PageError> {
-    perms.require_page(USERS_MANAGE)?;
-    let user = target(&state, id).await?;
     let edit = UserEdit {
         username: form.username,
         email: form.email,
@@ -264,7 +300,8 @@ async fn edit(
     };
     match state
         .auth()
-        .update_user(Some(perms.auth.user.id), &user, &edit, &client.context())
+        .accounts()
+        .update(&granted, UserId(id), &edit, &client.context())
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/admin/users/{id}")).into_response()),
@@ -282,12 +319,11 @@ async fn edit(
 
 async fn confirm_delete(
     State(state): State<Portcullis>,
-    perms: Permissions,
+    Admin { granted, .. }: Admin<UsersManage>,
     page: PageCtx,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Result<Response, PageError> {
-    perms.require_page(USERS_MANAGE)?;
-    let user = with_roles(&state, target(&state, id).await?).await?;
+    let user = with_roles(&state, &granted, id).await?;
     Ok(page.render(
         &state,
         StatusCode::OK,
@@ -298,15 +334,14 @@ async fn confirm_delete(
 
 async fn delete(
     State(state): State<Portcullis>,
-    perms: Permissions,
+    Admin { granted, .. }: Admin<UsersManage>,
     client: ClientInfo,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Result<Response, PageError> {
-    perms.require_page(USERS_MANAGE)?;
-    let user = target(&state, id).await?;
     state
         .auth()
-        .delete_user(Some(perms.auth.user.id), &user, &client.context())
+        .accounts()
+        .delete(&granted, UserId(id), &client.context())
         .await?;
     Ok(Redirect::to("/admin/users").into_response())
 }
@@ -319,36 +354,29 @@ struct RoleForm {
 
 async fn grant_role(
     State(state): State<Portcullis>,
-    perms: Permissions,
+    Admin { granted, .. }: Admin<UsersManage>,
     client: ClientInfo,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     HtmlForm(form): HtmlForm<RoleForm>,
 ) -> Result<Response, PageError> {
-    perms.require_page(USERS_MANAGE)?;
-    let user = target(&state, id).await?;
     state
         .auth()
-        .grant_role(
-            Some(perms.auth.user.id),
-            &user,
-            &form.role,
-            &client.context(),
-        )
+        .accounts()
+        .grant_role(&granted, UserId(id), &form.role, &client.context())
         .await?;
     Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
 }
 
 async fn revoke_role(
     State(state): State<Portcullis>,
-    perms: Permissions,
+    Admin { granted, .. }: Admin<UsersManage>,
     client: ClientInfo,
-    Path((id, role)): Path<(i64, String)>,
+    PagePath((id, role)): PagePath<(i64, String)>,
 ) -> Result<Response, PageError> {
-    perms.require_page(USERS_MANAGE)?;
-    let user = target(&state, id).await?;
     state
         .auth()
-        .revoke_role(Some(perms.auth.user.id), &user, &role, &client.context())
+        .accounts()
+        .revoke_role(&granted, UserId(id), &role, &client.context())
         .await?;
     Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
 }
@@ -357,24 +385,24 @@ async fn revoke_role(
 /// with `HX-Request`, the answer is the updated row.
 async fn action(
     State(state): State<Portcullis>,
-    perms: Permissions,
+    Admin { auth, granted }: Admin<UsersManage>,
     client: ClientInfo,
     headers: HeaderMap,
-    Path((id, action)): Path<(i64, String)>,
+    PagePath((id, action)): PagePath<(i64, String)>,
 ) -> Result<Response, PageError> {
-    perms.require_page(USERS_MANAGE)?;
-    let user = target(&state, id).await?;
     let action = AccountAction::parse(&action)
         .ok_or_else(|| PageError::new(StatusCode::NOT_FOUND, "No such action."))?;
-    let auth = state.auth();
-    auth.apply(action, &user, Some(perms.auth.user.id), &client.context())
+    state
+        .auth()
+        .accounts()
+        .apply(&granted, action, UserId(id), &client.context())
         .await?;
     if is_partial(&headers) {
-        let user = with_roles(&state, auth.user(user.id).await?).await?;
+        let user = with_roles(&state, &granted, id).await?;
         let html = state
             .inner
             .templates
-            .render("admin/user_row.html", &json!({"u": view(&state, &user), "can_manage": true, "csrf_token": csrf(&perms, &state)}))
+            .render("admin/user_row.html", &json!({"u": view(&state, &user), "can_manage": true, "csrf_token": csrf(&auth, &state)}))
             .map_err(PageError::internal)?;
         return Ok(Html(html).into_response());
     }
@@ -382,6 +410,6 @@ async fn action(
 }
 
 /// The CSRF token for forms in a fragment.
-fn csrf(perms: &Permissions, state: &Portcullis) -> String {
-    state.inner.csrf.for_session(&perms.auth.token_hash)
+fn csrf(auth: &Authenticated, state: &Portcullis) -> String {
+    state.inner.csrf.for_session(&auth.token_hash)
 }

@@ -1,26 +1,27 @@
-//! The service type, its wiring, and registration.
+//! Signing up: parsing the form, the password policy, creating the account
+//! with its default role, and mailing a confirmation link.
 
-use crate::audit::{AuditKind, NewAuditEvent, RequestContext};
-use crate::clock::Clock;
+use super::Deps;
+use crate::access::Actor;
+use crate::audit::{AuditKind, RequestContext};
 use crate::domain::email::Email;
 use crate::domain::fields::FieldErrors;
 use crate::domain::password::{self, Password};
-use crate::domain::session::{Session, SessionPolicy};
+use crate::domain::role::USERS_MANAGE;
 use crate::domain::user::User;
 use crate::domain::username::Username;
 use crate::error::Error;
-use crate::hashing::PasswordHasher;
-use crate::notify::{NoNotifier, Notifier};
-use crate::policy::SecurityPolicy;
-use crate::store::{NewUser, Store};
-use crate::token::SecretToken;
-use std::sync::Arc;
+use crate::notify::Notice;
+use crate::store::{NewUser, StoreError, TokenPurpose, UniqueField};
 
 /// A validated registration.
 #[derive(Debug, Clone)]
 pub struct Registration {
+    /// The chosen username.
     pub username: Username,
+    /// The address to confirm.
     pub email: Email,
+    /// The chosen password (the policy is applied when it is used).
     pub password: Password,
 }
 
@@ -64,121 +65,32 @@ impl Registration {
     }
 }
 
-/// A login as submitted.
-#[derive(Clone)]
-pub struct LoginAttempt {
-    /// Username or email, any case.
-    pub login: String,
-    pub password: String,
-    pub remember: bool,
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
+/// How a registration ended, when it did not fail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Registered {
+    /// The account exists now and a confirmation link is on its way.
+    Created(Box<User>),
+    /// The address belongs to an account already and the policy does not
+    /// reveal it: its owner has been told by email. Answer exactly as for
+    /// [`Registered::Created`], without the account.
+    AddressTaken,
 }
 
-impl LoginAttempt {
-    pub(crate) fn context(&self) -> RequestContext {
-        RequestContext {
-            ip: self.ip.clone(),
-            user_agent: self.user_agent.clone(),
-        }
-    }
+/// Signing up; see [`crate::AuthService::registration`].
+#[derive(Clone, Copy)]
+pub struct Registrations<'a> {
+    pub(crate) d: &'a Deps,
 }
 
-impl std::fmt::Debug for LoginAttempt {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LoginAttempt")
-            .field("login", &self.login)
-            .field("password", &"<redacted>")
-            .field("remember", &self.remember)
-            .finish_non_exhaustive()
-    }
-}
-
-/// A successful login: the account, its new session and the session's secret
-/// token, which goes to the client once and is never stored.
-#[derive(Debug)]
-pub struct LoginSuccess {
-    pub user: User,
-    pub session: Session,
-    pub token: SecretToken,
-}
-
-/// The authentication use cases, over any [`Store`].
-#[derive(Debug, Clone)]
-pub struct AuthService {
-    pub(crate) store: Arc<dyn Store>,
-    pub(crate) hasher: PasswordHasher,
-    pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) policy: SessionPolicy,
-    pub(crate) security: SecurityPolicy,
-    /// Role every new registration receives, if any.
-    pub(crate) default_role: Option<String>,
-    pub(crate) notifier: Arc<dyn Notifier>,
-}
-
-impl std::fmt::Debug for dyn Store {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Store")
-    }
-}
-
-impl AuthService {
-    /// Wires the service to its store, hasher and clock, with the default
-    /// security policies (see [`AuthService::with_security`]).
-    pub fn new(
-        store: Arc<dyn Store>,
-        hasher: PasswordHasher,
-        clock: Arc<dyn Clock>,
-        policy: SessionPolicy,
-    ) -> Self {
-        Self {
-            store,
-            hasher,
-            clock,
-            policy,
-            security: SecurityPolicy::default(),
-            default_role: None,
-            notifier: Arc::new(NoNotifier),
-        }
-    }
-
-    /// Sends the service's emails through `notifier` (by default they are
-    /// dropped: the command line sends none).
-    pub fn with_notifier(mut self, notifier: Arc<dyn Notifier>) -> Self {
-        self.notifier = notifier;
-        self
-    }
-
-    /// Replaces the password, lockout and rate-limit policies.
-    pub fn with_security(mut self, security: SecurityPolicy) -> Self {
-        self.security = security;
-        self
-    }
-
-    /// Gives every new registration this role.
-    pub fn with_default_role(mut self, role: Option<String>) -> Self {
-        self.default_role = role;
-        self
-    }
-
-    /// The clock every expiry is judged by.
-    pub fn clock(&self) -> &Arc<dyn Clock> {
-        &self.clock
-    }
-
-    /// The session lifetimes in force.
-    pub fn policy(&self) -> &SessionPolicy {
-        &self.policy
-    }
-
-    /// The security policies in force.
-    pub fn security(&self) -> &SecurityPolicy {
-        &self.security
+impl Registrations<'_> {
+    /// Whether self-registration is open.
+    pub fn is_open(&self) -> bool {
+        self.d.security.registration.enabled
     }
 
     /// Parses registration fields and applies the password policy, so that
     /// every problem is reported at once.
-    pub fn parse_registration(
+    pub fn parse(
         &self,
         username: &str,
         email: &str,
@@ -199,7 +111,12 @@ impl AuthService {
             let local = Email::parse(email)
                 .map(|e| e.local_part().to_owned())
                 .unwrap_or_default();
-            if let Err(policy) = self.security.password.check(&pw, &name, &local, "password") {
+            if let Err(policy) = self
+                .d
+                .security
+                .password
+                .check(&pw, &name, &local, "password")
+            {
                 for e in policy.iter() {
                     errors.add(e.field, e.message.clone());
                 }
@@ -214,41 +131,96 @@ impl AuthService {
     /// Creates an account. Uniqueness of username and email (without regard
     /// to case) is enforced by the database: two concurrent registrations of
     /// "Alice" and "alice" cannot both succeed. Rate-limited per client IP;
-    /// the password policy applies. A confirmation link is mailed to the
-    /// address.
+    /// the password policy applies; the default role comes with the account
+    /// in the same transaction. A confirmation link is mailed to the address.
+    /// A taken address is [`Error::Taken`] when the policy reveals it, and
+    /// [`Registered::AddressTaken`] (with the same hashing work) otherwise.
     pub async fn register(
         &self,
         registration: Registration,
         ctx: &RequestContext,
-    ) -> Result<User, Error> {
+    ) -> Result<Registered, Error> {
+        let d = self.d;
+        if !self.is_open() {
+            return Err(Error::NotFound);
+        }
         if let Some(ip) = &ctx.ip {
-            self.limit(
-                self.security.rate_limits.register_per_ip,
+            d.limit(
+                d.security.rate_limits.register_per_ip,
                 &format!("register:ip:{ip}"),
                 "register",
                 ctx,
             )
             .await?;
         }
-        let user = self.create_account(&registration, false).await?;
-        if let Some(role) = &self.default_role {
-            self.store.grant_role(user.id, role).await?;
-        }
-        self.record(NewAuditEvent::new(AuditKind::Registered, self.clock.now(), ctx).by(user.id))
+        let roles: Vec<String> = d.default_role.iter().cloned().collect();
+        let user = match d.create_account(None, &registration, false, &roles).await {
+            Err(Error::Taken(UniqueField::Email)) if !d.security.registration.reveal_taken => {
+                return self.address_taken(&registration, ctx).await;
+            }
+            other => other?,
+        };
+        d.record(d.event(AuditKind::Registered, ctx).by(user.id))
             .await;
         // The account exists now; a link that could not be issued can be
         // asked for again, so it must not turn the registration into an error.
-        if let Err(err) = self.send_confirmation(&user, ctx).await {
+        if let Err(err) = d.send_confirmation(&user, ctx).await {
             tracing::error!(user_id = %user.id, error = %err, "could not issue a confirmation link");
         }
-        Ok(user)
+        Ok(Registered::Created(Box::new(user)))
     }
 
-    /// Applies the password policy, hashes, and inserts the account.
-    pub(crate) async fn create_account(
+    /// Tells the owner of a taken address that someone tried to register it.
+    async fn address_taken(
         &self,
         registration: &Registration,
+        ctx: &RequestContext,
+    ) -> Result<Registered, Error> {
+        let d = self.d;
+        if let Some(owner) = d
+            .store
+            .credential_by_login(&registration.email.key())
+            .await?
+            .map(|c| c.user)
+        {
+            d.record(
+                d.event(AuditKind::RegistrationAttempted, ctx)
+                    .target(owner.id)
+                    .detail("username", registration.username.as_str()),
+            )
+            .await;
+            d.notifier.send(Notice::AddressInUse {
+                to: owner.email,
+                username: owner.username,
+            });
+        }
+        Ok(Registered::AddressTaken)
+    }
+}
+
+impl Deps {
+    /// [`Deps::create_account`] on an administrator's behalf: under the
+    /// administration lock, with each role checked against the actor as the
+    /// database has it then.
+    pub(crate) async fn create_account_as(
+        &self,
+        actor: &Actor,
+        registration: &Registration,
         confirmed: bool,
+        roles: &[String],
+    ) -> Result<User, Error> {
+        self.create_account(Some(actor), registration, confirmed, roles)
+            .await
+    }
+
+    /// Applies the password policy, hashes, and inserts the account with
+    /// `roles` in one transaction.
+    pub(crate) async fn create_account(
+        &self,
+        actor: Option<&Actor>,
+        registration: &Registration,
+        confirmed: bool,
+        roles: &[String],
     ) -> Result<User, Error> {
         self.security.password.check(
             &registration.password,
@@ -269,12 +241,53 @@ impl AuthService {
             confirmed_at: confirmed.then_some(now),
             created_at: now,
         };
-        Ok(self.store.create_user(&new).await?)
+        let tx = match actor {
+            Some(actor) => {
+                let (tx, fresh) = self.begin_admin(actor, USERS_MANAGE).await?;
+                for role in roles {
+                    if let Some(info) = tx.role(role).await?
+                        && !fresh.may_assign(&info)
+                    {
+                        return Err(Error::Forbidden(
+                            "you may give only roles whose permissions you hold",
+                        ));
+                    }
+                }
+                tx
+            }
+            None => self.store.begin().await?,
+        };
+        let user = tx.create_user(&new).await?;
+        for role in roles {
+            tx.grant_role(user.id, role).await.map_err(|e| match e {
+                StoreError::NotFound => Error::Validation(FieldErrors::single(
+                    "roles",
+                    format!("There is no role {role:?}."),
+                )),
+                other => other.into(),
+            })?;
+        }
+        tx.commit().await?;
+        Ok(user)
     }
 
-    /// Succeeds when the database answers.
-    pub async fn ready(&self) -> Result<(), Error> {
-        Ok(self.store.ping().await?)
+    /// Mails a confirmation link to `user`, voiding older ones.
+    pub(crate) async fn send_confirmation(
+        &self,
+        user: &User,
+        ctx: &RequestContext,
+    ) -> Result<(), Error> {
+        let token = self
+            .issue_token_on(self.store.as_ref(), user.id, TokenPurpose::Confirm, None)
+            .await?;
+        self.record(self.event(AuditKind::ConfirmationSent, ctx).target(user.id))
+            .await;
+        self.notifier.send(Notice::ConfirmEmail {
+            to: user.email.clone(),
+            username: user.username.clone(),
+            token,
+        });
+        Ok(())
     }
 }
 

@@ -1,0 +1,319 @@
+//! Changing accounts on an administrator's behalf: creating, editing,
+//! deleting, setting a password, and the one-click actions.
+
+use super::super::email_change::VOIDED_BY_ADDRESS_CHANGE;
+use super::super::plumbing::acted_by;
+use super::Accounts;
+use crate::access::{Authorized, UsersManage};
+use crate::audit::{AuditKind, RequestContext};
+use crate::domain::email::Email;
+use crate::domain::fields::FieldErrors;
+use crate::domain::password::Password;
+use crate::domain::role::USERS_MANAGE;
+use crate::domain::user::{ADMIN_ROLE, User, UserId};
+use crate::domain::username::Username;
+use crate::error::Error;
+use crate::notify::Notice;
+use crate::services::register::Registration;
+use crate::store::{ProfileUpdate, TokenPurpose};
+
+/// Changes an administrator makes to an account's profile.
+#[derive(Debug, Clone, Default)]
+pub struct UserEdit {
+    /// The new username.
+    pub username: String,
+    /// The new address; a change makes it unconfirmed and mails a link.
+    pub email: String,
+    /// The display name; empty clears it.
+    pub name: Option<String>,
+}
+
+/// The one-click actions on an account, as the admin pages and API name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountAction {
+    /// Let the account log in again.
+    Activate,
+    /// Stop the account logging in, and end its sessions.
+    Deactivate,
+    /// Lift a lockout now.
+    Unlock,
+    /// End every session of the account.
+    RevokeSessions,
+}
+
+impl AccountAction {
+    /// Parses `activate`, `deactivate`, `unlock`, `revoke-sessions`.
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "activate" => Self::Activate,
+            "deactivate" => Self::Deactivate,
+            "unlock" => Self::Unlock,
+            "revoke-sessions" => Self::RevokeSessions,
+            _ => return None,
+        })
+    }
+}
+
+impl Accounts<'_> {
+    /// Creates an account with `roles`, active, and confirmed if the
+    /// administrator vouches for the address. The password policy applies;
+    /// each role must be one the actor may assign.
+    pub async fn create(
+        &self,
+        by: &Authorized<UsersManage>,
+        registration: Registration,
+        roles: &[String],
+        confirmed: bool,
+        ctx: &RequestContext,
+    ) -> Result<User, Error> {
+        self.create_with(
+            by,
+            registration,
+            roles,
+            confirmed,
+            AuditKind::UserCreated,
+            ctx,
+        )
+        .await
+    }
+
+    /// Creates an active, confirmed account holding the `admin` role (only
+    /// a full administrator, or the command line, may).
+    pub async fn create_admin(
+        &self,
+        by: &Authorized<UsersManage>,
+        registration: Registration,
+        ctx: &RequestContext,
+    ) -> Result<User, Error> {
+        self.create_with(
+            by,
+            registration,
+            &[ADMIN_ROLE.to_owned()],
+            true,
+            AuditKind::AdminCreated,
+            ctx,
+        )
+        .await
+    }
+
+    async fn create_with(
+        &self,
+        by: &Authorized<UsersManage>,
+        registration: Registration,
+        roles: &[String],
+        confirmed: bool,
+        kind: AuditKind,
+        ctx: &RequestContext,
+    ) -> Result<User, Error> {
+        let d = self.d;
+        for role in roles {
+            let info = d.store.role(role).await?.ok_or_else(|| {
+                Error::Validation(FieldErrors::single(
+                    "roles",
+                    format!("There is no role {role:?}."),
+                ))
+            })?;
+            if !by.actor().may_assign(&info) {
+                return Err(Error::Forbidden(
+                    "you may give only roles whose permissions you hold",
+                ));
+            }
+        }
+        // The roles are checked again under the lock, with the account.
+        let user = d
+            .create_account_as(by.actor(), &registration, confirmed, roles)
+            .await?;
+        d.record(acted_by(
+            d.event(kind, ctx)
+                .target(user.id)
+                .detail("roles", roles.to_vec()),
+            by.actor(),
+        ))
+        .await;
+        Ok(user)
+    }
+
+    /// Changes an account's username, email and display name. A new address
+    /// is unconfirmed: every link sent to the old one is voided and a
+    /// confirmation link goes to the new one.
+    pub async fn update(
+        &self,
+        by: &Authorized<UsersManage>,
+        id: UserId,
+        edit: &UserEdit,
+        ctx: &RequestContext,
+    ) -> Result<User, Error> {
+        let d = self.d;
+        let update = parse_edit(edit)?;
+        let a = d.begin_on_account(by.actor(), USERS_MANAGE, id).await?;
+        let now = d.clock.now();
+        a.tx.update_user_profile(id, &update, now).await?;
+        let email_changed = update.email_key != a.target.email.to_lowercase();
+        let token = if email_changed {
+            a.tx.mark_unconfirmed(id).await?;
+            for purpose in VOIDED_BY_ADDRESS_CHANGE {
+                a.tx.void_email_tokens(id, purpose, now).await?;
+            }
+            Some(
+                d.issue_token_on(a.tx.as_ref(), id, TokenPurpose::Confirm, None)
+                    .await?,
+            )
+        } else {
+            None
+        };
+        a.tx.commit().await?;
+        d.record(acted_by(
+            d.event(AuditKind::UserUpdated, ctx)
+                .target(id)
+                .detail("username", update.username.as_str())
+                .detail("email", update.email.as_str()),
+            &a.actor,
+        ))
+        .await;
+        if let Some(token) = token {
+            d.record(d.event(AuditKind::ConfirmationSent, ctx).target(id))
+                .await;
+            d.notifier.send(Notice::ConfirmEmail {
+                to: update.email.clone(),
+                username: update.username.clone(),
+                token,
+            });
+        }
+        d.store.user_by_id(id).await?.ok_or(Error::NotFound)
+    }
+
+    /// Deletes an account. Nobody deletes themselves, and the last active
+    /// administrator stays.
+    pub async fn delete(
+        &self,
+        by: &Authorized<UsersManage>,
+        id: UserId,
+        ctx: &RequestContext,
+    ) -> Result<(), Error> {
+        let d = self.d;
+        let a = d.begin_on_account(by.actor(), USERS_MANAGE, id).await?;
+        a.not_self("you cannot delete your own account here")?;
+        a.guard_last_admin("the last active administrator cannot be deleted")
+            .await?;
+        a.tx.delete_user(id).await?;
+        a.tx.commit().await?;
+        d.record(acted_by(
+            d.event(AuditKind::UserDeleted, ctx)
+                .target(id)
+                .detail("username", a.target.username.as_str()),
+            &a.actor,
+        ))
+        .await;
+        Ok(())
+    }
+
+    /// Sets a new password for an account: the policy applies, and in the
+    /// same transaction every session of the account ends, any lock is
+    /// lifted and its reset links are voided.
+    pub async fn set_password(
+        &self,
+        by: &Authorized<UsersManage>,
+        id: UserId,
+        password: &str,
+        ctx: &RequestContext,
+    ) -> Result<(), Error> {
+        let d = self.d;
+        let pw = Password::parse(password)
+            .map_err(|e| Error::Validation(FieldErrors::single("password", e.to_string())))?;
+        let target = d.store.user_by_id(id).await?.ok_or(Error::NotFound)?;
+        d.check_policy(&target, &pw, "password")?;
+        let hash = d.hasher.hash(pw.expose()).await?;
+        let a = d.begin_on_account(by.actor(), USERS_MANAGE, id).await?;
+        let now = d.clock.now();
+        a.tx.set_password_hash(id, &hash, now).await?;
+        a.tx.delete_sessions_of(id).await?;
+        a.tx.unlock_user(id).await?;
+        a.tx.void_email_tokens(id, TokenPurpose::Reset, now).await?;
+        a.tx.commit().await?;
+        d.record(acted_by(
+            d.event(AuditKind::PasswordSet, ctx).target(id),
+            &a.actor,
+        ))
+        .await;
+        Ok(())
+    }
+
+    /// Applies `action` to the account; returns how many sessions it ended
+    /// (`RevokeSessions` and `Deactivate`; 0 otherwise). Nobody deactivates
+    /// themselves, and the last active administrator stays active.
+    pub async fn apply(
+        &self,
+        by: &Authorized<UsersManage>,
+        action: AccountAction,
+        id: UserId,
+        ctx: &RequestContext,
+    ) -> Result<u64, Error> {
+        let d = self.d;
+        let a = d.begin_on_account(by.actor(), USERS_MANAGE, id).await?;
+        let now = d.clock.now();
+        let (event, ended) = match action {
+            AccountAction::Activate => {
+                a.tx.set_active(id, true, now).await?;
+                (d.event(AuditKind::UserActivated, ctx), 0)
+            }
+            AccountAction::Deactivate => {
+                a.not_self("you cannot deactivate your own account")?;
+                a.guard_last_admin("the last active administrator cannot be deactivated")
+                    .await?;
+                a.tx.set_active(id, false, now).await?;
+                let ended = a.tx.delete_sessions_of(id).await?;
+                (
+                    d.event(AuditKind::UserDeactivated, ctx)
+                        .detail("sessions_ended", ended),
+                    ended,
+                )
+            }
+            AccountAction::Unlock => {
+                a.tx.unlock_user(id).await?;
+                (d.event(AuditKind::Unlocked, ctx), 0)
+            }
+            AccountAction::RevokeSessions => {
+                let ended = a.tx.delete_sessions_of(id).await?;
+                (
+                    d.event(AuditKind::SessionRevoked, ctx).detail("all", ended),
+                    ended,
+                )
+            }
+        };
+        a.tx.commit().await?;
+        d.record(acted_by(event.target(id), &a.actor)).await;
+        Ok(ended)
+    }
+}
+
+/// Validates an edit into the profile to store.
+fn parse_edit(edit: &UserEdit) -> Result<ProfileUpdate, Error> {
+    let mut errors = FieldErrors::new();
+    let username = errors.take("username", Username::parse(&edit.username));
+    let email = errors.take("email", Email::parse(&edit.email));
+    let name = edit
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned);
+    if name
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > 100 || n.chars().any(char::is_control))
+    {
+        errors.add(
+            "name",
+            "A name is at most 100 characters, without control characters.",
+        );
+    }
+    match (username, email) {
+        (Some(username), Some(email)) if errors.is_empty() => Ok(ProfileUpdate {
+            username: username.as_str().to_owned(),
+            username_key: username.key(),
+            email: email.as_str().to_owned(),
+            email_key: email.key(),
+            name,
+        }),
+        _ => Err(Error::Validation(errors)),
+    }
+}

@@ -1,0 +1,109 @@
+//! The command line: `portcullis [serve]`, `migrate`, `create-admin`, and
+//! the operator commands `users`, `roles` and `audit`. Each subcommand enum
+//! owns its `run`, with one `match`; operator commands act as the system
+//! actor (every permission, audited as `"actor": "system"`).
+
+mod audit;
+mod output;
+mod roles;
+mod serve;
+mod users;
+
+pub use audit::AuditCommand;
+pub use roles::RolesCommand;
+pub use serve::{CreateAdminArgs, ServeArgs};
+pub use users::UsersCommand;
+
+use crate::settings::Settings;
+use crate::startup::Services;
+use clap::{Args, Parser, Subcommand};
+use portcullis_core::SystemClock;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Self-hosted authentication and user management.
+#[derive(Debug, Parser)]
+#[command(name = "portcullis", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// TOML configuration file.
+    #[arg(long, global = true, env = "PORTCULLIS_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Database URL: sqlite://path or postgres://... (overrides database.url).
+    #[arg(long, global = true, value_name = "URL")]
+    pub database: Option<String>,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (the default).
+    Serve(ServeArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Create an administrator account.
+    CreateAdmin(CreateAdminArgs),
+    /// Manage users.
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// Manage roles and their permissions.
+    #[command(subcommand)]
+    Roles(RolesCommand),
+    /// Read the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+impl Cli {
+    /// Loads the settings this invocation asks for: file, environment, then flags.
+    pub fn settings(&self) -> anyhow::Result<Settings> {
+        let mut settings = Settings::load(self.global.config.as_deref(), std::env::vars())?;
+        if let Some(url) = &self.global.database {
+            settings.database.url.clone_from(url);
+        }
+        if let Some(Command::Serve(serve)) = &self.command {
+            serve.apply(&mut settings);
+            settings.validate()?;
+        }
+        Ok(settings)
+    }
+
+    /// Runs the command.
+    pub async fn run(self, settings: Settings) -> anyhow::Result<()> {
+        self.command
+            .unwrap_or(Command::Serve(ServeArgs::default()))
+            .run(settings)
+            .await
+    }
+}
+
+impl Command {
+    /// Runs the command with `settings`.
+    pub async fn run(self, settings: Settings) -> anyhow::Result<()> {
+        match self {
+            Command::Serve(_) => serve::serve(settings).await,
+            Command::Migrate => {
+                let services = open(&settings).await?;
+                println!("Database is up to date ({}).", services.database.backend());
+                Ok(())
+            }
+            Command::CreateAdmin(args) => args.run(&settings).await,
+            Command::Users(command) => command.run(&open(&settings).await?).await,
+            Command::Roles(command) => command.run(&open(&settings).await?).await,
+            Command::Audit(command) => command.run(&open(&settings).await?).await,
+        }
+    }
+}
+
+/// The services every operator command works through, on the wall clock.
+async fn open(settings: &Settings) -> anyhow::Result<Services> {
+    Services::open(settings, Arc::new(SystemClock)).await
+}

@@ -1,0 +1,278 @@
+//! `portcullis users …`: listing and managing accounts as the system actor.
+
+use super::output::{fail, find, system};
+use crate::startup::Services;
+use anyhow::bail;
+use clap::Subcommand;
+use portcullis_core::access::{UsersManage, UsersRead};
+use portcullis_core::{AccountAction, RequestContext};
+use std::io::BufRead;
+
+/// Manage users.
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// List accounts.
+    List {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 0)]
+        offset: i64,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+    },
+    /// Create an account (active; add --confirmed if you vouch for the address).
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+        /// A role to grant (repeatable).
+        #[arg(long = "role")]
+        roles: Vec<String>,
+        /// Mark the email address confirmed.
+        #[arg(long)]
+        confirmed: bool,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// One account in detail: roles, permissions, login tracking, sessions.
+    Show {
+        /// Username or email.
+        user: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete an account and its sessions.
+    Delete {
+        /// Username or email.
+        user: String,
+    },
+    /// Set a new password (ends the user's sessions and lifts any lock).
+    SetPassword {
+        /// Username or email.
+        user: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Give a user a role.
+    GrantRole { user: String, role: String },
+    /// Take a role from a user.
+    RevokeRole { user: String, role: String },
+    /// Lift a lockout now.
+    Unlock {
+        /// Username or email.
+        user: String,
+    },
+    /// End every session of a user, on every instance.
+    RevokeSessions {
+        /// Username or email.
+        user: String,
+    },
+    /// Deactivate an account: it cannot log in and its sessions end.
+    Disable {
+        /// Username or email.
+        user: String,
+    },
+    /// Reactivate an account.
+    Enable {
+        /// Username or email.
+        user: String,
+    },
+}
+
+fn password_from_stdin(flag: bool) -> anyhow::Result<String> {
+    if !flag {
+        bail!("pass --password-stdin and the password on standard input");
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+impl UsersCommand {
+    /// Runs the command.
+    pub(super) async fn run(self, services: &Services) -> anyhow::Result<()> {
+        let accounts = services.auth.accounts();
+        let ctx = RequestContext::cli();
+        let manage = system::<UsersManage>();
+        match self {
+            UsersCommand::List {
+                json,
+                offset,
+                limit,
+            } => list(services, json, offset, limit).await?,
+            UsersCommand::Create {
+                username,
+                email,
+                roles,
+                confirmed,
+                password_stdin,
+            } => {
+                let password = password_from_stdin(password_stdin)?;
+                let registration = services
+                    .auth
+                    .registration()
+                    .parse(&username, &email, &password, &password)
+                    .map_err(|e| fail(portcullis_core::Error::Validation(e)))?;
+                let user = accounts
+                    .create(&manage, registration, &roles, confirmed, &ctx)
+                    .await
+                    .map_err(fail)?;
+                println!("Created {} (id {}).", user.username, user.id);
+            }
+            UsersCommand::Show { user, json } => show(services, &user, json).await?,
+            UsersCommand::Delete { user } => {
+                let user = find(services, &user).await?;
+                accounts
+                    .delete(&manage, user.id, &ctx)
+                    .await
+                    .map_err(fail)?;
+                println!("Deleted {}.", user.username);
+            }
+            UsersCommand::SetPassword {
+                user,
+                password_stdin,
+            } => {
+                let user = find(services, &user).await?;
+                let password = password_from_stdin(password_stdin)?;
+                accounts
+                    .set_password(&manage, user.id, &password, &ctx)
+                    .await
+                    .map_err(fail)?;
+                println!(
+                    "Set a new password for {}; their sessions have ended.",
+                    user.username
+                );
+            }
+            UsersCommand::GrantRole { user, role } => {
+                let user = find(services, &user).await?;
+                accounts
+                    .grant_role(&manage, user.id, &role, &ctx)
+                    .await
+                    .map_err(fail)?;
+                println!("{} now has the role {role}.", user.username);
+            }
+            UsersCommand::RevokeRole { user, role } => {
+                let user = find(services, &user).await?;
+                accounts
+                    .revoke_role(&manage, user.id, &role, &ctx)
+                    .await
+                    .map_err(fail)?;
+                println!("{} no longer has the role {role}.", user.username);
+            }
+            UsersCommand::Unlock { user } => {
+                let user = find(services, &user).await?;
+                accounts
+                    .apply(&manage, AccountAction::Unlock, user.id, &ctx)
+                    .await
+                    .map_err(fail)?;
+                println!("Unlocked {}.", user.username);
+            }
+            UsersCommand::RevokeSessions { user } => {
+                let user = find(services, &user).await?;
+                let count = accounts
+                    .apply(&manage, AccountAction::RevokeSessions, user.id, &ctx)
+                    .await
+                    .map_err(fail)?;
+                println!("Ended {count} session(s) of {}.", user.username);
+            }
+            UsersCommand::Disable { user } => {
+                let user = find(services, &user).await?;
+                accounts
+                    .apply(&manage, AccountAction::Deactivate, user.id, &ctx)
+                    .await
+                    .map_err(fail)?;
+                println!("Disabled {}; their sessions have ended.", user.username);
+            }
+            UsersCommand::Enable { user } => {
+                let user = find(services, &user).await?;
+                accounts
+                    .apply(&manage, AccountAction::Activate, user.id, &ctx)
+                    .await
+                    .map_err(fail)?;
+                println!("Enabled {}.", user.username);
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn list(services: &Services, json: bool, offset: i64, limit: i64) -> anyhow::Result<()> {
+    let (users, total) = services
+        .auth
+        .accounts()
+        .list(&system::<UsersRead>(), offset, limit)
+        .await
+        .map_err(fail)?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({"total": total, "users": users}))?
+        );
+        return Ok(());
+    }
+    println!(
+        "{:<6} {:<24} {:<32} {:<8} {:<10} ROLES",
+        "ID", "USERNAME", "EMAIL", "ACTIVE", "CONFIRMED"
+    );
+    for u in &users {
+        println!(
+            "{:<6} {:<24} {:<32} {:<8} {:<10} {}",
+            u.user.id,
+            u.user.username,
+            u.user.email,
+            yes_no(u.user.is_active),
+            yes_no(u.user.confirmed_at.is_some()),
+            u.roles.join(",")
+        );
+    }
+    println!("{} of {total} users", users.len());
+    Ok(())
+}
+
+async fn show(services: &Services, login: &str, json: bool) -> anyhow::Result<()> {
+    let user = find(services, login).await?;
+    let detail = services
+        .auth
+        .accounts()
+        .detail(&system::<UsersRead>(), user.id)
+        .await
+        .map_err(fail)?;
+    let all = detail.permission_set().is_all();
+    let sessions = detail.sessions.len();
+    if json {
+        let out = serde_json::json!({
+            "user": detail.user, "roles": detail.roles, "permissions": detail.permissions,
+            "all_permissions": all, "sessions": sessions,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    let user = &detail.user;
+    println!("id:          {}", user.id);
+    println!("username:    {}", user.username);
+    println!("email:       {}", user.email);
+    println!("active:      {}", yes_no(user.is_active));
+    println!("confirmed:   {}", yes_no(user.confirmed_at.is_some()));
+    println!(
+        "locked:      {}",
+        user.locked_until
+            .map_or("no".to_owned(), |t| format!("until {t}"))
+    );
+    println!("roles:       {}", detail.roles.join(", "));
+    if all {
+        println!("permissions: every permission (admin)");
+    } else {
+        println!("permissions: {}", detail.permissions.join(", "));
+    }
+    println!("logins:      {}", user.login_count);
+    println!("sessions:    {sessions}");
+    Ok(())
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value { "yes" } else { "no" }
+}
