@@ -15,14 +15,19 @@ on_both_backends!(
     the_user_list_searches_filters_sorts_and_pages,
 );
 
-async fn csrf(b: &Browser) -> String {
+pub(crate) async fn csrf(b: &Browser) -> String {
     b.get("/api/me").await.json::<Value>().await.unwrap()["csrf_token"]
         .as_str()
         .unwrap()
         .to_owned()
 }
 
-async fn call(b: &Browser, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+pub(crate) async fn call(
+    b: &Browser,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
     let token = csrf(b).await;
     let mut request = b
         .client
@@ -37,7 +42,7 @@ async fn call(b: &Browser, method: Method, path: &str, body: Option<Value>) -> (
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
-async fn id_of(admin: &Browser, username: &str) -> i64 {
+pub(crate) async fn id_of(admin: &Browser, username: &str) -> i64 {
     let (_, body) = call(
         admin,
         Method::GET,
