@@ -79,8 +79,11 @@ impl Portcullis {
     }
 
     /// Applies the middleware every route needs: request ids, logging,
-    /// security headers, body limit, panic catching, session resolution and
-    /// CSRF checks. Unknown paths get a 404 page (or JSON under `/api`).
+    /// security headers, body limit, panic catching,
+    /// session resolution and CSRF checks. Unknown paths get a 404 page (or
+    /// JSON under `/api`). The layers wrap each route (axum's
+    /// `Router::layer`), so they run after routing and the log line can name
+    /// the matched route template.
     pub fn wrap(&self, router: Router) -> Router {
         let state = self.clone();
         router
@@ -92,6 +95,7 @@ impl Portcullis {
             ))
             .layer(
                 ServiceBuilder::new()
+                    .map_request(headers::accept_request_id)
                     .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
                     .layer(headers::trace_layer())
                     .layer(PropagateRequestIdLayer::x_request_id())
