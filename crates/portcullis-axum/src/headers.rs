@@ -43,7 +43,11 @@ pub(crate) async fn security(
             crate::pages::render_error(&state, &error)
         };
         for (name, value) in headers.iter() {
-            if name == header::SET_COOKIE || name == header::RETRY_AFTER || name == header::ALLOW {
+            if name == header::SET_COOKIE
+                || name == header::RETRY_AFTER
+                || name == header::ALLOW
+                || name == header::CONNECTION
+            {
                 response.headers_mut().append(name.clone(), value.clone());
             }
         }
@@ -96,10 +100,12 @@ fn code_for(status: StatusCode) -> &'static str {
         StatusCode::FORBIDDEN => "forbidden",
         StatusCode::NOT_FOUND => "not_found",
         StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::REQUEST_TIMEOUT => "request_timeout",
         StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
         StatusCode::UNPROCESSABLE_ENTITY => "validation_failed",
         StatusCode::TOO_MANY_REQUESTS => "rate_limited",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
         s if s.is_server_error() => "internal_error",
         _ => "error",
     }
