@@ -6,6 +6,8 @@
 mod admin_cli;
 pub mod cli;
 pub mod mail;
+mod nofile;
+mod server;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;
