@@ -14,6 +14,7 @@ mod change_email;
 mod change_password;
 mod cli;
 mod confirm;
+mod connections;
 mod csrf;
 mod email_links;
 mod errors;
