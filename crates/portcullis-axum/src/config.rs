@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 use url::Url;
 
 /// Web-layer settings.
@@ -24,6 +25,11 @@ pub struct WebConfig {
     /// Reverse proxies whose `X-Forwarded-For` is believed. Empty: the
     /// client IP is the socket's peer, whatever the headers say.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Longest a request may take from its headers being read to its
+    /// answer, reading the body and running the handler included. A body
+    /// still arriving then is answered `408`, a handler still running `503`.
+    /// `None`: no limit.
+    pub request_timeout: Option<Duration>,
 }
 
 impl WebConfig {
@@ -37,6 +43,7 @@ impl WebConfig {
             site_name: "Portcullis".to_owned(),
             dev_mode: false,
             trusted_proxies: Vec::new(),
+            request_timeout: Some(Duration::from_secs(30)),
         }
     }
 
@@ -56,6 +63,7 @@ impl fmt::Debug for WebConfig {
             .field("site_name", &self.site_name)
             .field("dev_mode", &self.dev_mode)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("request_timeout", &self.request_timeout)
             .finish()
     }
 }

@@ -1,10 +1,13 @@
-//! Response headers every answer carries, error-page rendering, and the one
-//! log line per request.
+//! Response headers every answer carries, error-page rendering, request
+//! ids, and the one log line per request.
+//!
+//! The log line names the route template (`/auth/reset-password/{token}`),
+//! never the path the client sent: paths of emailed links carry live tokens.
 
 use crate::error::{ApiError, PageError, wants_json};
 use crate::state::Portcullis;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -40,7 +43,11 @@ pub(crate) async fn security(
             crate::pages::render_error(&state, &error)
         };
         for (name, value) in headers.iter() {
-            if name == header::SET_COOKIE || name == header::RETRY_AFTER || name == header::ALLOW {
+            if name == header::SET_COOKIE
+                || name == header::RETRY_AFTER
+                || name == header::ALLOW
+                || name == header::CONNECTION
+            {
                 response.headers_mut().append(name.clone(), value.clone());
             }
         }
@@ -93,17 +100,53 @@ fn code_for(status: StatusCode) -> &'static str {
         StatusCode::FORBIDDEN => "forbidden",
         StatusCode::NOT_FOUND => "not_found",
         StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::REQUEST_TIMEOUT => "request_timeout",
         StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
         StatusCode::UNPROCESSABLE_ENTITY => "validation_failed",
         StatusCode::TOO_MANY_REQUESTS => "rate_limited",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
         s if s.is_server_error() => "internal_error",
         _ => "error",
     }
 }
 
-/// Names each request's span with its method, path (never the query, which
-/// may carry tokens) and request id.
+/// The request-id header, read from clients and echoed in every answer.
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// What the log line says for a request no route matched (its path may be
+/// anything a client typed, tokens included).
+const UNMATCHED: &str = "<unmatched>";
+
+/// Keeps a client's `X-Request-Id` only if it is a single value of 1-64
+/// characters from `[A-Za-z0-9._-]`; otherwise removes it, so that a fresh
+/// id is minted and that id is what the log and the answer carry. The id
+/// is written into every log line of the request: a client must not be able
+/// to put markup, control characters or kilobytes there.
+pub(crate) fn accept_request_id(mut request: Request) -> Request {
+    let headers = request.headers_mut();
+    let mut values = headers.get_all(&REQUEST_ID).iter();
+    let acceptable = match (values.next(), values.next()) {
+        (None, _) => return request,
+        (Some(value), None) => is_acceptable_request_id(value.as_bytes()),
+        (Some(_), Some(_)) => false,
+    };
+    if !acceptable {
+        headers.remove(&REQUEST_ID);
+    }
+    request
+}
+
+fn is_acceptable_request_id(id: &[u8]) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// Names each request's span with its method, route template (never the
+/// path or query, which may carry tokens) and request id. The trace layer
+/// wraps each route, so routing has already recorded the template.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RequestSpan;
 
@@ -111,15 +154,19 @@ impl MakeSpan<Body> for RequestSpan {
     fn make_span(&mut self, request: &Request) -> Span {
         let id = request
             .headers()
-            .get("x-request-id")
+            .get(&REQUEST_ID)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("-");
-        tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+        let route = request
+            .extensions()
+            .get::<MatchedPath>()
+            .map_or(UNMATCHED, MatchedPath::as_str);
+        tracing::info_span!("request", method = %request.method(), route = %route, request_id = %id)
     }
 }
 
 /// One INFO line per request when the response is sent: status and latency,
-/// inside the span that carries method, path and request id.
+/// inside the span that carries method, route and request id.
 pub(crate) fn trace_layer()
 -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, RequestSpan, (), DefaultOnResponse> {
     TraceLayer::new_for_http()
@@ -130,4 +177,44 @@ pub(crate) fn trace_layer()
                 .level(Level::INFO)
                 .latency_unit(LatencyUnit::Micros),
         )
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn with_ids(ids: &[&[u8]]) -> Request {
+        let mut request = Request::new(Body::empty());
+        for id in ids {
+            request
+                .headers_mut()
+                .append(&REQUEST_ID, HeaderValue::from_bytes(id).unwrap());
+        }
+        accept_request_id(request)
+    }
+
+    #[test]
+    fn a_plain_request_id_is_kept() {
+        for id in ["a", "req-42_x.Y", &"7".repeat(64)] {
+            let request = with_ids(&[id.as_bytes()]);
+            assert_eq!(request.headers()[&REQUEST_ID], id);
+        }
+    }
+
+    #[test]
+    fn a_long_odd_or_repeated_request_id_is_dropped() {
+        for ids in [
+            &[&b"<script>"[..]][..],
+            &[&b"a b"[..]],
+            &[&b"tab\there"[..]],
+            &["8".repeat(65).as_bytes()],
+            &[&b"caf\xc3\xa9"[..]],
+            &[&b""[..]],
+            &[&b"one"[..], &b"two"[..]],
+        ] {
+            let request = with_ids(ids);
+            assert!(!request.headers().contains_key(&REQUEST_ID), "{ids:?}");
+        }
+    }
 }

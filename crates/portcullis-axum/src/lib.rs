@@ -45,6 +45,7 @@ mod pages;
 mod session;
 mod state;
 mod templates;
+mod timeout;
 mod views;
 
 pub use client::ClientInfo;

@@ -4,6 +4,7 @@ use crate::config::WebConfig;
 use crate::cookies::CookieNames;
 use crate::csrf::CsrfKey;
 use crate::templates::Templates;
+use crate::timeout::RequestTimeoutLayer;
 use crate::{api, assets, csrf, error, headers, health, pages, session};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -79,8 +80,11 @@ impl Portcullis {
     }
 
     /// Applies the middleware every route needs: request ids, logging,
-    /// security headers, body limit, panic catching, session resolution and
-    /// CSRF checks. Unknown paths get a 404 page (or JSON under `/api`).
+    /// security headers, the request deadline, body limit, panic catching,
+    /// session resolution and CSRF checks. Unknown paths get a 404 page (or
+    /// JSON under `/api`). The layers wrap each route (axum's
+    /// `Router::layer`), so they run after routing and the log line can name
+    /// the matched route template.
     pub fn wrap(&self, router: Router) -> Router {
         let state = self.clone();
         router
@@ -92,6 +96,7 @@ impl Portcullis {
             ))
             .layer(
                 ServiceBuilder::new()
+                    .map_request(headers::accept_request_id)
                     .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
                     .layer(headers::trace_layer())
                     .layer(PropagateRequestIdLayer::x_request_id())
@@ -100,6 +105,7 @@ impl Portcullis {
                         state.clone(),
                         headers::security,
                     ))
+                    .layer(RequestTimeoutLayer::new(state.inner.config.request_timeout))
                     .layer(DefaultBodyLimit::max(state.inner.config.max_body_bytes)),
             )
     }

@@ -5,6 +5,8 @@
 
 pub mod cli;
 pub mod mail;
+mod nofile;
+mod server;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;

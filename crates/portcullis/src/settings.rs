@@ -167,6 +167,20 @@ pub struct HttpSettings {
     pub max_body_bytes: usize,
     /// Directory of templates overriding the built-in ones.
     pub templates_dir: Option<PathBuf>,
+    /// Longest wait for a request's complete headers, counted from the
+    /// connection's opening or from the first byte of a later request.
+    #[serde(with = "humantime_serde")]
+    pub header_read_timeout: Duration,
+    /// A keep-alive connection idle this long between requests is closed.
+    #[serde(with = "humantime_serde")]
+    pub keepalive_timeout: Duration,
+    /// Longest a request may take from its headers to its answer: a body
+    /// still arriving then is answered 408, a handler still running 503.
+    #[serde(with = "humantime_serde")]
+    pub request_timeout: Duration,
+    /// Connections open at once, at most (lowered at start to fit the
+    /// open-file limit). A connection past the cap is answered 503 and closed.
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -288,6 +302,10 @@ impl Default for HttpSettings {
         Self {
             max_body_bytes: 64 * 1024,
             templates_dir: None,
+            header_read_timeout: Duration::from_secs(10),
+            keepalive_timeout: Duration::from_secs(75),
+            request_timeout: Duration::from_secs(30),
+            max_connections: 10_000,
         }
     }
 }
@@ -425,6 +443,18 @@ impl Settings {
         if self.http.max_body_bytes < 1024 {
             return Err(invalid("http.max_body_bytes", "must be at least 1024"));
         }
+        for (key, timeout) in [
+            ("http.header_read_timeout", self.http.header_read_timeout),
+            ("http.keepalive_timeout", self.http.keepalive_timeout),
+            ("http.request_timeout", self.http.request_timeout),
+        ] {
+            if timeout.is_zero() {
+                return Err(invalid(key, "must be longer than zero"));
+            }
+        }
+        if self.http.max_connections == 0 {
+            return Err(invalid("http.max_connections", "must be at least 1"));
+        }
         if let Some(url) = &self.public_url
             && (!matches!(url.scheme(), "http" | "https") || url.host().is_none())
         {
@@ -560,6 +590,37 @@ mod tests {
         let err =
             Settings::load(None, env(&[("PORTCULLIS_SESSION__IDLE_TIMEOUT", "soon")])).unwrap_err();
         assert!(err.to_string().contains("idle_timeout"), "{err}");
+    }
+
+    #[test]
+    fn http_limits_are_read_as_durations_and_checked() {
+        let s = Settings::load(
+            None,
+            env(&[
+                ("PORTCULLIS_HTTP__HEADER_READ_TIMEOUT", "2s"),
+                ("PORTCULLIS_HTTP__KEEPALIVE_TIMEOUT", "1m"),
+                ("PORTCULLIS_HTTP__REQUEST_TIMEOUT", "500ms"),
+                ("PORTCULLIS_HTTP__MAX_CONNECTIONS", "64"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.http.header_read_timeout, Duration::from_secs(2));
+        assert_eq!(s.http.keepalive_timeout, Duration::from_secs(60));
+        assert_eq!(s.http.request_timeout, Duration::from_millis(500));
+        assert_eq!(s.http.max_connections, 64);
+        for (key, value) in [
+            ("PORTCULLIS_HTTP__HEADER_READ_TIMEOUT", "0s"),
+            ("PORTCULLIS_HTTP__KEEPALIVE_TIMEOUT", "0s"),
+            ("PORTCULLIS_HTTP__REQUEST_TIMEOUT", "0s"),
+            ("PORTCULLIS_HTTP__MAX_CONNECTIONS", "0"),
+        ] {
+            let err = Settings::load(None, env(&[(key, value)])).unwrap_err();
+            let name = key.trim_start_matches("PORTCULLIS_HTTP__").to_lowercase();
+            assert!(err.to_string().contains(&format!("`http.{name}`")), "{err}");
+        }
+        let err = Settings::load(None, env(&[("PORTCULLIS_HTTP__KEEPALIVE_TIMEOUT", "soon")]))
+            .unwrap_err();
+        assert!(err.to_string().contains("keepalive_timeout"), "{err}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use crate::mail::render::{RenderConfig, Renderer};
 use crate::mail::transport::Transport;
 use crate::mail::{Mailer, RetryPolicy};
+use crate::server::{self, Limits};
 use crate::settings::{LimitSettings, Mode, Settings};
 use anyhow::Context as _;
 use portcullis_axum::{Portcullis, WebConfig};
@@ -150,10 +151,15 @@ fn duration(d: std::time::Duration) -> time::Duration {
 /// How long a stopping server waits for queued email.
 const MAIL_DRAIN: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// A stopping server waits for requests in flight for the request timeout
+/// (no request runs longer) plus this, for their answers to be written.
+const SHUTDOWN_SLACK: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// A bound, ready-to-run server.
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
+    limits: Limits,
     services: Services,
     public_url: Url,
     mail_worker: tokio::task::JoinHandle<()>,
@@ -179,6 +185,18 @@ impl Application {
         settings: Settings,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
+        // Before anything opens files, so that the cap below is computed
+        // against the limit the process will run with.
+        let max_connections = crate::nofile::connection_cap(
+            settings.http.max_connections,
+            u64::from(settings.database.max_connections) + server::MAX_REFUSING as u64,
+        );
+        let limits = Limits {
+            header_read_timeout: settings.http.header_read_timeout,
+            keepalive_timeout: settings.http.keepalive_timeout,
+            max_connections,
+            drain: settings.http.request_timeout + SHUTDOWN_SLACK,
+        };
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("could not listen on {}", settings.listen))?;
@@ -213,12 +231,14 @@ impl Application {
             site_name: settings.site_name.clone(),
             dev_mode: settings.mode == Mode::Dev,
             trusted_proxies: settings.rate_limit.trusted_proxies.clone(),
+            request_timeout: Some(settings.http.request_timeout),
         };
         let portcullis = Portcullis::new(services.auth.clone(), web)
             .context("could not set up the web layer")?;
         Ok(Self {
             router: portcullis.router(),
             listener,
+            limits,
             services,
             public_url,
             mail_worker,
@@ -242,24 +262,20 @@ impl Application {
         &self.services
     }
 
-    /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests and
-    /// gives queued email a short while to go out.
+    /// Serves until Ctrl-C or SIGTERM, then stops accepting, finishes
+    /// in-flight requests (for at most the request timeout and a few
+    /// seconds) and gives queued email a short while to go out.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let addr = self.local_addr();
         tracing::info!(
             address = %addr,
             public_url = %self.public_url,
             backend = self.services.database.backend(),
+            max_connections = self.limits.max_connections,
             "Portcullis listening on http://{addr}"
         );
         let purge = tokio::spawn(purge_sessions(self.services.auth.clone()));
-        let served = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+        server::serve(self.listener, self.router, self.limits, shutdown_signal()).await;
         purge.abort();
         let Services { database, auth } = self.services;
         // The worker ends once the last handle on its queue is gone and the
@@ -272,7 +288,7 @@ impl Application {
             tracing::warn!("email still queued at shutdown was not sent");
         }
         database.close().await;
-        served.context("server error")
+        Ok(())
     }
 }
 

@@ -54,19 +54,8 @@ fn dev_banner(settings: &Settings) {
          *  Set mode = \"production\", secret and public_url to    *\n\
          *  run Portcullis for real.                                *\n\
          ************************************************************",
-        redact_url(&settings.database.url)
+        portcullis_store::StoreConfig::new(settings.database.url.as_str()).redacted_url()
     );
-}
-
-/// Hides a password in a database URL before it is printed.
-fn redact_url(raw: &str) -> String {
-    match Url::parse(raw) {
-        Ok(mut url) if url.password().is_some() => {
-            let _ = url.set_password(Some("***"));
-            url.to_string()
-        }
-        _ => raw.to_owned(),
-    }
 }
 
 /// Options of `create-admin`.
