@@ -68,7 +68,18 @@ pub(super) fn field_map(errors: &FieldErrors) -> Value {
     Value::Object(map)
 }
 
+/// The page a closed registration answers with: as if it were not there.
+fn registration_closed() -> PageError {
+    PageError::new(
+        StatusCode::NOT_FOUND,
+        "The page you asked for does not exist.",
+    )
+}
+
 async fn register_form(State(state): State<Portcullis>, page: PageCtx) -> Response {
+    if !state.auth().registration().is_open() {
+        return registration_closed().into_response();
+    }
     if page.auth.is_some() {
         return Redirect::to("/").into_response();
     }
@@ -87,6 +98,9 @@ async fn register(
     client: ClientInfo,
     HtmlForm(form): HtmlForm<RegisterForm>,
 ) -> Result<Response, PageError> {
+    if !state.auth().registration().is_open() {
+        return Err(registration_closed());
+    }
     let again = |page: PageCtx, status, errors: Value| {
         // Re-render with what was typed, never the password.
         let values = json!({"username": form.username, "email": form.email});

@@ -141,6 +141,10 @@ impl PageCtx {
         let mut context = Map::new();
         context.insert("site_name".into(), json!(state.config().site_name));
         context.insert("dev_mode".into(), json!(state.config().dev_mode));
+        context.insert(
+            "registration_open".into(),
+            json!(state.auth().registration().is_open()),
+        );
         context.insert("csrf_token".into(), json!(self.csrf_token));
         context.insert(
             "current_user".into(),
@@ -182,6 +186,7 @@ pub(crate) fn render_error(state: &Portcullis, error: &PageError) -> Response {
     let context = json!({
         "site_name": state.config().site_name,
         "dev_mode": state.config().dev_mode,
+        "registration_open": state.auth().registration().is_open(),
         "current_user": null,
         "flashes": [],
         "status": error.status.as_u16(),

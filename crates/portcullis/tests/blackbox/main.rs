@@ -18,6 +18,7 @@ mod connections;
 mod containment;
 mod csrf;
 mod email_links;
+mod enumeration;
 mod errors;
 mod guards;
 mod headers;
