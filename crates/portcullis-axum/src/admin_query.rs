@@ -39,6 +39,16 @@ fn tri(field: &'static str, value: Option<&str>) -> Result<Option<bool>, (&'stat
 impl UserListQuery {
     /// The store query, or the field at fault with a message.
     pub fn to_query(&self) -> Result<UserQuery, (&'static str, String)> {
+        // NUL cannot be stored or compared in PostgreSQL text, and no
+        // username, address or role name holds a control character.
+        for (field, value) in [("q", &self.q), ("role", &self.role)] {
+            if value
+                .as_deref()
+                .is_some_and(|v| v.chars().any(char::is_control))
+            {
+                return Err((field, "Control characters are not allowed here.".to_owned()));
+            }
+        }
         let sort = match self.sort.as_deref().filter(|s| !s.is_empty()) {
             Some(s) => UserSort::parse(s).ok_or((
                 "sort",

@@ -66,25 +66,44 @@ fn is_trusted(ip: IpAddr, trusted: &[IpNet]) -> bool {
 }
 
 /// The client address for a request from `peer` with `headers`.
+///
+/// Hops are read from the right (the nearest proxy's entry is last), across
+/// every `X-Forwarded-For` line: trusted proxies are skipped and the first
+/// other address is the client. Only what trusted proxies wrote is ever
+/// read, so a malformed entry further left (written by the client itself)
+/// cannot hide the client or make the header count for nothing; if the
+/// walk meets one before finding the client, the last trusted hop it
+/// passed stands for the client. Entries may carry a port
+/// (`192.0.2.1:4711`, `[2001:db8::1]:443`), as some proxies write them.
 pub(crate) fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
     if !is_trusted(peer, trusted) {
         return peer;
     }
-    let hops: Vec<IpAddr> = headers
+    let lines: Vec<&str> = headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|hop| hop.trim().parse::<IpAddr>())
-        .collect::<Result<_, _>>()
-        // A malformed header cannot be trusted at all: use the proxy itself.
-        .unwrap_or_default();
-    hops.iter()
-        .rev()
-        .copied()
-        .find(|hop| !is_trusted(*hop, trusted))
-        .or_else(|| hops.first().copied())
-        .unwrap_or(peer)
+        .collect();
+    let mut nearest = peer;
+    for hop in lines.iter().rev().flat_map(|line| line.rsplit(',')) {
+        let Some(hop) = parse_hop(hop) else {
+            return nearest;
+        };
+        if !is_trusted(hop, trusted) {
+            return hop;
+        }
+        nearest = hop;
+    }
+    nearest
+}
+
+/// One `X-Forwarded-For` entry: an address, optionally with a port.
+pub(crate) fn parse_hop(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    if let Ok(ip) = hop.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    hop.parse::<SocketAddr>().ok().map(|addr| addr.ip())
 }
 
 #[cfg(test)]
@@ -128,11 +147,51 @@ mod tests {
     }
 
     #[test]
+    fn a_malformed_entry_left_of_the_client_does_not_hide_it() {
+        let trusted: Vec<IpNet> = vec!["127.0.0.0/8".parse().unwrap()];
+        // The client wrote garbage; the proxy appended the real address.
+        for xff in [
+            "not-an-ip, 198.51.100.7",
+            "1.2.3.4.5, 198.51.100.7",
+            ", 198.51.100.7",
+        ] {
+            assert_eq!(
+                client_ip(ip("127.0.0.1"), &headers(&[xff]), &trusted),
+                ip("198.51.100.7"),
+                "{xff}"
+            );
+        }
+        // Garbage on a separate line the client sent first.
+        assert_eq!(
+            client_ip(
+                ip("127.0.0.1"),
+                &headers(&["<script>", "198.51.100.7"]),
+                &trusted
+            ),
+            ip("198.51.100.7")
+        );
+        // Ports are allowed.
+        assert_eq!(
+            client_ip(ip("127.0.0.1"), &headers(&["198.51.100.7:4711"]), &trusted),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            client_ip(ip("127.0.0.1"), &headers(&["[2001:db8::1]:443"]), &trusted),
+            ip("2001:db8::1")
+        );
+    }
+
+    #[test]
     fn malformed_or_missing_headers_fall_back_to_the_proxy() {
         let trusted: Vec<IpNet> = vec!["127.0.0.0/8".parse().unwrap()];
         assert_eq!(
             client_ip(ip("127.0.0.1"), &headers(&["not-an-ip"]), &trusted),
             ip("127.0.0.1")
+        );
+        // Garbage right behind a trusted hop: that hop stands for the client.
+        assert_eq!(
+            client_ip(ip("127.0.0.1"), &headers(&["garbage, 127.0.0.9"]), &trusted),
+            ip("127.0.0.9")
         );
         assert_eq!(
             client_ip(ip("127.0.0.1"), &headers(&[]), &trusted),

@@ -100,11 +100,13 @@ impl Portcullis {
                     .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
                     .layer(headers::trace_layer())
                     .layer(PropagateRequestIdLayer::x_request_id())
-                    .layer(CatchPanicLayer::custom(error::panic_response))
                     .layer(middleware::from_fn_with_state(
                         state.clone(),
                         headers::security,
                     ))
+                    // Inside the security headers: even the answer to a
+                    // panic carries CSP, nosniff and no-store.
+                    .layer(CatchPanicLayer::custom(error::panic_response))
                     .layer(RequestTimeoutLayer::new(state.inner.config.request_timeout))
                     .layer(DefaultBodyLimit::max(state.inner.config.max_body_bytes)),
             )

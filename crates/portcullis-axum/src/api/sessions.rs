@@ -2,10 +2,11 @@
 
 use crate::client::ClientInfo;
 use crate::error::ApiError;
+use crate::extract::ApiPath;
 use crate::session::Authenticated;
 use crate::state::Portcullis;
 use crate::views::SessionView;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
@@ -35,7 +36,7 @@ async fn revoke(
     State(state): State<Portcullis>,
     auth: Authenticated,
     client: ClientInfo,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     state
         .auth()

@@ -4,12 +4,13 @@
 use super::PageCtx;
 use crate::client::ClientInfo;
 use crate::error::PageError;
+use crate::extract::PagePath;
 use crate::flash::Flash;
 use crate::session::Authenticated;
 use crate::state::Portcullis;
 use crate::views::SessionView;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -47,7 +48,7 @@ async fn revoke(
     auth: Authenticated,
     client: ClientInfo,
     jar: CookieJar,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Result<Response, PageError> {
     state
         .auth()

@@ -245,7 +245,7 @@ impl Deps {
             Some(actor) => {
                 let (tx, fresh) = self.begin_admin(actor, USERS_MANAGE).await?;
                 for role in roles {
-                    if let Some(info) = tx.role(role).await?
+                    if let Some(info) = super::roles::role_named(tx.as_ref(), role).await?
                         && !fresh.may_assign(&info)
                     {
                         return Err(Error::Forbidden(

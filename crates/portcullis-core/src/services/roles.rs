@@ -98,10 +98,9 @@ impl Roles<'_> {
 
     /// One role.
     pub async fn get(&self, _by: &impl SeesRoles, name: &str) -> Result<RoleInfo, Error> {
-        if RoleName::parse(name).is_err() {
-            return Err(Error::NotFound);
-        }
-        self.d.store.role(name).await?.ok_or(Error::NotFound)
+        role_named(self.d.store.as_ref(), name)
+            .await?
+            .ok_or(Error::NotFound)
     }
 
     /// The roles `actor` may give to an account or take away.
@@ -162,11 +161,10 @@ impl Roles<'_> {
         let permissions = permission_set(&spec.permissions)?;
         let description = description(&spec.description)?;
         let grantors = grantors(&spec.grantable_by)?;
-        if RoleName::parse(&spec.name).is_err() {
-            return Err(Error::NotFound);
-        }
         let (tx, actor) = d.begin_admin(by.actor(), ROLES_MANAGE).await?;
-        let existing = tx.role(&spec.name).await?.ok_or(Error::NotFound)?;
+        let existing = role_named(tx.as_ref(), &spec.name)
+            .await?
+            .ok_or(Error::NotFound)?;
         if permissions != existing.permissions {
             if existing.name == ADMIN_ROLE {
                 return Err(Error::Forbidden(
@@ -218,11 +216,10 @@ impl Roles<'_> {
         ctx: &RequestContext,
     ) -> Result<(), Error> {
         let d = self.d;
-        if RoleName::parse(name).is_err() {
-            return Err(Error::NotFound);
-        }
         let (tx, actor) = d.begin_admin(by.actor(), ROLES_MANAGE).await?;
-        let role = tx.role(name).await?.ok_or(Error::NotFound)?;
+        let role = role_named(tx.as_ref(), name)
+            .await?
+            .ok_or(Error::NotFound)?;
         if role.name == ADMIN_ROLE {
             return Err(Error::Forbidden(
                 "the built-in admin role cannot be deleted",
@@ -273,6 +270,19 @@ impl Roles<'_> {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// The role called `name`, read through `on`; `None` for a name no role
+/// can have (so user input never reaches the database unparsed: NUL, for
+/// one, makes PostgreSQL fail the statement).
+pub(crate) async fn role_named(
+    on: &dyn crate::store::RoleStore,
+    name: &str,
+) -> Result<Option<RoleInfo>, Error> {
+    if RoleName::parse(name).is_err() {
+        return Ok(None);
+    }
+    Ok(on.role(name).await?)
 }
 
 /// Refuses unless `actor` holds every one of `permissions`.

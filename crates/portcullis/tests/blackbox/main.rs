@@ -22,6 +22,7 @@ mod enumeration;
 mod errors;
 mod guards;
 mod headers;
+mod hostile_input;
 mod instances;
 mod lockout;
 mod login;

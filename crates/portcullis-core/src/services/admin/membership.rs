@@ -1,6 +1,7 @@
 //! Giving an account a role and taking it away.
 
 use super::super::plumbing::acted_by;
+use super::super::roles::role_named;
 use super::Accounts;
 use crate::access::{Authorized, UsersManage};
 use crate::audit::{AuditKind, RequestContext};
@@ -45,7 +46,9 @@ impl Accounts<'_> {
         let d = self.d;
         let a = d.begin_on_account(by.actor(), USERS_MANAGE, id).await?;
         a.not_self("you cannot change your own roles")?;
-        let info = a.tx.role(role).await?.ok_or(Error::NotFound)?;
+        let info = role_named(a.tx.as_ref(), role)
+            .await?
+            .ok_or(Error::NotFound)?;
         if !a.actor.may_assign(&info) {
             return Err(Error::Forbidden(
                 "you may give or take only roles whose permissions you hold",

@@ -3,6 +3,7 @@
 
 use super::super::email_change::VOIDED_BY_ADDRESS_CHANGE;
 use super::super::plumbing::acted_by;
+use super::super::roles::role_named;
 use super::Accounts;
 use crate::access::{Authorized, UsersManage};
 use crate::audit::{AuditKind, RequestContext};
@@ -107,7 +108,7 @@ impl Accounts<'_> {
     ) -> Result<User, Error> {
         let d = self.d;
         for role in roles {
-            let info = d.store.role(role).await?.ok_or_else(|| {
+            let info = role_named(d.store.as_ref(), role).await?.ok_or_else(|| {
                 Error::Validation(FieldErrors::single(
                     "roles",
                     format!("There is no role {role:?}."),
