@@ -50,9 +50,13 @@ mod views;
 
 pub use client::ClientInfo;
 pub use config::WebConfig;
+pub use csrf::CsrfToken;
 pub use error::{ApiError, PageError};
-pub use extract::{ApiJson, CurrentUser, HtmlForm, MaybeUser};
+pub use extract::{
+    ApiJson, ApiPath, ApiQuery, CurrentUser, HtmlForm, LoginRequired, MaybeUser, PagePath,
+};
 pub use guard::{Permissions, RequireConfirmed, RequirePermission, RequireRole};
 pub use next::safe_next;
 pub use session::Authenticated;
 pub use state::{Portcullis, SetupError};
+pub use templates::{TemplateError, template_environment};

@@ -100,23 +100,8 @@ impl Templates {
     /// Loads and compiles every template now, so a broken override stops the
     /// server at start instead of failing a page later.
     pub fn new(override_dir: Option<PathBuf>) -> Result<Self, SetupError> {
-        let mut env = Environment::new();
-        env.set_loader(move |name| {
-            if let Some(source) = override_dir
-                .as_deref()
-                .and_then(|dir| read_override(dir, name))
-            {
-                return Ok(Some(source));
-            }
-            Ok(EMBEDDED
-                .iter()
-                .find(|(embedded, _)| *embedded == name)
-                .map(|(_, source)| (*source).to_owned()))
-        });
-        for (name, _) in EMBEDDED {
-            env.get_template(name)
-                .map_err(|e| SetupError::Template(format!("{name}: {e}")))?;
-        }
+        let env = template_environment(EMBEDDED, override_dir)
+            .map_err(|e| SetupError::Template(e.to_string()))?;
         Ok(Self { env })
     }
 
@@ -124,6 +109,48 @@ impl Templates {
     pub fn render(&self, name: &str, context: &impl Serialize) -> Result<String, minijinja::Error> {
         self.env.get_template(name)?.render(Serde(context))
     }
+}
+
+/// A template that does not compile, by name.
+#[derive(Debug, thiserror::Error)]
+#[error("template {name}: {source:#}")]
+pub struct TemplateError {
+    /// The template's name (`login.html`, `email/base.html`).
+    pub name: &'static str,
+    /// What minijinja reported.
+    #[source]
+    pub source: minijinja::Error,
+}
+
+/// A template environment over `embedded` (name, source) pairs, each
+/// replaced by the file of the same relative name under `override_dir`
+/// when there is one (`admin/users.html`, `email/base.html`). Every
+/// template is compiled now, so a broken override stops the server at start.
+/// Autoescaping follows the name: on for `.html`, off for `.txt`. The one
+/// loader for the pages and the mail, with one guard against names that
+/// climb out of the directory.
+pub fn template_environment(
+    embedded: &'static [(&'static str, &'static str)],
+    override_dir: Option<PathBuf>,
+) -> Result<Environment<'static>, TemplateError> {
+    let mut env = Environment::new();
+    env.set_loader(move |name| {
+        if let Some(source) = override_dir
+            .as_deref()
+            .and_then(|dir| read_override(dir, name))
+        {
+            return Ok(Some(source));
+        }
+        Ok(embedded
+            .iter()
+            .find(|(known, _)| *known == name)
+            .map(|(_, source)| (*source).to_owned()))
+    });
+    for (name, _) in embedded {
+        env.get_template(name)
+            .map_err(|source| TemplateError { name, source })?;
+    }
+    Ok(env)
 }
 
 fn read_override(dir: &Path, name: &str) -> Option<String> {
@@ -143,6 +170,28 @@ fn read_override(dir: &Path, name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_that_climb_out_of_the_directory_are_never_read() {
+        let dir = std::env::temp_dir().join(format!("portcullis-tpl-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(dir.join("email")).unwrap();
+        std::fs::write(dir.join("email/base.html"), "mine").unwrap();
+        assert_eq!(
+            read_override(&dir, "email/base.html").as_deref(),
+            Some("mine")
+        );
+        for name in [
+            "../secret",
+            "/etc/passwd",
+            "email/../../x",
+            "a\\b",
+            ".hidden",
+            "email//base.html",
+        ] {
+            assert_eq!(read_override(&dir, name), None, "{name}");
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 
     #[test]
     fn every_embedded_template_compiles() {

@@ -16,7 +16,6 @@ use axum::routing::post;
 use axum::{Json, Router};
 use portcullis_core::{PasswordChange, User};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 pub(super) fn router() -> Router<Portcullis> {
     Router::new()
@@ -27,6 +26,12 @@ pub(super) fn router() -> Router<Portcullis> {
         .route("/confirm", post(confirm))
         .route("/change-email", post(change_email))
         .route("/change-email/confirm", post(confirm_change))
+}
+
+/// A request accepted for the background: what happens next, in words.
+#[derive(Serialize)]
+struct Message {
+    message: String,
 }
 
 #[derive(Deserialize)]
@@ -72,7 +77,13 @@ struct UserBody {
 }
 
 fn accepted(message: &str) -> Response {
-    (StatusCode::ACCEPTED, Json(json!({ "message": message }))).into_response()
+    (
+        StatusCode::ACCEPTED,
+        Json(Message {
+            message: message.to_owned(),
+        }),
+    )
+        .into_response()
 }
 
 async fn forgot(

@@ -11,7 +11,19 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use portcullis_core::SessionId;
-use serde_json::{Value, json};
+use serde::Serialize;
+
+/// The caller's live sessions.
+#[derive(Serialize)]
+struct SessionList {
+    sessions: Vec<SessionView>,
+}
+
+/// How many sessions were ended.
+#[derive(Serialize)]
+struct Revoked {
+    revoked: u64,
+}
 
 pub(super) fn router() -> Router<Portcullis> {
     Router::new()
@@ -23,13 +35,13 @@ pub(super) fn router() -> Router<Portcullis> {
 async fn list(
     State(state): State<Portcullis>,
     auth: Authenticated,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SessionList>, ApiError> {
     let sessions = state.auth().sessions().list(&auth.user).await?;
     let views: Vec<SessionView> = sessions
         .iter()
         .map(|s| SessionView::new(s, &auth.session))
         .collect();
-    Ok(Json(json!({ "sessions": views })))
+    Ok(Json(SessionList { sessions: views }))
 }
 
 async fn revoke(
@@ -50,11 +62,11 @@ async fn revoke_others(
     State(state): State<Portcullis>,
     auth: Authenticated,
     client: ClientInfo,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Revoked>, ApiError> {
     let revoked = state
         .auth()
         .sessions()
         .revoke_other_sessions(&auth.user, auth.session.id, &client.context())
         .await?;
-    Ok(Json(json!({ "revoked": revoked })))
+    Ok(Json(Revoked { revoked }))
 }

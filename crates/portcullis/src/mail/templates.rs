@@ -3,7 +3,7 @@
 //! for the `.html` ones, off for the `.txt` ones.
 
 use minijinja::Environment;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Every email template, by name.
 pub(super) const EMBEDDED: &[(&str, &str)] = &[
@@ -70,29 +70,11 @@ pub(super) const EMBEDDED: &[(&str, &str)] = &[
 ];
 
 /// The environment, every template compiled now so a broken override stops
-/// the server at start rather than failing a delivery later.
+/// the server at start rather than failing a delivery later. Overrides are
+/// read from `<override_dir>/email/`, by the pages' own loader.
 pub(super) fn environment(override_dir: Option<PathBuf>) -> anyhow::Result<Environment<'static>> {
-    let mut env = Environment::new();
-    env.set_loader(move |name| {
-        if let Some(source) = override_dir.as_deref().and_then(|d| read_override(d, name)) {
-            return Ok(Some(source));
-        }
-        Ok(EMBEDDED
-            .iter()
-            .find(|(embedded, _)| *embedded == name)
-            .map(|(_, source)| (*source).to_owned()))
-    });
-    for (name, _) in EMBEDDED {
-        env.get_template(name)
-            .map_err(|e| anyhow::anyhow!("email template {name}: {e}"))?;
-    }
-    Ok(env)
-}
-
-fn read_override(dir: &Path, name: &str) -> Option<String> {
-    let file = name.strip_prefix("email/")?;
-    if file.contains(['/', '\\']) || file.starts_with('.') {
-        return None;
-    }
-    std::fs::read_to_string(dir.join("email").join(file)).ok()
+    Ok(portcullis_axum::template_environment(
+        EMBEDDED,
+        override_dir,
+    )?)
 }
