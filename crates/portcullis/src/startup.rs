@@ -57,7 +57,6 @@ impl Services {
             idle_timeout: duration(settings.session.idle_timeout),
             absolute_lifetime: duration(settings.session.absolute_lifetime),
             remember_lifetime: duration(settings.session.remember_lifetime),
-            ..SessionPolicy::default()
         };
         let auth = AuthService::new(database.store(), hasher, clock, policy)
             .with_security(security(settings))
