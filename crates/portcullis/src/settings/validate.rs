@@ -1,0 +1,136 @@
+//! The checks serde cannot make: ranges, relations between keys, and the
+//! rules of production mode.
+
+use super::{Mode, Settings, SettingsError, invalid};
+
+impl Settings {
+    /// Checks what serde cannot: ranges, and the rules of production mode.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        if self.database.max_connections == 0 {
+            return Err(invalid("database.max_connections", "must be at least 1"));
+        }
+        if self.password.memory_kib < 8 * self.password.parallelism.max(1) {
+            return Err(invalid(
+                "password.memory_kib",
+                "must be at least 8 × password.parallelism",
+            ));
+        }
+        if self.password.iterations == 0 {
+            return Err(invalid("password.iterations", "must be at least 1"));
+        }
+        if self.password.parallelism == 0 {
+            return Err(invalid("password.parallelism", "must be at least 1"));
+        }
+        if self.session.idle_timeout.is_zero() {
+            return Err(invalid("session.idle_timeout", "must be longer than zero"));
+        }
+        if self.session.absolute_lifetime < self.session.idle_timeout {
+            return Err(invalid(
+                "session.absolute_lifetime",
+                "must be at least session.idle_timeout",
+            ));
+        }
+        if self.session.remember_lifetime.is_zero() {
+            return Err(invalid(
+                "session.remember_lifetime",
+                "must be longer than zero",
+            ));
+        }
+        if self.password.min_length < 1
+            || self.password.min_length > portcullis_core::domain::password::MAX_LEN
+        {
+            return Err(invalid("password.min_length", "must be between 1 and 128"));
+        }
+        if self.lockout.max_failures > 0 && self.lockout.duration.is_zero() {
+            return Err(invalid("lockout.duration", "must be longer than zero"));
+        }
+        let limits = &self.rate_limit;
+        for (key, limit) in [
+            ("rate_limit.login_per_ip", limits.login_per_ip),
+            ("rate_limit.login_per_account", limits.login_per_account),
+            ("rate_limit.register_per_ip", limits.register_per_ip),
+            ("rate_limit.email_per_ip", limits.email_per_ip),
+            ("rate_limit.email_per_account", limits.email_per_account),
+        ] {
+            if limit.max == 0 || limit.window.is_zero() {
+                return Err(invalid(key, "max and window must both be above zero"));
+            }
+        }
+        for role in &self.roles {
+            if portcullis_core::domain::role::RoleName::parse(&role.name).is_err() {
+                return Err(invalid(
+                    "roles.name",
+                    format!("{:?} is not a valid role name", role.name),
+                ));
+            }
+            if let Some(p) = role
+                .permissions
+                .iter()
+                .find(|p| portcullis_core::Permission::parse(p).is_err())
+            {
+                return Err(invalid(
+                    "roles.permissions",
+                    format!("{p:?} in role {:?} is not a valid permission", role.name),
+                ));
+            }
+        }
+        if self.http.max_body_bytes < 1024 {
+            return Err(invalid("http.max_body_bytes", "must be at least 1024"));
+        }
+        if let Some(url) = &self.public_url
+            && (!matches!(url.scheme(), "http" | "https") || url.host().is_none())
+        {
+            return Err(invalid(
+                "public_url",
+                "must be an http:// or https:// URL with a host",
+            ));
+        }
+        if let Some(secret) = &self.secret {
+            check_secret(secret)?;
+        }
+        match self.mode {
+            Mode::Production => {
+                if self.secret.is_none() {
+                    return Err(invalid(
+                        "secret",
+                        "production mode needs a secret of at least 32 random characters \
+                         (e.g. PORTCULLIS_SECRET=$(openssl rand -hex 32))",
+                    ));
+                }
+                if self.public_url.is_none() {
+                    return Err(invalid(
+                        "public_url",
+                        "production mode needs the URL users reach the server at (PORTCULLIS_PUBLIC_URL)",
+                    ));
+                }
+            }
+            Mode::Dev => {
+                if !self.listen.ip().is_loopback() {
+                    return Err(invalid(
+                        "listen",
+                        "development mode only listens on loopback; set mode = \"production\" \
+                         with a secret and public_url to serve other machines",
+                    ));
+                }
+            }
+        }
+        self.mail.validate(self.mode)
+    }
+}
+
+/// A secret must be long and not obviously made up by hand.
+fn check_secret(secret: &str) -> Result<(), SettingsError> {
+    if secret.len() < 32 {
+        return Err(invalid("secret", "must be at least 32 characters long"));
+    }
+    let mut distinct: Vec<char> = secret.chars().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() < 10 {
+        return Err(invalid(
+            "secret",
+            "is too repetitive; generate one with `openssl rand -hex 32`",
+        ));
+    }
+    Ok(())
+}
