@@ -106,6 +106,7 @@ fn security(settings: &Settings) -> SecurityPolicy {
             register_per_ip: limit(r.register_per_ip),
             email_per_ip: limit(r.email_per_ip),
             email_per_account: limit(r.email_per_account),
+            ipv6_prefix: r.ipv6_prefix,
         },
         email: EmailPolicy {
             reset_ttl: duration(settings.mail.reset_token_ttl),

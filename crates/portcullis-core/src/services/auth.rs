@@ -224,7 +224,7 @@ impl AuthService {
         if let Some(ip) = &ctx.ip {
             self.limit(
                 self.security.rate_limits.register_per_ip,
-                &format!("register:ip:{ip}"),
+                &format!("register:ip:{}", self.security.rate_limits.ip_bucket(ip)),
                 "register",
                 ctx,
             )

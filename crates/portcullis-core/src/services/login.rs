@@ -32,7 +32,7 @@ impl AuthService {
         if let Some(ip) = &ctx.ip {
             self.limit(
                 limits.login_per_ip,
-                &format!("login:ip:{ip}"),
+                &format!("login:ip:{}", limits.ip_bucket(ip)),
                 "login",
                 &ctx,
             )

@@ -57,6 +57,8 @@ pub struct RateLimitSettings {
     pub register_per_ip: LimitSettings,
     pub email_per_ip: LimitSettings,
     pub email_per_account: LimitSettings,
+    /// IPv6 clients are counted per network of this many leading bits.
+    pub ipv6_prefix: u8,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -179,6 +181,7 @@ impl Default for RateLimitSettings {
             register_per_ip: policy.register_per_ip.into(),
             email_per_ip: policy.email_per_ip.into(),
             email_per_account: policy.email_per_account.into(),
+            ipv6_prefix: policy.ipv6_prefix,
         }
     }
 }

@@ -99,3 +99,16 @@ fn a_toml_file_is_read_and_unknown_keys_are_refused() {
     assert!(err.to_string().contains("urll"), "{err}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn the_ipv6_rate_limit_prefix_is_64_by_default_and_between_32_and_128() {
+    let s = Settings::load(None, env(&[])).unwrap();
+    assert_eq!(s.rate_limit.ipv6_prefix, 64);
+    let s = Settings::load(None, env(&[("PORTCULLIS_RATE_LIMIT__IPV6_PREFIX", "48")])).unwrap();
+    assert_eq!(s.rate_limit.ipv6_prefix, 48);
+    for bad in ["16", "129"] {
+        let err =
+            Settings::load(None, env(&[("PORTCULLIS_RATE_LIMIT__IPV6_PREFIX", bad)])).unwrap_err();
+        assert!(err.to_string().contains("rate_limit.ipv6_prefix"), "{err}");
+    }
+}

@@ -56,6 +56,14 @@ impl Settings {
                 return Err(invalid(key, "max and window must both be above zero"));
             }
         }
+        // Shorter prefixes would put whole providers in one bucket; /128
+        // counts every address alone.
+        if !(32..=128).contains(&limits.ipv6_prefix) {
+            return Err(invalid(
+                "rate_limit.ipv6_prefix",
+                "must be between 32 and 128",
+            ));
+        }
         for role in &self.roles {
             if portcullis_core::domain::role::RoleName::parse(&role.name).is_err() {
                 return Err(invalid(
