@@ -3,7 +3,7 @@
 use crate::mail::render::{RenderConfig, Renderer};
 use crate::mail::transport::Transport;
 use crate::mail::{Mailer, RetryPolicy};
-use crate::settings::{LimitSettings, Mode, Settings};
+use crate::settings::{LimitSettings, Mode, Settings, invalid};
 use anyhow::Context as _;
 use portcullis_axum::{Portcullis, WebConfig};
 use portcullis_core::policy::{EmailPolicy, Limit, LockoutPolicy, PasswordPolicy, RateLimitPolicy};
@@ -72,13 +72,15 @@ impl Services {
             .collect();
         auth.sync_roles(&specs)
             .await
-            .map_err(|e| anyhow::anyhow!("configuration key `roles`: {e}"))?;
+            .map_err(|e| invalid("roles", e.to_string()))?;
         if let Some(role) = &settings.registration.default_role
             && auth.role(role).await.is_err()
         {
-            anyhow::bail!(
-                "configuration key `registration.default_role`: there is no role {role:?}; declare it under [[roles]]"
-            );
+            return Err(invalid(
+                "registration.default_role",
+                format!("there is no role {role:?}; declare it under [[roles]]"),
+            )
+            .into());
         }
         Ok(Self { database, auth })
     }
@@ -185,7 +187,7 @@ impl Application {
             templates_dir: settings.http.templates_dir.clone(),
             site_name: settings.site_name.clone(),
             dev_mode: settings.mode == Mode::Dev,
-            trusted_proxies: settings.rate_limit.trusted_proxies.clone(),
+            trusted_proxies: settings.trusted_proxies.clone(),
         };
         let portcullis = Portcullis::new(services.auth.clone(), web)
             .context("could not set up the web layer")?;

@@ -1,15 +1,27 @@
 //! Configuration: defaults, then an optional TOML file, then `PORTCULLIS_`
 //! environment variables (`PORTCULLIS_DATABASE__URL` sets `database.url`),
-//! validated once at start with messages that name the offending key.
+//! validated once at start with messages that name the offending key, its
+//! variable and an example value.
+//!
+//! [`keys`] lists every key with its type; [`load`] reads and merges the
+//! sources by it; [`validate`] checks ranges, relations between keys and the
+//! rules of production mode.
 
+mod error;
+mod keys;
+pub(super) mod load;
 mod sections;
 #[cfg(test)]
 mod tests;
 mod validate;
+mod value;
 
 pub use crate::mail::settings::{ConfirmSettings, MailSettings, MailTransport, SmtpTls};
+pub use error::SettingsError;
+pub(crate) use error::invalid;
 pub use sections::*;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::Path;
 use url::Url;
@@ -18,7 +30,7 @@ use url::Url;
 pub const ENV_PREFIX: &str = "PORTCULLIS";
 
 /// Run mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Generated secret, loopback only, loud banner. The default.
@@ -28,8 +40,9 @@ pub enum Mode {
     Production,
 }
 
-/// Everything the server can be told.
-#[derive(Debug, Clone, Deserialize)]
+/// Everything the server can be told. Serializing it (as the loader does
+/// with the defaults) writes the secrets out in full; its `Debug` does not.
+#[derive(Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     pub mode: Mode,
@@ -40,6 +53,9 @@ pub struct Settings {
     /// Server secret (at least 32 characters). Generated in dev mode.
     pub secret: Option<String>,
     pub site_name: String,
+    /// Proxies (addresses or CIDR ranges) whose `X-Forwarded-For` is
+    /// believed. `rate_limit.trusted_proxies` is read as an alias.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub database: DatabaseSettings,
     pub password: PasswordSettings,
     pub session: SessionSettings,
@@ -62,6 +78,7 @@ impl Default for Settings {
             public_url: None,
             secret: None,
             site_name: "Portcullis".into(),
+            trusted_proxies: Vec::new(),
             database: DatabaseSettings::default(),
             password: PasswordSettings::default(),
             session: SessionSettings::default(),
@@ -77,53 +94,38 @@ impl Default for Settings {
     }
 }
 
-/// A configuration that cannot be used, with the key to fix.
-#[derive(Debug, thiserror::Error)]
-pub enum SettingsError {
-    #[error("configuration: {0}")]
-    Load(#[from] config::ConfigError),
-    #[error("configuration key `{key}`: {message}")]
-    Invalid { key: &'static str, message: String },
-}
-
-pub(crate) fn invalid(key: &'static str, message: impl Into<String>) -> SettingsError {
-    SettingsError::Invalid {
-        key,
-        message: message.into(),
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("mode", &self.mode)
+            .field("listen", &self.listen)
+            .field("public_url", &self.public_url.as_ref().map(Url::as_str))
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("site_name", &self.site_name)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("database", &self.database)
+            .field("password", &self.password)
+            .field("session", &self.session)
+            .field("http", &self.http)
+            .field("log", &self.log)
+            .field("lockout", &self.lockout)
+            .field("rate_limit", &self.rate_limit)
+            .field("mail", &self.mail)
+            .field("confirm", &self.confirm)
+            .field("registration", &self.registration)
+            .field("roles", &self.roles)
+            .finish()
     }
 }
 
 impl Settings {
-    /// Reads defaults, the optional file and the given environment.
+    /// Reads the defaults, the optional TOML `file` and the `PORTCULLIS_`
+    /// variables of `env`, then validates the result.
     pub fn load(
         file: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, SettingsError> {
-        let mut builder = config::Config::builder();
-        if let Some(path) = file {
-            builder = builder.add_source(
-                config::File::from(path)
-                    .format(config::FileFormat::Toml)
-                    .required(true),
-            );
-        }
-        // Variables of the test harness and the CLI's own are not settings.
-        let env: config::Map<String, String> = env
-            .into_iter()
-            .filter(|(k, _)| {
-                k.starts_with("PORTCULLIS_")
-                    && !k.starts_with("PORTCULLIS_TEST")
-                    && k != "PORTCULLIS_CONFIG"
-            })
-            .collect();
-        builder = builder.add_source(
-            config::Environment::with_prefix(ENV_PREFIX)
-                .prefix_separator("_")
-                .separator("__")
-                .try_parsing(true)
-                .source(Some(env)),
-        );
-        let settings: Settings = builder.build()?.try_deserialize()?;
+        let settings = load::merged(file, env)?;
         settings.validate()?;
         Ok(settings)
     }

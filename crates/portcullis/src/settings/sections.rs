@@ -1,11 +1,11 @@
 //! The sections of the configuration (`[database]`, `[session]`, ...) and
 //! their defaults.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Duration;
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RegistrationSettings {
     /// Role every new registration receives; it must exist (declare it
@@ -14,7 +14,7 @@ pub struct RegistrationSettings {
 }
 
 /// A role declared in the configuration file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RoleSettings {
     pub name: String,
@@ -24,7 +24,7 @@ pub struct RoleSettings {
     pub permissions: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LockoutSettings {
     /// Consecutive failed logins that lock an account; 0 disables lockout.
@@ -37,7 +37,7 @@ pub struct LockoutSettings {
 }
 
 /// `max` hits per `window`.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct LimitSettings {
     pub max: u32,
@@ -45,13 +45,11 @@ pub struct LimitSettings {
     pub window: Duration,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RateLimitSettings {
     /// Off switch for trusted test setups; lockout stays on.
     pub enabled: bool,
-    /// Proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed.
-    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub login_per_ip: LimitSettings,
     pub login_per_account: LimitSettings,
     pub register_per_ip: LimitSettings,
@@ -61,7 +59,7 @@ pub struct RateLimitSettings {
     pub ipv6_prefix: u8,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DatabaseSettings {
     /// `sqlite://portcullis.db` (default) or `postgres://user@host/db`.
@@ -69,7 +67,7 @@ pub struct DatabaseSettings {
     pub max_connections: u32,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PasswordSettings {
     /// argon2id memory cost in KiB.
@@ -88,7 +86,7 @@ pub struct PasswordSettings {
     pub reject_personal: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SessionSettings {
     #[serde(with = "humantime_serde")]
@@ -99,7 +97,7 @@ pub struct SessionSettings {
     pub remember_lifetime: Duration,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HttpSettings {
     /// Largest accepted request body in bytes.
@@ -108,7 +106,7 @@ pub struct HttpSettings {
     pub templates_dir: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LogSettings {
     /// `text` or `json`.
@@ -117,7 +115,7 @@ pub struct LogSettings {
     pub level: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     #[default]
@@ -175,7 +173,6 @@ impl Default for RateLimitSettings {
         let policy = portcullis_core::policy::RateLimitPolicy::default();
         Self {
             enabled: policy.enabled,
-            trusted_proxies: Vec::new(),
             login_per_ip: policy.login_per_ip.into(),
             login_per_account: policy.login_per_account.into(),
             register_per_ip: policy.register_per_ip.into(),

@@ -1,10 +1,10 @@
-//! The checks serde cannot make: ranges, relations between keys, and the
-//! rules of production mode.
+//! The checks the types cannot make: ranges, relations between keys, and
+//! the rules of production mode.
 
 use super::{Mode, Settings, SettingsError, invalid};
 
 impl Settings {
-    /// Checks what serde cannot: ranges, and the rules of production mode.
+    /// Checks ranges, relations between keys, and the rules of the mode.
     pub fn validate(&self) -> Result<(), SettingsError> {
         if self.database.max_connections == 0 {
             return Err(invalid("database.max_connections", "must be at least 1"));
@@ -52,8 +52,14 @@ impl Settings {
             ("rate_limit.email_per_ip", limits.email_per_ip),
             ("rate_limit.email_per_account", limits.email_per_account),
         ] {
-            if limit.max == 0 || limit.window.is_zero() {
-                return Err(invalid(key, "max and window must both be above zero"));
+            if limit.max == 0 {
+                return Err(invalid(&format!("{key}.max"), "must be at least 1"));
+            }
+            if limit.window.is_zero() {
+                return Err(invalid(
+                    &format!("{key}.window"),
+                    "must be longer than zero",
+                ));
             }
         }
         // Shorter prefixes would put whole providers in one bucket; /128
@@ -101,14 +107,13 @@ impl Settings {
                 if self.secret.is_none() {
                     return Err(invalid(
                         "secret",
-                        "production mode needs a secret of at least 32 random characters \
-                         (e.g. PORTCULLIS_SECRET=$(openssl rand -hex 32))",
+                        "production mode needs a secret of at least 32 random characters",
                     ));
                 }
                 if self.public_url.is_none() {
                     return Err(invalid(
                         "public_url",
-                        "production mode needs the URL users reach the server at (PORTCULLIS_PUBLIC_URL)",
+                        "production mode needs the URL users reach the server at",
                     ));
                 }
             }
@@ -116,8 +121,12 @@ impl Settings {
                 if !self.listen.ip().is_loopback() {
                     return Err(invalid(
                         "listen",
-                        "development mode only listens on loopback; set mode = \"production\" \
-                         with a secret and public_url to serve other machines",
+                        format!(
+                            "{} is not a loopback address, and development mode only listens \
+                             on loopback; set mode = \"production\" with a secret and \
+                             public_url to serve other machines",
+                            self.listen
+                        ),
                     ));
                 }
             }
@@ -137,7 +146,7 @@ fn check_secret(secret: &str) -> Result<(), SettingsError> {
     if distinct.len() < 10 {
         return Err(invalid(
             "secret",
-            "is too repetitive; generate one with `openssl rand -hex 32`",
+            "is too repetitive; generate one with openssl rand -hex 32",
         ));
     }
     Ok(())

@@ -7,6 +7,7 @@ use std::process::{Command, Stdio};
 on_both_backends!(
     create_admin_then_users_list_shows_the_admin_role,
     migrate_reports_success_and_bad_config_names_the_key,
+    a_bad_configuration_value_is_reported_once_with_its_variable_and_an_example,
 );
 
 pub fn portcullis(db_url: &str, args: &[&str], stdin: Option<&str>) -> std::process::Output {
@@ -126,4 +127,53 @@ async fn migrate_reports_success_and_bad_config_names_the_key(backend: Backend) 
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("max_connections"));
+}
+
+/// The lines of `stderr` that carry a message (not blank).
+fn lines(stderr: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(stderr)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+async fn a_bad_configuration_value_is_reported_once_with_its_variable_and_an_example(
+    backend: Backend,
+) {
+    let app: TestApp = spawn!(backend);
+    let out = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .args(["--database", &app.db_url, "migrate"])
+        .env("PORTCULLIS_SESSION__IDLE_TIMEOUT", "soon")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        lines(&out.stderr),
+        [
+            "portcullis: configuration key session.idle_timeout (PORTCULLIS_SESSION__IDLE_TIMEOUT): \
+          \"soon\" is not a duration; example: 30m"
+        ]
+    );
+
+    // A key only the database can judge fails after start-up has begun,
+    // with the log already running: still one message.
+    let out = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .args(["--database", &app.db_url, "migrate"])
+        .env("PORTCULLIS_REGISTRATION__DEFAULT_ROLE", "Nobody")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr
+            .matches(
+                "configuration key registration.default_role \
+                 (PORTCULLIS_REGISTRATION__DEFAULT_ROLE): there is no role \"Nobody\""
+            )
+            .count(),
+        1,
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("configuration key").count(), 1, "{stderr}");
 }

@@ -25,7 +25,7 @@ fn limit(max: u32, seconds: u64) -> LimitSettings {
 
 fn behind_proxy(s: &mut portcullis::Settings) {
     s.rate_limit.enabled = true;
-    s.rate_limit.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+    s.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
 }
 
 async fn logins_past_the_per_ip_limit_get_429_with_retry_after_and_cost_nothing(backend: Backend) {
