@@ -164,6 +164,14 @@ impl Application {
                 Url::parse(&format!("http://{addr}/")).context("could not derive the public URL")?
             }
         };
+        if settings.allow_insecure_http {
+            tracing::warn!(
+                public_url = %public_url,
+                "allow_insecure_http = true: this server accepts a public URL over plain http, \
+                 so passwords and session cookies can be read and changed on the network. \
+                 Serve it over https and remove allow_insecure_http."
+            );
+        }
         let secret = match &settings.secret {
             Some(secret) => secret.as_bytes().to_vec(),
             None => {

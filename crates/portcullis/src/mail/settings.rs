@@ -3,6 +3,7 @@
 use crate::settings::{Mode, SettingsError, invalid};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -155,6 +156,27 @@ impl MailSettings {
             }
             _ => {}
         }
+        if mode == Mode::Production
+            && self.transport_for(mode) == Some(MailTransport::Smtp)
+            && self.smtp_tls == SmtpTls::None
+        {
+            let host = self.smtp_host.as_deref().unwrap_or("");
+            if !is_loopback_host(host) {
+                return Err(invalid(
+                    "mail.smtp_tls",
+                    format!(
+                        "\"none\" sends mail{} in clear text, which production mode allows \
+                         only to a mail server on loopback (localhost, 127.0.0.0/8, ::1), \
+                         not to mail.smtp_host {host:?}",
+                        if self.smtp_password.is_some() {
+                            " and the SMTP password"
+                        } else {
+                            ""
+                        }
+                    ),
+                ));
+            }
+        }
         if self.smtp_username.is_some() != self.smtp_password.is_some() {
             return Err(invalid(
                 "mail.smtp_password",
@@ -177,5 +199,26 @@ impl MailSettings {
             return Err(invalid("mail.queue_size", "must be at least 1"));
         }
         Ok(())
+    }
+}
+
+/// `localhost`, 127.0.0.0/8 or ::1 (also IPv4-mapped, and in brackets):
+/// traffic to it never leaves the machine. Other names, even ones that
+/// resolve to loopback today, are not taken on trust.
+fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim();
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    match bare.parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => v4.is_loopback(),
+        Ok(IpAddr::V6(v6)) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        Err(_) => false,
     }
 }

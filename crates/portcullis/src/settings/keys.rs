@@ -105,6 +105,7 @@ pub(crate) static KEYS: &[Key] = &[
     key("mode", Kind::Choice(&["dev", "production"]), "production"),
     key("listen", Kind::SocketAddr, "0.0.0.0:8080"),
     key("public_url", Kind::Url, "https://auth.example.com"),
+    key("allow_insecure_http", Kind::Bool, "false"),
     key("secret", Kind::Text, "$(openssl rand -hex 32)"),
     key("site_name", Kind::Text, "Acme"),
     key(

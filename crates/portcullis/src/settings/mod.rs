@@ -5,11 +5,13 @@
 //!
 //! [`keys`] lists every key with its type; [`load`] reads and merges the
 //! sources by it; [`validate`] checks ranges, relations between keys and the
-//! rules of production mode.
+//! rules of production mode ([`secret`] judges the secret).
 
 mod error;
 mod keys;
 pub(super) mod load;
+mod production;
+mod secret;
 mod sections;
 #[cfg(test)]
 mod tests;
@@ -50,7 +52,9 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// Where users reach the server; links and cookie security derive from it.
     pub public_url: Option<Url>,
-    /// Server secret (at least 32 characters). Generated in dev mode.
+    /// Lets production mode run with a `public_url` over plain http.
+    pub allow_insecure_http: bool,
+    /// Server secret. Generated in dev mode; production needs a random one.
     pub secret: Option<String>,
     pub site_name: String,
     /// Proxies (addresses or CIDR ranges) whose `X-Forwarded-For` is
@@ -76,6 +80,7 @@ impl Default for Settings {
             mode: Mode::Dev,
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: None,
+            allow_insecure_http: false,
             secret: None,
             site_name: "Portcullis".into(),
             trusted_proxies: Vec::new(),
@@ -100,6 +105,7 @@ impl fmt::Debug for Settings {
             .field("mode", &self.mode)
             .field("listen", &self.listen)
             .field("public_url", &self.public_url.as_ref().map(Url::as_str))
+            .field("allow_insecure_http", &self.allow_insecure_http)
             .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
             .field("site_name", &self.site_name)
             .field("trusted_proxies", &self.trusted_proxies)

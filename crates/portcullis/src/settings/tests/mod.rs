@@ -2,6 +2,7 @@
 //! type, and every error worded from the key table.
 
 mod mail;
+mod production;
 mod proxies;
 mod table;
 
@@ -34,6 +35,26 @@ pub(crate) fn load_toml(
 pub(crate) const STRONG_SECRET: &str =
     "34b9f94e2013752a56a46c8b8a96658226c1b1b4c0945b30eaefb2c96e46e428";
 
+/// The least a production configuration needs.
+pub(crate) const PRODUCTION: [(&str, &str); 5] = [
+    ("PORTCULLIS_MODE", "production"),
+    ("PORTCULLIS_SECRET", STRONG_SECRET),
+    ("PORTCULLIS_PUBLIC_URL", "https://auth.example.com"),
+    ("PORTCULLIS_MAIL__TRANSPORT", "smtp"),
+    ("PORTCULLIS_MAIL__SMTP_HOST", "smtp.example.com"),
+];
+
+/// [`PRODUCTION`] with `extra` set over it.
+pub(crate) fn production(extra: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+    let mut vars: Vec<(&str, &str)> = PRODUCTION
+        .iter()
+        .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
+        .copied()
+        .collect();
+    vars.extend_from_slice(extra);
+    Settings::load(None, env(&vars))
+}
+
 #[test]
 fn nothing_configured_means_dev_mode_on_sqlite() {
     let s = Settings::load(None, env(&[])).unwrap();
@@ -41,7 +62,7 @@ fn nothing_configured_means_dev_mode_on_sqlite() {
     assert_eq!(s.database.url, "sqlite://portcullis.db");
     assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
     assert_eq!(s.session.idle_timeout, Duration::from_secs(1800));
-    assert!(s.trusted_proxies.is_empty());
+    assert!(s.trusted_proxies.is_empty() && !s.allow_insecure_http);
 }
 
 #[test]
