@@ -1,7 +1,14 @@
 //! The checks the types cannot make: ranges and relations between keys.
 //! The rules of production mode are in [`production`](super::production).
 
-use super::{Mode, Settings, SettingsError, invalid, secret};
+use super::{Mode, SessionSettings, Settings, SettingsError, invalid, secret};
+use std::time::Duration;
+
+/// The shortest idle timeout: below it a pause to read a page ends the
+/// session, and the touch interval (a quarter of it) writes too often.
+const MIN_IDLE: Duration = Duration::from_secs(60);
+/// The longest any session may last.
+const MAX_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
 
 impl Settings {
     /// Checks ranges, relations between keys, and the rules of the mode.
@@ -21,21 +28,7 @@ impl Settings {
         if self.password.parallelism == 0 {
             return Err(invalid("password.parallelism", "must be at least 1"));
         }
-        if self.session.idle_timeout.is_zero() {
-            return Err(invalid("session.idle_timeout", "must be longer than zero"));
-        }
-        if self.session.absolute_lifetime < self.session.idle_timeout {
-            return Err(invalid(
-                "session.absolute_lifetime",
-                "must be at least session.idle_timeout",
-            ));
-        }
-        if self.session.remember_lifetime.is_zero() {
-            return Err(invalid(
-                "session.remember_lifetime",
-                "must be longer than zero",
-            ));
-        }
+        self.session.validate()?;
         if self.password.min_length < 1
             || self.password.min_length > portcullis_core::domain::password::MAX_LEN
         {
@@ -127,5 +120,46 @@ impl Settings {
             }
         }
         self.mail.validate(self.mode)
+    }
+}
+
+impl SessionSettings {
+    /// Idle timeout from a minute up to the absolute lifetime; lifetimes up
+    /// to a year.
+    fn validate(&self) -> Result<(), SettingsError> {
+        let shown = |d: Duration| humantime::format_duration(d).to_string();
+        if self.idle_timeout < MIN_IDLE || self.idle_timeout > self.absolute_lifetime {
+            return Err(invalid(
+                "session.idle_timeout",
+                format!(
+                    "{} is not between {} and session.absolute_lifetime ({})",
+                    shown(self.idle_timeout),
+                    shown(MIN_IDLE),
+                    shown(self.absolute_lifetime)
+                ),
+            ));
+        }
+        if self.absolute_lifetime > MAX_LIFETIME {
+            return Err(invalid(
+                "session.absolute_lifetime",
+                format!(
+                    "{} is longer than {}",
+                    shown(self.absolute_lifetime),
+                    shown(MAX_LIFETIME)
+                ),
+            ));
+        }
+        if self.remember_lifetime < MIN_IDLE || self.remember_lifetime > MAX_LIFETIME {
+            return Err(invalid(
+                "session.remember_lifetime",
+                format!(
+                    "{} is not between {} and {}",
+                    shown(self.remember_lifetime),
+                    shown(MIN_IDLE),
+                    shown(MAX_LIFETIME)
+                ),
+            ));
+        }
+        Ok(())
     }
 }

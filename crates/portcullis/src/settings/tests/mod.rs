@@ -4,6 +4,7 @@
 mod mail;
 mod production;
 mod proxies;
+mod sessions;
 mod table;
 
 use super::*;
