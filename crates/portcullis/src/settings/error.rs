@@ -59,9 +59,10 @@ pub enum SettingsError {
     #[error("the built-in defaults cannot be read back")]
     Defaults(#[source] toml::ser::Error),
     /// A value the checks above let through but the settings types refused;
-    /// it names the key as well as the TOML library can.
+    /// it names the key as well as the TOML library can. (Not a `#[source]`:
+    /// the message already carries it, and chains would print it twice.)
     #[error("configuration: {0}")]
-    Deserialize(#[source] toml::de::Error),
+    Deserialize(toml::de::Error),
 }
 
 /// The error for `key` (a dotted name from the key table) holding a value

@@ -3,13 +3,14 @@
 //! validated once at start with messages that name the offending key, its
 //! variable and an example value.
 //!
-//! [`keys`] lists every key with its type; [`load`] reads and merges the
-//! sources by it; [`validate`] checks ranges, relations between keys and the
-//! rules of production mode ([`secret`] judges the secret).
+//! `keys` lists every key with its type and an example; `load` reads
+//! and merges the sources by it (`value` reads one value); `validate`
+//! checks ranges and relations between keys, `production` the rules of
+//! production mode (`secret` judges the secret); `error` words it all.
 
 mod error;
 mod keys;
-pub(super) mod load;
+mod load;
 mod production;
 mod secret;
 mod sections;

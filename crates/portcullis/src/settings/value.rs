@@ -119,7 +119,7 @@ fn network(text: &str) -> Result<Value, String> {
         .map_err(|_| format!("{text:?} is not an IP address or CIDR range"))
 }
 
-/// What a value of `kind` looks like, for "... is not <what>".
+/// What a value of `kind` looks like, for "… is not a duration".
 fn what(kind: Kind) -> String {
     match kind {
         Kind::Text | Kind::Path => "text".to_owned(),
