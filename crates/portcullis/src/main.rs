@@ -18,8 +18,11 @@ async fn main() -> ExitCode {
     portcullis::telemetry::init(&settings.log);
     match cli.run(settings).await {
         Ok(()) => ExitCode::SUCCESS,
+        // Printed once, as the configuration errors above are: the log goes
+        // to stderr too, so logging it as well said everything twice. Plain
+        // stderr rather than the log, so that no log filter can hide why the
+        // process stopped.
         Err(err) => {
-            tracing::error!("{err:#}");
             eprintln!("portcullis: {err:#}");
             ExitCode::FAILURE
         }

@@ -4,7 +4,7 @@ use crate::mail::render::{RenderConfig, Renderer};
 use crate::mail::transport::Transport;
 use crate::mail::{Mailer, RetryPolicy};
 use crate::server::{self, Limits};
-use crate::settings::{LimitSettings, Mode, Settings};
+use crate::settings::{LimitSettings, Mode, Settings, invalid};
 use anyhow::Context as _;
 use portcullis_axum::{Portcullis, WebConfig};
 use portcullis_core::access::RolesManage;
@@ -61,7 +61,6 @@ impl Services {
             idle_timeout: duration(settings.session.idle_timeout),
             absolute_lifetime: duration(settings.session.absolute_lifetime),
             remember_lifetime: duration(settings.session.remember_lifetime),
-            ..SessionPolicy::default()
         };
         let auth = AuthService::new(database.store(), hasher, clock, policy)
             .with_security(security(settings))
@@ -82,13 +81,15 @@ impl Services {
         auth.roles()
             .sync(&manage, &specs)
             .await
-            .map_err(|e| anyhow::anyhow!("configuration key `roles`: {}", describe(&e)))?;
+            .map_err(|e| invalid("roles", describe(&e)))?;
         if let Some(role) = &settings.registration.default_role
             && auth.roles().get(&manage, role).await.is_err()
         {
-            anyhow::bail!(
-                "configuration key `registration.default_role`: there is no role {role:?}; declare it under [[roles]]"
-            );
+            return Err(invalid(
+                "registration.default_role",
+                format!("there is no role {role:?}; declare it under [[roles]]"),
+            )
+            .into());
         }
         Ok(Self { database, auth })
     }
@@ -116,6 +117,7 @@ fn security(settings: &Settings) -> SecurityPolicy {
             register_per_ip: limit(r.register_per_ip),
             email_per_ip: limit(r.email_per_ip),
             email_per_account: limit(r.email_per_account),
+            ipv6_prefix: r.ipv6_prefix,
         },
         email: EmailPolicy {
             reset_ttl: duration(settings.mail.reset_token_ttl),
@@ -207,6 +209,14 @@ impl Application {
                 Url::parse(&format!("http://{addr}/")).context("could not derive the public URL")?
             }
         };
+        if settings.allow_insecure_http {
+            tracing::warn!(
+                public_url = %public_url,
+                "allow_insecure_http = true: this server accepts a public URL over plain http, \
+                 so passwords and session cookies can be read and changed on the network. \
+                 Serve it over https and remove allow_insecure_http."
+            );
+        }
         let secret = match &settings.secret {
             Some(secret) => secret.as_bytes().to_vec(),
             None => {
@@ -230,7 +240,7 @@ impl Application {
             templates_dir: settings.http.templates_dir.clone(),
             site_name: settings.site_name.clone(),
             dev_mode: settings.mode == Mode::Dev,
-            trusted_proxies: settings.rate_limit.trusted_proxies.clone(),
+            trusted_proxies: settings.trusted_proxies.clone(),
             request_timeout: Some(settings.http.request_timeout),
         };
         let portcullis = Portcullis::new(services.auth.clone(), web)

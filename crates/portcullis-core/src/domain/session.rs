@@ -32,10 +32,10 @@ pub struct SessionPolicy {
     pub absolute_lifetime: Duration,
     /// Hard end of a remember-me session, counted from login.
     pub remember_lifetime: Duration,
-    /// `last_seen_at` is written at most this often per session, so that
-    /// reading a protected page does not cost a database write each time.
-    pub touch_interval: Duration,
 }
+
+/// The longest a session's `last_seen_at` goes unwritten while it is in use.
+const MAX_TOUCH_INTERVAL: Duration = Duration::minutes(1);
 
 impl Default for SessionPolicy {
     fn default() -> Self {
@@ -43,7 +43,6 @@ impl Default for SessionPolicy {
             idle_timeout: Duration::minutes(30),
             absolute_lifetime: Duration::hours(24),
             remember_lifetime: Duration::days(30),
-            touch_interval: Duration::minutes(1),
         }
     }
 }
@@ -67,6 +66,18 @@ impl SessionPolicy {
         }
     }
 
+    /// How often `last_seen_at` is written for a session in use: at most
+    /// once a minute, so that reading a protected page does not cost a
+    /// database write each time. It is derived rather than configured: use
+    /// between two writes goes unrecorded, so a session can look idle up to
+    /// one interval longer than it is, and an interval near (or past) the idle
+    /// timeout ends sessions that are in use. A quarter of the idle timeout
+    /// bounds that error: a session used at least every three quarters of
+    /// its idle timeout never ends for idleness.
+    pub fn touch_interval(&self) -> Duration {
+        MAX_TOUCH_INTERVAL.min(self.idle_timeout / 4)
+    }
+
     /// Judges `session` at `now`.
     pub fn judge(&self, session: &Session, now: OffsetDateTime) -> SessionState {
         if now >= session.expires_at {
@@ -76,7 +87,7 @@ impl SessionPolicy {
             return SessionState::Expired;
         }
         SessionState::Active {
-            touch: now - session.last_seen_at >= self.touch_interval,
+            touch: now - session.last_seen_at >= self.touch_interval(),
         }
     }
 }
@@ -153,5 +164,48 @@ mod tests {
             policy.judge(&s, t0 + Duration::seconds(60)),
             SessionState::Active { touch: true }
         );
+    }
+
+    #[test]
+    fn the_touch_interval_is_a_minute_or_a_quarter_of_a_shorter_idle_timeout() {
+        let policy = |idle| SessionPolicy {
+            idle_timeout: idle,
+            ..SessionPolicy::default()
+        };
+        assert_eq!(
+            policy(Duration::minutes(30)).touch_interval(),
+            Duration::minutes(1)
+        );
+        assert_eq!(
+            policy(Duration::minutes(4)).touch_interval(),
+            Duration::minutes(1)
+        );
+        assert_eq!(
+            policy(Duration::minutes(2)).touch_interval(),
+            Duration::seconds(30)
+        );
+        assert_eq!(
+            policy(Duration::minutes(1)).touch_interval(),
+            Duration::seconds(15)
+        );
+    }
+
+    #[test]
+    fn a_session_used_more_often_than_its_short_idle_timeout_stays_open() {
+        let policy = SessionPolicy {
+            idle_timeout: Duration::minutes(1),
+            ..SessionPolicy::default()
+        };
+        let t0 = OffsetDateTime::UNIX_EPOCH;
+        let mut s = session(t0, false, &policy);
+        for step in 1..=10 {
+            let now = t0 + Duration::seconds(40 * step);
+            let SessionState::Active { touch } = policy.judge(&s, now) else {
+                panic!("ended at step {step} although used every 40 seconds");
+            };
+            if touch {
+                s.last_seen_at = now;
+            }
+        }
     }
 }

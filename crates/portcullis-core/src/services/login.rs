@@ -96,7 +96,7 @@ impl Sessions<'_> {
             hits.push(
                 d.limit(
                     limits.login_per_ip,
-                    &format!("login:ip:{ip}"),
+                    &format!("login:ip:{}", limits.ip_bucket(ip)),
                     "login",
                     &ctx,
                 )

@@ -128,7 +128,7 @@ impl Deps {
         if let Some(ip) = &ctx.ip {
             self.limit(
                 limits.email_per_ip,
-                &format!("email:ip:{ip}"),
+                &format!("email:ip:{}", limits.ip_bucket(ip)),
                 endpoint,
                 ctx,
             )

@@ -147,7 +147,7 @@ impl Registrations<'_> {
         if let Some(ip) = &ctx.ip {
             d.limit(
                 d.security.rate_limits.register_per_ip,
-                &format!("register:ip:{ip}"),
+                &format!("register:ip:{}", d.security.rate_limits.ip_bucket(ip)),
                 "register",
                 ctx,
             )

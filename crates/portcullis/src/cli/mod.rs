@@ -65,7 +65,7 @@ pub enum Command {
 impl Cli {
     /// Loads the settings this invocation asks for: file, environment, then flags.
     pub fn settings(&self) -> anyhow::Result<Settings> {
-        let mut settings = Settings::load(self.global.config.as_deref(), std::env::vars())?;
+        let mut settings = Settings::load(self.global.config.as_deref(), environment()?)?;
         if let Some(url) = &self.global.database {
             settings.database.url.clone_from(url);
         }
@@ -83,6 +83,26 @@ impl Cli {
             .run(settings)
             .await
     }
+}
+
+/// The process environment. `std::env::vars` would panic on a value that is
+/// not UTF-8; one of ours is refused by name, anyone else's is not our
+/// business.
+fn environment() -> anyhow::Result<Vec<(String, String)>> {
+    let mut vars = Vec::new();
+    for (name, value) in std::env::vars_os() {
+        let Ok(name) = name.into_string() else {
+            continue;
+        };
+        match value.into_string() {
+            Ok(value) => vars.push((name, value)),
+            Err(_) if name.starts_with("PORTCULLIS_") => {
+                anyhow::bail!("{name} is not valid UTF-8")
+            }
+            Err(_) => {}
+        }
+    }
+    Ok(vars)
 }
 
 impl Command {

@@ -212,7 +212,7 @@ async fn even_a_panic_answers_with_the_security_headers(backend: Backend) {
 async fn junk_in_forwarded_for_does_not_lump_clients_together(backend: Backend) {
     let app: TestApp = spawn!(backend, |s| {
         s.rate_limit.enabled = true;
-        s.rate_limit.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+        s.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
         s.rate_limit.login_per_ip = LimitSettings {
             max: 2,
             window: StdDuration::from_secs(300),

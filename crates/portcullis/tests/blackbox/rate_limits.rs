@@ -12,6 +12,8 @@ on_both_backends!(
     a_forged_forwarded_for_is_ignored_without_trusted_proxies,
     registration_is_limited_per_ip,
     switching_rate_limits_off_leaves_the_lockout_on,
+    ipv6_clients_in_one_network_share_a_limit_and_other_networks_do_not,
+    an_ipv4_mapped_address_counts_as_its_ipv4_address,
 );
 
 fn limit(max: u32, seconds: u64) -> LimitSettings {
@@ -23,7 +25,7 @@ fn limit(max: u32, seconds: u64) -> LimitSettings {
 
 fn behind_proxy(s: &mut portcullis::Settings) {
     s.rate_limit.enabled = true;
-    s.rate_limit.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+    s.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
 }
 
 async fn logins_past_the_per_ip_limit_get_429_with_retry_after_and_cost_nothing(backend: Backend) {
@@ -213,4 +215,77 @@ async fn switching_rate_limits_off_leaves_the_lockout_on(backend: Backend) {
         "locked"
     );
     assert_eq!(app.audit(&["--type", "locked_out"])["total"], 1);
+}
+
+async fn ipv6_clients_in_one_network_share_a_limit_and_other_networks_do_not(backend: Backend) {
+    let app = spawn!(backend, |s| {
+        behind_proxy(s);
+        s.rate_limit.login_per_ip = limit(2, 60);
+    });
+    // Two addresses of one /64: a client rotating through its own network.
+    for ip in ["2001:db8:1:2::a", "2001:db8:1:2:ffff:ffff:ffff:fffe"] {
+        assert_eq!(
+            app.browser_from(ip)
+                .login("nobody", "wrong password")
+                .await
+                .status(),
+            StatusCode::UNAUTHORIZED,
+            "{ip}"
+        );
+    }
+    assert_eq!(
+        app.browser_from("2001:db8:1:2:1234::1")
+            .login("nobody", "wrong password")
+            .await
+            .status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "a third address of the same /64 shares its limit"
+    );
+    assert_eq!(
+        app.browser_from("2001:db8:1:3::a")
+            .login("nobody", "wrong password")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED,
+        "the next /64 has a limit of its own"
+    );
+    // The audit log keeps each full address, not the network.
+    let failed = app.audit(&["--type", "login_failed"]);
+    let ips: Vec<&str> = failed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["ip"].as_str())
+        .collect();
+    for ip in [
+        "2001:db8:1:2::a",
+        "2001:db8:1:2:ffff:ffff:ffff:fffe",
+        "2001:db8:1:3::a",
+    ] {
+        assert!(ips.contains(&ip), "{ip} in {ips:?}");
+    }
+}
+
+async fn an_ipv4_mapped_address_counts_as_its_ipv4_address(backend: Backend) {
+    let app = spawn!(backend, |s| {
+        behind_proxy(s);
+        s.rate_limit.login_per_ip = limit(2, 60);
+    });
+    for ip in ["203.0.113.7", "::ffff:203.0.113.7"] {
+        assert_eq!(
+            app.browser_from(ip)
+                .login("nobody", "wrong password")
+                .await
+                .status(),
+            StatusCode::UNAUTHORIZED,
+            "{ip}"
+        );
+    }
+    assert_eq!(
+        app.browser_from("203.0.113.7")
+            .login("nobody", "wrong password")
+            .await
+            .status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }

@@ -9,6 +9,7 @@ on_both_backends!(
     login_issues_a_new_session_token_so_an_earlier_cookie_is_useless,
     logout_is_a_post_that_ends_the_session_on_the_server,
     a_session_idle_for_thirty_minutes_is_over,
+    a_session_in_use_outlives_a_one_minute_idle_timeout,
     activity_cannot_stretch_a_session_past_its_absolute_lifetime,
     remember_me_keeps_a_session_for_thirty_days_across_idleness,
     the_session_cookie_is_httponly_lax_and_host_only,
@@ -138,6 +139,29 @@ async fn a_session_idle_for_thirty_minutes_is_over(backend: Backend) {
         "31 idle minutes end it"
     );
     assert!(location(&response).starts_with("/auth/login"));
+}
+
+async fn a_session_in_use_outlives_a_one_minute_idle_timeout(backend: Backend) {
+    let app = spawn!(backend, |s| s.session.idle_timeout =
+        std::time::Duration::from_secs(60));
+    let browser = app.logged_in("alice").await;
+    // Used every 40 seconds for five minutes: each use must count as
+    // activity, although last-seen is not written on every request.
+    for step in 1..=8 {
+        app.clock.advance(Duration::seconds(40));
+        assert_eq!(
+            browser.get("/profile").await.status(),
+            StatusCode::OK,
+            "use {step}, after {} seconds",
+            40 * step
+        );
+    }
+    app.clock.advance(Duration::seconds(61));
+    assert_eq!(
+        browser.get("/profile").await.status(),
+        StatusCode::SEE_OTHER,
+        "a minute of idleness ends it"
+    );
 }
 
 async fn activity_cannot_stretch_a_session_past_its_absolute_lifetime(backend: Backend) {

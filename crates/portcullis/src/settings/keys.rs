@@ -1,0 +1,251 @@
+//! Every configuration key: its type, its environment variable and an
+//! example value. This table is what the loader parses values by (so a value
+//! is read as the type its key declares, never guessed from how it looks),
+//! and what every error message quotes from (so each one names the key, the
+//! variable and a value that would have worked).
+//!
+//! A key missing here cannot be set; a test checks the table against the
+//! fields of [`Settings`](super::Settings).
+
+use super::ENV_PREFIX;
+
+/// What a key holds, and so how its value is parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Text, kept exactly as given.
+    Text,
+    /// `true` or `false`.
+    Bool,
+    /// A whole number from 0 to `max`.
+    Number { max: u64 },
+    /// A humantime duration: `90s`, `15m`, `24h`, `30d`.
+    Duration,
+    /// An absolute URL.
+    Url,
+    /// An IP address with a port.
+    SocketAddr,
+    /// A filesystem path.
+    Path,
+    /// One of a few words.
+    Choice(&'static [&'static str]),
+    /// IP addresses or CIDR ranges; comma-separated in the environment.
+    Networks,
+    /// A list of text (file only).
+    TextList,
+    /// An array of tables, `[[name]]` (file only).
+    Tables,
+}
+
+const U8: Kind = Kind::Number {
+    max: u8::MAX as u64,
+};
+const U16: Kind = Kind::Number {
+    max: u16::MAX as u64,
+};
+const U32: Kind = Kind::Number {
+    max: u32::MAX as u64,
+};
+/// `usize` keys, bounded by what a TOML integer can hold.
+const USIZE: Kind = Kind::Number {
+    max: i64::MAX as u64,
+};
+
+/// One configuration key.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Key {
+    /// Dotted path: `session.idle_timeout`.
+    pub name: &'static str,
+    pub kind: Kind,
+    /// A value that works, as it would be written in the environment.
+    pub example: &'static str,
+}
+
+impl Key {
+    /// `PORTCULLIS_SESSION__IDLE_TIMEOUT`, or `None` for keys that only the
+    /// file can set.
+    pub fn env(&self) -> Option<String> {
+        if self.file_only() {
+            return None;
+        }
+        Some(env_name(self.name))
+    }
+
+    /// The environment variable, or "file only", for messages.
+    pub fn env_label(&self) -> String {
+        self.env().unwrap_or_else(|| "file only".to_owned())
+    }
+
+    /// Keys inside `[[roles]]` tables have no single environment variable.
+    pub fn file_only(&self) -> bool {
+        self.name == "roles" || self.name.starts_with("roles.")
+    }
+}
+
+/// The environment variable for the dotted key `name`.
+pub(crate) fn env_name(name: &str) -> String {
+    format!(
+        "{ENV_PREFIX}_{}",
+        name.replace('.', "__").to_ascii_uppercase()
+    )
+}
+
+const fn key(name: &'static str, kind: Kind, example: &'static str) -> Key {
+    Key {
+        name,
+        kind,
+        example,
+    }
+}
+
+/// `rate_limit.trusted_proxies`, the old name of `trusted_proxies`.
+pub(crate) const PROXIES_ALIAS: &str = "rate_limit.trusted_proxies";
+
+/// Every key, section by section.
+pub(crate) static KEYS: &[Key] = &[
+    key("mode", Kind::Choice(&["dev", "production"]), "production"),
+    key("listen", Kind::SocketAddr, "0.0.0.0:8080"),
+    key("public_url", Kind::Url, "https://auth.example.com"),
+    key("allow_insecure_http", Kind::Bool, "false"),
+    key("secret", Kind::Text, "$(openssl rand -hex 32)"),
+    key("site_name", Kind::Text, "Acme"),
+    key(
+        "trusted_proxies",
+        Kind::Networks,
+        "10.0.0.1, 192.168.0.0/16",
+    ),
+    key(
+        "database.url",
+        Kind::Text,
+        "postgres://portcullis@db.internal/portcullis",
+    ),
+    key("database.max_connections", U32, "10"),
+    key("password.memory_kib", U32, "19456"),
+    key("password.iterations", U32, "2"),
+    key("password.parallelism", U32, "1"),
+    key("password.max_concurrent_hashes", USIZE, "4"),
+    key("password.min_length", USIZE, "12"),
+    key("password.reject_common", Kind::Bool, "true"),
+    key("password.reject_personal", Kind::Bool, "true"),
+    key("session.idle_timeout", Kind::Duration, "30m"),
+    key("session.absolute_lifetime", Kind::Duration, "24h"),
+    key("session.remember_lifetime", Kind::Duration, "30d"),
+    key("http.max_body_bytes", USIZE, "65536"),
+    key(
+        "http.templates_dir",
+        Kind::Path,
+        "/etc/portcullis/templates",
+    ),
+    key("http.header_read_timeout", Kind::Duration, "10s"),
+    key("http.keepalive_timeout", Kind::Duration, "75s"),
+    key("http.request_timeout", Kind::Duration, "30s"),
+    key("http.max_connections", USIZE, "10000"),
+    key("lockout.max_failures", U32, "5"),
+    key("lockout.duration", Kind::Duration, "15m"),
+    key("lockout.reveal", Kind::Bool, "false"),
+    key("rate_limit.enabled", Kind::Bool, "true"),
+    key(PROXIES_ALIAS, Kind::Networks, "10.0.0.1, 192.168.0.0/16"),
+    key("rate_limit.ipv6_prefix", U8, "64"),
+    key("rate_limit.login_per_ip.max", U32, "20"),
+    key("rate_limit.login_per_ip.window", Kind::Duration, "5m"),
+    key("rate_limit.login_per_account.max", U32, "10"),
+    key("rate_limit.login_per_account.window", Kind::Duration, "5m"),
+    key("rate_limit.register_per_ip.max", U32, "10"),
+    key("rate_limit.register_per_ip.window", Kind::Duration, "1h"),
+    key("rate_limit.email_per_ip.max", U32, "10"),
+    key("rate_limit.email_per_ip.window", Kind::Duration, "1h"),
+    key("rate_limit.email_per_account.max", U32, "3"),
+    key("rate_limit.email_per_account.window", Kind::Duration, "15m"),
+    key("registration.enabled", Kind::Bool, "false"),
+    key("registration.reveal_taken", Kind::Bool, "false"),
+    key("registration.default_role", Kind::Text, "Citizen"),
+    key("roles", Kind::Tables, "[[roles]] name = \"Editor\""),
+    key("roles.name", Kind::Text, "Editor"),
+    key("roles.description", Kind::Text, "Edits articles"),
+    key("roles.permissions", Kind::TextList, "[\"articles:edit\"]"),
+    key("roles.grantable_by", Kind::TextList, "[\"helpdesk\"]"),
+    key("log.format", Kind::Choice(&["text", "json"]), "json"),
+    key("log.level", Kind::Text, "portcullis=debug,info"),
+    key("mail.transport", Kind::Choice(&["smtp", "outbox"]), "smtp"),
+    key("mail.from", Kind::Text, "Acme <no-reply@acme.test>"),
+    key("mail.smtp_host", Kind::Text, "smtp.example.com"),
+    key("mail.smtp_port", U16, "587"),
+    key(
+        "mail.smtp_tls",
+        Kind::Choice(&["none", "starttls", "tls"]),
+        "starttls",
+    ),
+    key("mail.smtp_username", Kind::Text, "portcullis"),
+    key(
+        "mail.smtp_password",
+        Kind::Text,
+        "app-password-from-your-provider",
+    ),
+    key("mail.smtp_timeout", Kind::Duration, "10s"),
+    key("mail.outbox_dir", Kind::Path, "outbox"),
+    key("mail.reset_token_ttl", Kind::Duration, "1h"),
+    key("mail.confirm_token_ttl", Kind::Duration, "24h"),
+    key("mail.max_attempts", U32, "4"),
+    key("mail.retry_backoff", Kind::Duration, "2s"),
+    key("mail.queue_size", USIZE, "1000"),
+    key("confirm.required", Kind::Bool, "true"),
+];
+
+/// The key called `name`.
+pub(crate) fn find(name: &str) -> Option<&'static Key> {
+    KEYS.iter().find(|k| k.name == name)
+}
+
+/// Whether `name` is a section holding keys (`session`, `rate_limit.login_per_ip`).
+pub(crate) fn is_section(name: &str) -> bool {
+    KEYS.iter().any(|k| {
+        k.name
+            .strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with('.'))
+    })
+}
+
+/// The key whose variable `var` was probably meant to be: the same name with
+/// single underscores where `__` belongs (`PORTCULLIS_DATABASE_URL`).
+pub(crate) fn suggest_for_variable(var: &str) -> Option<&'static Key> {
+    let wanted = var.to_ascii_uppercase();
+    KEYS.iter().find(|k| {
+        k.env()
+            .is_some_and(|env| env.replace("__", "_") == wanted.replace("__", "_"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variables_nest_with_double_underscores() {
+        let key = find("rate_limit.login_per_ip.max").unwrap();
+        assert_eq!(
+            key.env().as_deref(),
+            Some("PORTCULLIS_RATE_LIMIT__LOGIN_PER_IP__MAX")
+        );
+        assert_eq!(find("roles.name").unwrap().env_label(), "file only");
+    }
+
+    #[test]
+    fn keys_are_unique_and_sections_are_not_keys() {
+        for (i, key) in KEYS.iter().enumerate() {
+            assert!(
+                KEYS[i + 1..].iter().all(|k| k.name != key.name),
+                "{} twice",
+                key.name
+            );
+            assert!(!key.example.is_empty(), "{} has no example", key.name);
+        }
+        assert!(is_section("rate_limit") && is_section("rate_limit.login_per_ip"));
+        assert!(!is_section("rate_limit.enabled") && !is_section("rate"));
+    }
+
+    #[test]
+    fn a_single_underscore_for_nesting_is_recognised() {
+        let key = suggest_for_variable("PORTCULLIS_DATABASE_URL").unwrap();
+        assert_eq!(key.name, "database.url");
+        assert!(suggest_for_variable("PORTCULLIS_NOTHING_LIKE_IT").is_none());
+    }
+}

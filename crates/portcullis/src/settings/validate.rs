@@ -1,0 +1,177 @@
+//! The checks the types cannot make: ranges and relations between keys.
+//! The rules of production mode are in [`production`](super::production).
+
+use super::{Mode, SessionSettings, Settings, SettingsError, invalid, secret};
+use std::time::Duration;
+
+/// The shortest idle timeout: below it a pause to read a page ends the
+/// session, and the touch interval (a quarter of it) writes too often.
+const MIN_IDLE: Duration = Duration::from_secs(60);
+/// The longest any session may last.
+const MAX_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
+
+impl Settings {
+    /// Checks ranges, relations between keys, and the rules of the mode.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        if self.database.max_connections == 0 {
+            return Err(invalid("database.max_connections", "must be at least 1"));
+        }
+        if self.password.memory_kib < 8 * self.password.parallelism.max(1) {
+            return Err(invalid(
+                "password.memory_kib",
+                "must be at least 8 × password.parallelism",
+            ));
+        }
+        if self.password.iterations == 0 {
+            return Err(invalid("password.iterations", "must be at least 1"));
+        }
+        if self.password.parallelism == 0 {
+            return Err(invalid("password.parallelism", "must be at least 1"));
+        }
+        self.session.validate()?;
+        if self.password.min_length < 1
+            || self.password.min_length > portcullis_core::domain::password::MAX_LEN
+        {
+            return Err(invalid("password.min_length", "must be between 1 and 128"));
+        }
+        if self.lockout.max_failures > 0 && self.lockout.duration.is_zero() {
+            return Err(invalid("lockout.duration", "must be longer than zero"));
+        }
+        let limits = &self.rate_limit;
+        for (key, limit) in [
+            ("rate_limit.login_per_ip", limits.login_per_ip),
+            ("rate_limit.login_per_account", limits.login_per_account),
+            ("rate_limit.register_per_ip", limits.register_per_ip),
+            ("rate_limit.email_per_ip", limits.email_per_ip),
+            ("rate_limit.email_per_account", limits.email_per_account),
+        ] {
+            if limit.max == 0 {
+                return Err(invalid(&format!("{key}.max"), "must be at least 1"));
+            }
+            if limit.window.is_zero() {
+                return Err(invalid(
+                    &format!("{key}.window"),
+                    "must be longer than zero",
+                ));
+            }
+        }
+        // Shorter prefixes would put whole providers in one bucket; /128
+        // counts every address alone.
+        if !(32..=128).contains(&limits.ipv6_prefix) {
+            return Err(invalid(
+                "rate_limit.ipv6_prefix",
+                "must be between 32 and 128",
+            ));
+        }
+        for role in &self.roles {
+            if portcullis_core::domain::role::RoleName::parse(&role.name).is_err() {
+                return Err(invalid(
+                    "roles.name",
+                    format!("{:?} is not a valid role name", role.name),
+                ));
+            }
+            if let Some(p) = role
+                .permissions
+                .iter()
+                .find(|p| portcullis_core::Permission::parse(p).is_err())
+            {
+                return Err(invalid(
+                    "roles.permissions",
+                    format!("{p:?} in role {:?} is not a valid permission", role.name),
+                ));
+            }
+        }
+        if self.http.max_body_bytes < 1024 {
+            return Err(invalid("http.max_body_bytes", "must be at least 1024"));
+        }
+        for (key, timeout) in [
+            ("http.header_read_timeout", self.http.header_read_timeout),
+            ("http.keepalive_timeout", self.http.keepalive_timeout),
+            ("http.request_timeout", self.http.request_timeout),
+        ] {
+            if timeout.is_zero() {
+                return Err(invalid(key, "must be longer than zero"));
+            }
+        }
+        if self.http.max_connections == 0 {
+            return Err(invalid("http.max_connections", "must be at least 1"));
+        }
+        if let Some(url) = &self.public_url
+            && (!matches!(url.scheme(), "http" | "https") || url.host().is_none())
+        {
+            return Err(invalid(
+                "public_url",
+                "must be an http:// or https:// URL with a host",
+            ));
+        }
+        if let Some(secret) = &self.secret
+            && secret.len() < secret::MIN_BYTES
+        {
+            return Err(invalid(
+                "secret",
+                format!(
+                    "must be at least {} bytes long (the server keys its HMACs with it)",
+                    secret::MIN_BYTES
+                ),
+            ));
+        }
+        match self.mode {
+            Mode::Production => self.validate_production()?,
+            Mode::Dev => {
+                if !self.listen.ip().is_loopback() {
+                    return Err(invalid(
+                        "listen",
+                        format!(
+                            "{} is not a loopback address, and development mode only listens \
+                             on loopback; set mode = \"production\" with a secret and \
+                             public_url to serve other machines",
+                            self.listen
+                        ),
+                    ));
+                }
+            }
+        }
+        self.mail.validate(self.mode)
+    }
+}
+
+impl SessionSettings {
+    /// Idle timeout from a minute up to the absolute lifetime; lifetimes up
+    /// to a year.
+    fn validate(&self) -> Result<(), SettingsError> {
+        let shown = |d: Duration| humantime::format_duration(d).to_string();
+        if self.idle_timeout < MIN_IDLE || self.idle_timeout > self.absolute_lifetime {
+            return Err(invalid(
+                "session.idle_timeout",
+                format!(
+                    "{} is not between {} and session.absolute_lifetime ({})",
+                    shown(self.idle_timeout),
+                    shown(MIN_IDLE),
+                    shown(self.absolute_lifetime)
+                ),
+            ));
+        }
+        if self.absolute_lifetime > MAX_LIFETIME {
+            return Err(invalid(
+                "session.absolute_lifetime",
+                format!(
+                    "{} is longer than {}",
+                    shown(self.absolute_lifetime),
+                    shown(MAX_LIFETIME)
+                ),
+            ));
+        }
+        if self.remember_lifetime < MIN_IDLE || self.remember_lifetime > MAX_LIFETIME {
+            return Err(invalid(
+                "session.remember_lifetime",
+                format!(
+                    "{} is not between {} and {}",
+                    shown(self.remember_lifetime),
+                    shown(MIN_IDLE),
+                    shown(MAX_LIFETIME)
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
