@@ -2,7 +2,7 @@
 
 use super::EmailFlows;
 use crate::audit::{AuditKind, RequestContext};
-use crate::domain::user::{User, UserId};
+use crate::domain::user::User;
 use crate::error::Error;
 use crate::notify::Notice;
 use crate::store::TokenPurpose;
@@ -23,21 +23,21 @@ impl EmailFlows<'_> {
             .account_for_email(email, "resend_confirmation", ctx)
             .await?
             .filter(|u| u.confirmed_at.is_none());
-        let owner = found.as_ref().map_or(UserId(0), |u| u.id);
-        let token = d
-            .issue_token_on(d.store.as_ref(), owner, TokenPurpose::Confirm, None)
-            .await?;
         let event = d.event(AuditKind::ConfirmationRequested, ctx);
-        let Some(user) = found else {
-            d.record(event.detail("account", "unknown")).await;
-            return Ok(());
+        let event = match &found {
+            Some(user) => event.target(user.id),
+            None => event.detail("account", "unknown"),
         };
-        d.record(event.target(user.id)).await;
-        d.notifier.send(Notice::ConfirmEmail {
-            to: user.email.clone(),
-            username: user.username.clone(),
-            token,
-        });
+        let token = d
+            .issue_link(found.as_ref(), TokenPurpose::Confirm, None, event)
+            .await?;
+        if let Some(user) = found {
+            d.notifier.send(Notice::ConfirmEmail {
+                to: user.email.clone(),
+                username: user.username.clone(),
+                token,
+            });
+        }
         Ok(())
     }
 

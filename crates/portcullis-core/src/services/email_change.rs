@@ -6,7 +6,7 @@ use super::EmailFlows;
 use crate::audit::{AuditKind, RequestContext};
 use crate::domain::email::Email;
 use crate::domain::fields::FieldErrors;
-use crate::domain::user::{User, UserId};
+use crate::domain::user::User;
 use crate::error::Error;
 use crate::notify::Notice;
 use crate::store::{TokenPurpose, UniqueField};
@@ -63,34 +63,34 @@ impl EmailFlows<'_> {
         if owner.is_some() && d.security.registration.reveal_taken {
             return Err(Error::Taken(UniqueField::Email));
         }
-        let token = d
-            .issue_token_on(
-                d.store.as_ref(),
-                if owner.is_some() { UserId(0) } else { user.id },
-                TokenPurpose::ChangeEmail,
-                Some(email.as_str().to_owned()),
-            )
-            .await?;
         let event = d
             .event(AuditKind::EmailChangeRequested, ctx)
             .by(user.id)
             .detail("new_email", email.as_str());
+        let event = if owner.is_some() {
+            event.detail("address_in_use", true)
+        } else {
+            event
+        };
+        // For a taken address the same statements run and keep no link.
+        let token = d
+            .issue_link(
+                owner.is_none().then_some(user),
+                TokenPurpose::ChangeEmail,
+                Some(email.as_str().to_owned()),
+                event,
+            )
+            .await?;
         match owner {
-            Some(owner) => {
-                d.record(event.detail("address_in_use", true)).await;
-                d.notifier.send(Notice::AddressInUse {
-                    to: owner.email,
-                    username: owner.username,
-                });
-            }
-            None => {
-                d.record(event).await;
-                d.notifier.send(Notice::ConfirmEmailChange {
-                    to: email.as_str().to_owned(),
-                    username: user.username.clone(),
-                    token,
-                });
-            }
+            Some(owner) => d.notifier.send(Notice::AddressInUse {
+                to: owner.email,
+                username: owner.username,
+            }),
+            None => d.notifier.send(Notice::ConfirmEmailChange {
+                to: email.as_str().to_owned(),
+                username: user.username.clone(),
+                token,
+            }),
         }
         Ok(())
     }

@@ -112,6 +112,29 @@ impl Deps {
         Ok(token)
     }
 
+    /// Issues a link of `purpose` for `to` (or, for an address without an
+    /// account, runs the same statements storing no token) and records
+    /// `event`, in one transaction. Both branches therefore write and commit
+    /// alike: a commit that wrote something waits for the log to reach the
+    /// disk, and one that wrote nothing does not, which would time apart
+    /// known and unknown addresses.
+    pub(crate) async fn issue_link(
+        &self,
+        to: Option<&User>,
+        purpose: TokenPurpose,
+        new_email: Option<String>,
+        event: NewAuditEvent,
+    ) -> Result<SecretToken, Error> {
+        let tx = self.store.begin().await?;
+        let owner = to.map_or(UserId(0), |u| u.id);
+        let token = self
+            .issue_token_on(tx.as_ref(), owner, purpose, new_email)
+            .await?;
+        tx.append_audit(&event).await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
     /// Parses the address of a "send me an email" form, applies the email
     /// rate limits (per IP, and per address whether or not it has an
     /// account), and finds the active account it belongs to. Known and

@@ -277,11 +277,10 @@ impl Deps {
         user: &User,
         ctx: &RequestContext,
     ) -> Result<(), Error> {
+        let event = self.event(AuditKind::ConfirmationSent, ctx).target(user.id);
         let token = self
-            .issue_token_on(self.store.as_ref(), user.id, TokenPurpose::Confirm, None)
+            .issue_link(Some(user), TokenPurpose::Confirm, None, event)
             .await?;
-        self.record(self.event(AuditKind::ConfirmationSent, ctx).target(user.id))
-            .await;
         self.notifier.send(Notice::ConfirmEmail {
             to: user.email.clone(),
             username: user.username.clone(),

@@ -3,7 +3,6 @@
 
 use super::EmailFlows;
 use crate::audit::{AuditKind, RequestContext};
-use crate::domain::user::UserId;
 use crate::error::Error;
 use crate::notify::Notice;
 use crate::store::TokenPurpose;
@@ -22,21 +21,21 @@ impl EmailFlows<'_> {
     ) -> Result<(), Error> {
         let d = self.d;
         let found = d.account_for_email(email, "forgot_password", ctx).await?;
-        let owner = found.as_ref().map_or(UserId(0), |u| u.id);
-        let token = d
-            .issue_token_on(d.store.as_ref(), owner, TokenPurpose::Reset, None)
-            .await?;
         let event = d.event(AuditKind::PasswordResetRequested, ctx);
-        let Some(user) = found else {
-            d.record(event.detail("account", "unknown")).await;
-            return Ok(());
+        let event = match &found {
+            Some(user) => event.target(user.id),
+            None => event.detail("account", "unknown"),
         };
-        d.record(event.target(user.id)).await;
-        d.notifier.send(Notice::PasswordReset {
-            to: user.email.clone(),
-            username: user.username.clone(),
-            token,
-        });
+        let token = d
+            .issue_link(found.as_ref(), TokenPurpose::Reset, None, event)
+            .await?;
+        if let Some(user) = found {
+            d.notifier.send(Notice::PasswordReset {
+                to: user.email.clone(),
+                username: user.username.clone(),
+                token,
+            });
+        }
         Ok(())
     }
 
