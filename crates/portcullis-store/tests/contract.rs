@@ -163,6 +163,7 @@ contract! {
     migrating_twice_is_harmless,
     migration_0002_applies_on_top_of_0001_and_keeps_existing_users,
     migration_0004_applies_on_top_of_0002_and_keeps_existing_users,
+    migration_0006_rebuilds_email_tokens_and_keeps_every_link,
     timestamps_round_trip_at_millisecond_precision,
     the_database_answers_a_ping,
 }

@@ -5,12 +5,14 @@ pub(crate) const VOID_TOKENS: &str = "UPDATE email_tokens SET used_at = $3 \
      WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL";
 
 /// `$1` purpose, `$2` user_id, `$3` token_hash, `$4` new_email,
-/// `$5` created_at, `$6` expires_at. Inserts nothing for a user that does
-/// not exist: "send me a link" runs this for unknown addresses too, so that
-/// they cost the same as known ones.
+/// `$5` created_at, `$6` expires_at. For a user that does not exist (a
+/// "send me a link" for an unknown address) the same row is written without
+/// a user and already spent, so that asking costs the same for unknown
+/// addresses as for known ones and the row can never be redeemed.
 pub(crate) const INSERT_TOKEN: &str = "INSERT INTO email_tokens \
-     (purpose, user_id, token_hash, new_email, created_at, expires_at) \
-     SELECT $1, id, $3, $4, $5, $6 FROM users WHERE id = $2";
+     (purpose, user_id, token_hash, new_email, created_at, expires_at, used_at) \
+     SELECT $1, u.id, $3, $4, $5, $6, CASE WHEN u.id IS NULL THEN $5 END \
+     FROM (SELECT 1 AS one) AS o LEFT JOIN users u ON u.id = $2";
 
 /// `$1` token_hash, `$2` purpose, `$3` now.
 pub(crate) const PEEK_TOKEN: &str = "SELECT user_id, new_email FROM email_tokens \

@@ -144,14 +144,30 @@ pub async fn email_tokens_go_with_their_user(f: &Fixture) {
     let alice = f.user("alice").await;
     let (_, new) = token(alice.id, TokenPurpose::ChangeEmail, Some("new@example.com"));
     f.store.issue_email_token(&new).await.unwrap();
-    // A token for an account that does not exist runs the same statements
-    // (so asking costs the same for unknown addresses) and keeps nothing.
-    let (_, orphan) = token(UserId(9999), TokenPurpose::Reset, None);
+    // A token for an account that does not exist writes the same row (so
+    // asking costs the same for unknown addresses), without a user and
+    // already spent: it can never be redeemed.
+    let (orphan_secret, orphan) = token(UserId(9999), TokenPurpose::Reset, None);
     f.store.issue_email_token(&orphan).await.unwrap();
     assert_eq!(
         f.count("SELECT COUNT(*) FROM email_tokens WHERE user_id = $1", 9999)
             .await,
         0
+    );
+    assert_eq!(
+        f.count(
+            "SELECT COUNT(*) FROM email_tokens WHERE user_id IS NULL AND used_at IS NOT NULL AND id > $1",
+            0
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        f.store
+            .redeem_email_token(&orphan_secret.hash(), TokenPurpose::Reset, T0)
+            .await
+            .unwrap(),
+        None
     );
     assert_eq!(
         f.execute("DELETE FROM users WHERE id = $1", alice.id.0)

@@ -6,14 +6,14 @@ use portcullis_core::domain::query::{UserQuery, UserSort};
 use portcullis_core::domain::role::ADMIN_PERMISSIONS;
 use portcullis_core::domain::user::ADMIN_ROLE;
 use portcullis_core::store::ProfileUpdate;
-use portcullis_core::{AuditFilter, AuditKind, UserId};
+use portcullis_core::{AuditFilter, AuditKind, SecretToken, TokenPurpose, UserId};
 use portcullis_store::Database;
 use portcullis_store::testing::migrate_to;
 use time::Duration;
 use time::macros::datetime;
 
 /// How many migrations this build ships.
-const MIGRATIONS: i64 = 5;
+const MIGRATIONS: i64 = 6;
 
 pub async fn migrating_twice_is_harmless(f: &Fixture) {
     f.db.migrate().await.unwrap();
@@ -197,6 +197,59 @@ pub async fn migration_0004_applies_on_top_of_0002_and_keeps_existing_users(f: &
     };
     let found = old.store.search_users(&admins).await.unwrap();
     assert_eq!(found.iter().map(|u| u.id).collect::<Vec<_>>(), [alice]);
+    assert_works_at_the_latest_schema(&old).await;
+    old.finish().await;
+}
+
+pub async fn migration_0006_rebuilds_email_tokens_and_keeps_every_link(f: &Fixture) {
+    let old = f.unmigrated_sibling().await;
+    migrate_to(&old.db, 5).await.unwrap();
+    let alice = old.store.create_user(&new_user("alice")).await.unwrap();
+    let live = SecretToken::generate();
+    let spent = SecretToken::generate();
+    for (token, purpose) in [
+        (&live, TokenPurpose::Reset),
+        (&spent, TokenPurpose::Confirm),
+    ] {
+        old.store
+            .issue_email_token(&portcullis_core::store::NewEmailToken {
+                purpose,
+                user_id: alice.id,
+                token_hash: token.hash(),
+                new_email: None,
+                created_at: T0,
+                expires_at: T0 + time::Duration::hours(1),
+            })
+            .await
+            .unwrap();
+    }
+    old.store
+        .redeem_email_token(&spent.hash(), TokenPurpose::Confirm, T0)
+        .await
+        .unwrap()
+        .unwrap();
+    old.db.migrate().await.unwrap();
+    // The live link still works once, the spent one never, and the
+    // account's links still go with it.
+    let grant = old
+        .store
+        .peek_email_token(&live.hash(), TokenPurpose::Reset, T0)
+        .await
+        .unwrap();
+    assert_eq!(grant.map(|g| g.user_id), Some(alice.id));
+    assert!(
+        old.store
+            .redeem_email_token(&spent.hash(), TokenPurpose::Confirm, T0)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    old.store.delete_user(alice.id).await.unwrap();
+    assert_eq!(
+        old.count("SELECT COUNT(*) FROM email_tokens WHERE id > $1", 0)
+            .await,
+        0
+    );
     assert_works_at_the_latest_schema(&old).await;
     old.finish().await;
 }
