@@ -19,7 +19,9 @@ use std::net::{IpAddr, SocketAddr};
 /// router was not served with connect info.
 #[derive(Debug, Clone, Default)]
 pub struct ClientInfo {
+    /// The client's address (after any trusted proxies).
     pub ip: Option<String>,
+    /// The `User-Agent` header, if any.
     pub user_agent: Option<String>,
 }
 

@@ -16,9 +16,13 @@ use std::collections::BTreeMap;
 /// An error answered as JSON.
 #[derive(Debug, Clone)]
 pub struct ApiError {
+    /// The HTTP status.
     pub status: StatusCode,
+    /// A stable machine-readable code (`invalid_credentials`, ...).
     pub code: &'static str,
+    /// What went wrong, for a person.
     pub message: String,
+    /// Per-field messages, by field name.
     pub fields: BTreeMap<String, String>,
     /// Seconds to send in `Retry-After` (429 answers).
     pub retry_after: Option<u64>,
@@ -218,7 +222,9 @@ pub(crate) fn taken_message(field: UniqueField) -> (&'static str, &'static str) 
 /// An error answered with an HTML page.
 #[derive(Debug, Clone)]
 pub struct PageError {
+    /// The HTTP status.
     pub status: StatusCode,
+    /// What went wrong, for a person.
     pub message: String,
     /// Seconds to send in `Retry-After` (429 answers).
     pub retry_after: Option<u64>,

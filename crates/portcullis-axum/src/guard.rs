@@ -203,6 +203,7 @@ where
 /// A name known at compile time, for the typed guard extractors. Declare one
 /// with [`permission!`](crate::permission) or [`role!`](crate::role).
 pub trait Named: Send + Sync + 'static {
+    /// The role or permission name.
     const NAME: &'static str;
 }
 

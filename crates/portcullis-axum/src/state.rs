@@ -19,8 +19,10 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
     #[error("the secret must be at least 32 bytes long")]
+    /// The secret is shorter than 32 bytes.
     WeakSecret,
     #[error("template error: {0}")]
+    /// A template does not compile.
     Template(String),
 }
 

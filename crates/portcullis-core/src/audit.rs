@@ -12,35 +12,65 @@ use time::OffsetDateTime;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuditKind {
+    /// An account registered itself.
     Registered,
+    /// A login succeeded.
     LoginSucceeded,
+    /// A login failed (`detail.reason` says why).
     LoginFailed,
+    /// An account locked after too many failed logins.
     LockedOut,
+    /// A lock was lifted by an operator.
     Unlocked,
+    /// A session was ended by its owner logging out.
     LoggedOut,
+    /// Sessions were ended by their owner or an operator.
     SessionRevoked,
+    /// A user changed their own password.
     PasswordChanged,
+    /// A request was refused by a rate limit (the first of each window).
     RateLimited,
+    /// An account was activated.
     UserActivated,
+    /// An account was deactivated.
     UserDeactivated,
+    /// An administrator was created from the command line.
     AdminCreated,
+    /// An operator created an account.
     UserCreated,
+    /// An operator edited an account.
     UserUpdated,
+    /// An account was deleted.
     UserDeleted,
+    /// An operator set an account's password.
     PasswordSet,
+    /// A role was given to an account.
     RoleGranted,
+    /// A role was taken from an account.
     RoleRevoked,
+    /// A role was created.
     RoleCreated,
+    /// A role was changed.
     RoleUpdated,
+    /// A role was deleted.
     RoleDeleted,
+    /// A confirmation link was mailed.
     ConfirmationSent,
+    /// An address was confirmed.
     EmailConfirmed,
+    /// A reset link was asked for (known address or not).
     PasswordResetRequested,
+    /// A password was reset with a link.
     PasswordResetCompleted,
+    /// A change of address was asked for.
     EmailChangeRequested,
+    /// An account moved to a new address.
     EmailChanged,
+    /// An email could not be delivered.
     EmailDeliveryFailed,
+    /// Someone tried to register an address that has an account.
     RegistrationAttempted,
+    /// A new confirmation link was asked for (known address or not).
     ConfirmationRequested,
 }
 
@@ -124,7 +154,9 @@ impl AuditKind {
 /// Where a request came from, for audit records and login tracking.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RequestContext {
+    /// The client's address, if known.
     pub ip: Option<String>,
+    /// The client's user agent, if it sent one.
     pub user_agent: Option<String>,
 }
 
@@ -141,13 +173,17 @@ impl RequestContext {
 /// An event about to be recorded.
 #[derive(Debug, Clone)]
 pub struct NewAuditEvent {
+    /// When it happened.
     pub at: OffsetDateTime,
+    /// What happened.
     pub kind: AuditKind,
     /// Who did it (`None`: anonymous or the system).
     pub actor: Option<UserId>,
     /// Whom it concerns.
     pub target: Option<UserId>,
+    /// The client's address, if known.
     pub ip: Option<String>,
+    /// The client's user agent, if it sent one.
     pub user_agent: Option<String>,
     /// Small structured detail (reason, attempted login, ...).
     pub detail: Value,
@@ -199,14 +235,22 @@ impl NewAuditEvent {
 /// A recorded event.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AuditEvent {
+    /// Position in the log; newer events have higher ids.
     pub id: i64,
     #[serde(with = "time::serde::rfc3339")]
+    /// When it happened.
     pub at: OffsetDateTime,
+    /// What happened.
     pub kind: String,
+    /// Who did it (`None`: anonymous, or the system when `detail.actor` says so).
     pub actor: Option<UserId>,
+    /// Whom it concerns.
     pub target: Option<UserId>,
+    /// The client's address, if known.
     pub ip: Option<String>,
+    /// The client's user agent, if it sent one.
     pub user_agent: Option<String>,
+    /// Small structured detail (reason, attempted login, ...).
     pub detail: Value,
 }
 
@@ -215,10 +259,15 @@ pub struct AuditEvent {
 pub struct AuditFilter {
     /// Events where this user is actor or target.
     pub user: Option<UserId>,
+    /// What happened.
     pub kind: Option<AuditKind>,
+    /// Events at or after this instant.
     pub since: Option<OffsetDateTime>,
+    /// Events before this instant.
     pub until: Option<OffsetDateTime>,
+    /// Events to skip (newest first).
     pub offset: i64,
+    /// Events to return at most.
     pub limit: i64,
 }
 

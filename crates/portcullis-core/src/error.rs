@@ -24,10 +24,16 @@ pub enum Error {
     Inactive,
     /// Too many attempts; try again after `retry_after`.
     #[error("too many requests")]
-    RateLimited { retry_after: time::Duration },
+    RateLimited {
+        /// How long until the limit's window ends.
+        retry_after: time::Duration,
+    },
     /// The account is locked (only reported when the lockout policy reveals it).
     #[error("account is locked")]
-    Locked { remaining: time::Duration },
+    Locked {
+        /// How long the lock still lasts.
+        remaining: time::Duration,
+    },
     /// The caller may not do this (acting on themselves where forbidden, ...).
     #[error("forbidden: {0}")]
     Forbidden(&'static str),

@@ -15,6 +15,7 @@
 //! assert!(Password::parse("short").is_err());
 //! ```
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod access;
 pub mod audit;

@@ -12,35 +12,62 @@ use crate::token::SecretToken;
 pub enum Notice {
     /// "Confirm your address": a link to `/auth/confirm/<token>`.
     ConfirmEmail {
+        /// The recipient's address.
         to: String,
+        /// The account's username, to greet them by.
         username: String,
+        /// The link's secret; the notifier builds the link around it.
         token: SecretToken,
     },
     /// "Reset your password": a link to `/auth/reset-password/<token>`.
     PasswordReset {
+        /// The recipient's address.
         to: String,
+        /// The account's username, to greet them by.
         username: String,
+        /// The link's secret; the notifier builds the link around it.
         token: SecretToken,
     },
     /// "Your password was reset."
-    PasswordResetDone { to: String, username: String },
+    PasswordResetDone {
+        /// The recipient's address.
+        to: String,
+        /// The account's username.
+        username: String,
+    },
     /// "Your password was changed."
-    PasswordChanged { to: String, username: String },
+    PasswordChanged {
+        /// The recipient's address.
+        to: String,
+        /// The account's username.
+        username: String,
+    },
     /// Sent to the new address: a link to `/auth/change-email/<token>`.
     ConfirmEmailChange {
+        /// The recipient's address.
         to: String,
+        /// The account's username, to greet them by.
         username: String,
+        /// The link's secret; the notifier builds the link around it.
         token: SecretToken,
     },
     /// Sent to the old address once the change is done.
     EmailChanged {
+        /// The recipient's address.
         to: String,
+        /// The account's username, to greet them by.
         username: String,
+        /// The address the account moved to.
         new_email: String,
     },
     /// Sent to an address someone tried to register a new account with,
     /// or to change another account to, while it belongs to `username`.
-    AddressInUse { to: String, username: String },
+    AddressInUse {
+        /// The recipient's address.
+        to: String,
+        /// The account's username.
+        username: String,
+    },
 }
 
 impl Notice {

@@ -18,7 +18,9 @@ use time::OffsetDateTime;
 /// Which unique value collided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UniqueField {
+    /// The username (case-insensitively).
     Username,
+    /// The email address (case-insensitively).
     Email,
     /// Any other unique constraint (role name, ...).
     Other,
@@ -51,33 +53,45 @@ pub enum StoreError {
 /// A new account, already validated and hashed.
 #[derive(Debug, Clone)]
 pub struct NewUser {
+    /// The username as chosen.
     pub username: String,
     /// Case-folded username; unique.
     pub username_key: String,
+    /// The address as given.
     pub email: String,
     /// Case-folded email; unique.
     pub email_key: String,
     /// PHC string, or `None` for accounts that only log in through a provider.
     pub password_hash: Option<String>,
+    /// Whether the account may log in.
     pub is_active: bool,
+    /// When the address was confirmed, if it is.
     pub confirmed_at: Option<OffsetDateTime>,
+    /// When it was created.
     pub created_at: OffsetDateTime,
 }
 
 /// New username, email and display name for an account.
 #[derive(Debug, Clone)]
 pub struct ProfileUpdate {
+    /// The username as chosen.
     pub username: String,
+    /// Case-folded username; unique.
     pub username_key: String,
+    /// The address as given.
     pub email: String,
+    /// Case-folded email; unique.
     pub email_key: String,
+    /// Display name, if any.
     pub name: Option<String>,
 }
 
 /// A user together with the stored password hash, for the login use case only.
 #[derive(Clone)]
 pub struct Credential {
+    /// The account.
     pub user: User,
+    /// The stored hash (PHC or a legacy format), if the account has a password.
     pub password_hash: Option<String>,
 }
 
@@ -93,12 +107,19 @@ impl fmt::Debug for Credential {
 /// A session about to be stored.
 #[derive(Debug, Clone)]
 pub struct NewSession {
+    /// SHA-256 of the secret; the secret itself is never stored.
     pub token_hash: TokenHash,
+    /// The account it belongs to.
     pub user_id: UserId,
+    /// When it was created.
     pub created_at: OffsetDateTime,
+    /// When it stops working, whatever happens.
     pub expires_at: OffsetDateTime,
+    /// "Remember me": long-lived and exempt from the idle timeout.
     pub remember: bool,
+    /// The client's address.
     pub ip: Option<String>,
+    /// The client's user agent.
     pub user_agent: Option<String>,
 }
 
@@ -106,7 +127,9 @@ pub struct NewSession {
 /// everything a request needs to know about who is asking.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolvedSession {
+    /// The session.
     pub session: Session,
+    /// The account.
     pub user: User,
     /// The account's roles, by name.
     pub roles: Vec<Role>,
@@ -360,19 +383,26 @@ impl TokenPurpose {
 /// A token about to be stored: only its hash.
 #[derive(Debug, Clone)]
 pub struct NewEmailToken {
+    /// What the link does.
     pub purpose: TokenPurpose,
+    /// The account it belongs to.
     pub user_id: UserId,
+    /// SHA-256 of the secret; the secret itself is never stored.
     pub token_hash: TokenHash,
     /// The address to switch to (`ChangeEmail` only).
     pub new_email: Option<String>,
+    /// When it was created.
     pub created_at: OffsetDateTime,
+    /// When it stops working, whatever happens.
     pub expires_at: OffsetDateTime,
 }
 
 /// What a live token stands for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmailTokenGrant {
+    /// The account it belongs to.
     pub user_id: UserId,
+    /// The address to switch to (email changes only).
     pub new_email: Option<String>,
 }
 

@@ -15,8 +15,10 @@ pub struct Email(String);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EmailError {
     #[error("Email is required.")]
+    /// No address was given.
     Empty,
     #[error("Enter a valid email address.")]
+    /// The text is not an email address.
     Invalid,
 }
 

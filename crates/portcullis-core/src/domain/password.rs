@@ -17,10 +17,13 @@ pub struct Password(String);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PasswordError {
     #[error("Password is required.")]
+    /// No password was given.
     Empty,
     #[error("Password must be at least {0} characters long.")]
+    /// Shorter than the minimum (in characters).
     TooShort(usize),
     #[error("Password must be at most {0} characters long.")]
+    /// Longer than the maximum (in characters).
     TooLong(usize),
 }
 

@@ -7,10 +7,15 @@ use time::OffsetDateTime;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum UserSort {
     #[default]
+    /// Creation order.
     Id,
+    /// By username, case-insensitively.
     Username,
+    /// By address, case-insensitively.
     Email,
+    /// By creation time.
     CreatedAt,
+    /// By the latest login; accounts that never logged in come last.
     LastLogin,
 }
 
@@ -46,14 +51,20 @@ pub struct UserQuery {
     pub prefix: Option<String>,
     /// Only holders of this role.
     pub role: Option<String>,
+    /// Only (de)activated accounts.
     pub active: Option<bool>,
+    /// Only accounts whose address is (not) confirmed.
     pub confirmed: Option<bool>,
     /// `Some(true)`: only accounts locked at `now`; `Some(false)`: only unlocked.
     pub locked: Option<bool>,
     /// The instant "locked" is judged at.
     pub now: Option<OffsetDateTime>,
+    /// The column to sort by.
     pub sort: UserSort,
+    /// Largest first.
     pub descending: bool,
+    /// Users to skip.
     pub offset: i64,
+    /// Users to return at most.
     pub limit: i64,
 }

@@ -30,8 +30,10 @@ pub enum NameError {
     #[error(
         "A permission is lowercase words of letters, digits and '_' joined by ':', e.g. posts:delete."
     )]
+    /// Not a valid permission name.
     Permission,
     #[error("A role name is 1 to 64 letters, digits, spaces, '_', '.' or '-'.")]
+    /// Not a valid role name.
     Role,
 }
 

@@ -11,15 +11,21 @@ pub struct SessionId(pub i64);
 /// and it is looked up by that hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
+    /// The session's row id (not its secret).
     pub id: SessionId,
+    /// Whose session it is.
     pub user_id: UserId,
+    /// When it was opened (the login).
     pub created_at: OffsetDateTime,
+    /// Its last recorded activity (written at most once per touch interval).
     pub last_seen_at: OffsetDateTime,
     /// Absolute end of the session, fixed at creation.
     pub expires_at: OffsetDateTime,
     /// Created with "remember me": long-lived and exempt from the idle timeout.
     pub remember: bool,
+    /// The address it was opened from.
     pub ip: Option<String>,
+    /// The user agent it was opened with (cut at 512 bytes).
     pub user_agent: Option<String>,
 }
 
@@ -51,7 +57,10 @@ impl Default for SessionPolicy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionState {
     /// Valid; `touch` says whether `last_seen_at` is due for a write.
-    Active { touch: bool },
+    Active {
+        /// Whether `last_seen_at` is due for a write.
+        touch: bool,
+    },
     /// Over: past its absolute lifetime or idle for too long.
     Expired,
 }

@@ -19,8 +19,11 @@ impl std::fmt::Display for UserId {
 /// An account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct User {
+    /// The account's row id.
     pub id: UserId,
+    /// The username as chosen (case kept).
     pub username: String,
+    /// The address as given (case kept).
     pub email: String,
     /// Display name, if the user or an administrator gave one.
     pub name: Option<String>,
@@ -30,15 +33,19 @@ pub struct User {
     #[serde(with = "time::serde::rfc3339::option")]
     pub confirmed_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339")]
+    /// When the account was created.
     pub created_at: OffsetDateTime,
     /// The login before the current one (Flask-Security's "trackable").
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_login_at: Option<OffsetDateTime>,
+    /// Where the login before the current one came from.
     pub last_login_ip: Option<String>,
     /// The most recent login.
     #[serde(with = "time::serde::rfc3339::option")]
     pub current_login_at: Option<OffsetDateTime>,
+    /// Where the most recent login came from.
     pub current_login_ip: Option<String>,
+    /// Successful logins so far.
     pub login_count: i64,
     /// Set while the account is locked after too many failed logins.
     #[serde(with = "time::serde::rfc3339::option")]
@@ -51,7 +58,9 @@ pub struct User {
 /// A named group of permissions. Built in: `admin`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Role {
+    /// The role's name, unique.
     pub name: String,
+    /// What the role is for.
     pub description: String,
 }
 

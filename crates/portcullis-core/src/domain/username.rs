@@ -16,10 +16,13 @@ pub struct Username(String);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UsernameError {
     #[error("Username is required.")]
+    /// No username was given.
     Empty,
     #[error("Username must be between 3 and 32 characters long.")]
+    /// Too short or too long.
     Length,
     #[error("Username may contain only letters, digits, '_', '.' and '-'.")]
+    /// A character outside letters, digits, `_`, `.`, `-`.
     Characters,
 }
 

@@ -16,7 +16,9 @@ use time::{Duration, OffsetDateTime};
 /// At most `max` hits per `window`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limit {
+    /// Hits allowed per window.
     pub max: u32,
+    /// How long a window lasts.
     pub window: Duration,
 }
 
@@ -32,11 +34,15 @@ impl Limit {
 pub struct RateLimitPolicy {
     /// Off switch for trusted test setups; lockout stays on regardless.
     pub enabled: bool,
+    /// Logins per client address (or IPv6 network).
     pub login_per_ip: Limit,
+    /// Logins per login name, known or not.
     pub login_per_account: Limit,
+    /// Registrations per client address.
     pub register_per_ip: Limit,
     /// Endpoints that send email (forgot password, resend confirmation).
     pub email_per_ip: Limit,
+    /// Requests that send email, per address.
     pub email_per_account: Limit,
     /// IPv6 clients are counted per network of this many leading bits.
     pub ipv6_prefix: u8,
