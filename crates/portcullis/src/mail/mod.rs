@@ -74,7 +74,13 @@ impl Mailer {
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let (queue, rx) = mpsc::channel(queue_size.max(1));
         let audit = Audit { store, clock };
-        let worker = tokio::spawn(work(rx, renderer, transport, retry, audit.clone()));
+        let worker = tokio::spawn(work(
+            rx,
+            Arc::new(renderer),
+            transport,
+            retry,
+            audit.clone(),
+        ));
         (Self { queue, audit }, worker)
     }
 }
@@ -99,14 +105,21 @@ impl Notifier for Mailer {
 /// or failing server from being hammered; requests never wait on it.
 async fn work(
     mut rx: mpsc::Receiver<Notice>,
-    renderer: Renderer,
+    renderer: Arc<Renderer>,
     transport: Transport,
     retry: RetryPolicy,
     audit: Audit,
 ) {
     while let Some(notice) = rx.recv().await {
         let kind = notice.kind();
-        let rendered = match renderer.render(&notice) {
+        // Rendering is CPU work: off the async workers, so that the request
+        // that queued this notice (and every other) is never kept waiting.
+        let job = (renderer.clone(), notice.clone());
+        let rendered = tokio::task::spawn_blocking(move || job.0.render(&job.1))
+            .await
+            .map_err(anyhow::Error::from)
+            .and_then(|r| r);
+        let rendered = match rendered {
             Ok(rendered) => rendered,
             Err(err) => {
                 tracing::error!(kind, error = %err, "could not render an email");
