@@ -14,7 +14,7 @@
 //! preflight, which Portcullis never grants).
 
 use crate::error::{ApiError, PageError, wants_json};
-use crate::session::Authenticated;
+use crate::session::SessionKey;
 use crate::state::Portcullis;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -89,10 +89,12 @@ pub(crate) async fn verify(
     next: Next,
 ) -> Response {
     let inner = &state.inner;
-    let auth = request.extensions().get::<Authenticated>().cloned();
+    // Any live session keys the token, one waiting for its second factor too
+    // (its form must be protected like every other).
+    let auth = request.extensions().get::<SessionKey>().cloned();
     let mut new_cookie = None;
     let expected = match &auth {
-        Some(auth) => Some(inner.csrf.for_session(&auth.token_hash)),
+        Some(SessionKey(hash)) => Some(inner.csrf.for_session(hash)),
         None => match jar.get(&inner.cookies.csrf).map(|c| c.value().to_owned()) {
             Some(value) if SecretToken::parse(&value).is_some() => {
                 Some(inner.csrf.for_anonymous(&value))

@@ -150,6 +150,24 @@ impl From<Error> for ApiError {
                 ApiError::new(StatusCode::BAD_REQUEST, "invalid_token", INVALID_TOKEN)
             }
             Error::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not_found", "Not found."),
+            Error::ReauthenticationRequired => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "reauthentication_required",
+                "Confirm your password first: POST /api/reauthenticate.",
+            ),
+            Error::TwoFactorRequired => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "two_factor_required",
+                TWO_FACTOR_REQUIRED,
+            ),
+            Error::SecondFactorAbandoned => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "login_again",
+                "Too many wrong codes. Log in again.",
+            ),
+            Error::InvalidCode => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "invalid_code", INVALID_CODE)
+            }
             Error::Internal(_) => ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal_error",
@@ -186,6 +204,12 @@ fn set_retry_after(response: &mut Response, seconds: Option<u64>) {
             .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
     }
 }
+
+/// The one answer to a wrong, used or malformed second-factor code.
+pub(crate) const INVALID_CODE: &str = "Invalid code.";
+/// The answer to a request that needs the second step of a login first.
+pub(crate) const TWO_FACTOR_REQUIRED: &str =
+    "Enter the code from your authenticator app (or a recovery code) to finish logging in.";
 
 /// The one answer to a failed login, whatever the reason.
 pub(crate) const INVALID_CREDENTIALS: &str = "Invalid username or password.";

@@ -4,7 +4,7 @@
 
 use crate::error::{ApiError, PageError, wants_json_parts};
 use crate::flash::Flash;
-use crate::session::Authenticated;
+use crate::session::{Authenticated, PendingLogin};
 use crate::state::Portcullis;
 use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{
@@ -48,17 +48,32 @@ impl IntoResponse for LoginRequired {
 }
 
 pub(crate) fn login_required(parts: &Parts) -> LoginRequired {
+    // A login waiting for its second factor is sent to finish it.
+    let pending = parts.extensions.get::<PendingLogin>().is_some();
     // The session middleware puts the Portcullis handle in every request, so
     // these extractors work whatever the embedding application's state is.
     let state = match parts.extensions.get::<Portcullis>() {
         Some(state) if !wants_json_parts(parts) => state,
+        _ if pending => {
+            return LoginRequired(
+                ApiError::from(portcullis_core::Error::TwoFactorRequired).into_response(),
+            );
+        }
         _ => return LoginRequired(ApiError::unauthenticated().into_response()),
     };
     let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let page = if pending {
+        "/auth/login-2fa"
+    } else {
+        "/auth/login"
+    };
     let location = format!(
-        "/auth/login?next={}",
+        "{page}?next={}",
         url::form_urlencoded::byte_serialize(target.as_bytes()).collect::<String>()
     );
+    if pending {
+        return LoginRequired(Redirect::to(&location).into_response());
+    }
     let jar = Flash::LoginRequired.set(state, CookieJar::from_headers(&parts.headers));
     LoginRequired((jar, Redirect::to(&location)).into_response())
 }
@@ -85,6 +100,20 @@ where
         _state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
         Ok(parts.extensions.get::<Authenticated>().cloned())
+    }
+}
+
+impl<S> OptionalFromRequestParts<S> for PendingLogin
+where
+    S: Send + Sync,
+{
+    type Rejection = Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts.extensions.get::<PendingLogin>().cloned())
     }
 }
 

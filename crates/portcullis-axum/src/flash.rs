@@ -21,6 +21,11 @@ pub(crate) enum Flash {
     EmailConfirmed,
     EmailChangeSent,
     EmailChanged,
+    EnrolmentRequired,
+    TwoFactorEnabled,
+    TwoFactorDisabled,
+    CodeAttemptsExhausted,
+    Reauthenticated,
 }
 
 /// A flash message as a template sees it.
@@ -30,7 +35,7 @@ pub(crate) struct FlashView {
     pub message: &'static str,
 }
 
-const ALL: [Flash; 11] = [
+const ALL: [Flash; 16] = [
     Flash::LoginRequired,
     Flash::LoggedIn,
     Flash::LoggedOut,
@@ -42,6 +47,11 @@ const ALL: [Flash; 11] = [
     Flash::EmailConfirmed,
     Flash::EmailChangeSent,
     Flash::EmailChanged,
+    Flash::EnrolmentRequired,
+    Flash::TwoFactorEnabled,
+    Flash::TwoFactorDisabled,
+    Flash::CodeAttemptsExhausted,
+    Flash::Reauthenticated,
 ];
 
 impl Flash {
@@ -58,6 +68,11 @@ impl Flash {
             Flash::EmailConfirmed => "email_confirmed",
             Flash::EmailChangeSent => "email_change_sent",
             Flash::EmailChanged => "email_changed",
+            Flash::EnrolmentRequired => "enrolment_required",
+            Flash::TwoFactorEnabled => "two_factor_enabled",
+            Flash::TwoFactorDisabled => "two_factor_disabled",
+            Flash::CodeAttemptsExhausted => "code_attempts_exhausted",
+            Flash::Reauthenticated => "reauthenticated",
         }
     }
 
@@ -83,6 +98,16 @@ impl Flash {
                 "We sent a confirmation link to the new address. Your address changes when you follow it.",
             ),
             Flash::EmailChanged => ("success", "Your email address has been changed."),
+            Flash::EnrolmentRequired => (
+                "info",
+                "Your account needs two-factor authentication. Set it up to continue.",
+            ),
+            Flash::TwoFactorEnabled => ("success", "Two-factor authentication is on."),
+            Flash::TwoFactorDisabled => ("success", "Two-factor authentication is off."),
+            Flash::CodeAttemptsExhausted => {
+                ("danger", "Too many wrong codes. Please log in again.")
+            }
+            Flash::Reauthenticated => ("success", "Thank you. You may go on."),
         };
         FlashView { category, message }
     }

@@ -41,6 +41,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use portcullis_core::User;
 use portcullis_core::access::{Authorized, Capability, PermissionSet};
+use portcullis_core::domain::session::Assurance;
 use std::convert::Infallible;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -62,6 +63,8 @@ pub enum Rule {
     Permission(String),
     /// A user whose email address is confirmed.
     Confirmed,
+    /// A session authenticated with a second factor.
+    TwoFactor,
 }
 
 /// Checks `rule` for the request; the authenticated user on success, the
@@ -82,6 +85,7 @@ pub async fn check(rule: &Rule, parts: &Parts) -> Result<Authenticated, Response
         Rule::Role(role) => auth.roles.iter().any(|r| &r.name == role),
         Rule::AnyRole(accepted) => auth.roles.iter().any(|r| accepted.contains(&r.name)),
         Rule::Permission(permission) => auth.permissions.holds(permission),
+        Rule::TwoFactor => auth.assurance() >= Assurance::TwoFactor,
     };
     if allowed {
         Ok(auth)
@@ -99,6 +103,15 @@ fn forbidden(parts: &Parts, rule: &Rule) -> Response {
             ApiError::from(err).into_response()
         } else {
             PageError::from(err).into_response()
+        };
+    }
+    if *rule == Rule::TwoFactor {
+        let message = "This needs a login with two-factor authentication: turn it on in your \
+                       profile if it is off, then log out and in again.";
+        return if json {
+            ApiError::new(StatusCode::FORBIDDEN, "two_factor_required", message).into_response()
+        } else {
+            PageError::new(StatusCode::FORBIDDEN, message).into_response()
         };
     }
     let message = "You do not have permission to access this page.";
@@ -143,6 +156,11 @@ pub fn require_permission(permission: impl Into<String>) -> Guard {
 /// Requires a confirmed email address.
 pub fn require_confirmed() -> Guard {
     Guard::new(Rule::Confirmed)
+}
+
+/// Requires a session authenticated with a second factor (step-up).
+pub fn require_two_factor() -> Guard {
+    Guard::new(Rule::TwoFactor)
 }
 
 impl Guard {
@@ -238,6 +256,62 @@ pub struct RequireRole<R: Named>(pub User, pub PhantomData<R>);
 /// The logged-in user, whose email address is confirmed.
 #[derive(Debug, Clone)]
 pub struct RequireConfirmed(pub User);
+
+/// The logged-in user, whose session was authenticated with a second
+/// factor; others get 403 (a step-up: turn 2FA on, log in with it).
+#[derive(Debug, Clone)]
+pub struct RequireTwoFactor(pub Authenticated);
+
+impl<S: Send + Sync> FromRequestParts<S> for RequireTwoFactor {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(check(&Rule::TwoFactor, parts).await?))
+    }
+}
+
+/// The logged-in user, who proved who they are within the last `SECONDS`
+/// (15 minutes unless given): the login, or a re-authentication. Otherwise
+/// a browser is sent to `/auth/reauthenticate?next=…` and an API client gets
+/// 403 `reauthentication_required`.
+///
+/// ```
+/// use portcullis_axum::guard::RequireRecentLogin;
+///
+/// async fn close_account(RequireRecentLogin(auth): RequireRecentLogin<300>) -> String {
+///     format!("{} confirmed it is them, less than five minutes ago", auth.user.username)
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct RequireRecentLogin<const SECONDS: u64 = 900>(pub Authenticated);
+
+impl<S: Send + Sync, const SECONDS: u64> FromRequestParts<S> for RequireRecentLogin<SECONDS> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let auth = check(&Rule::Login, parts).await?;
+        let now = parts
+            .extensions
+            .get::<Portcullis>()
+            .map(|p| p.auth().clock().now())
+            .unwrap_or_else(time::OffsetDateTime::now_utc);
+        let within = time::Duration::seconds(i64::try_from(SECONDS).unwrap_or(i64::MAX));
+        if auth.session.authenticated_within(within, now) {
+            return Ok(Self(auth));
+        }
+        if wants_json_parts(parts) {
+            return Err(
+                ApiError::from(portcullis_core::Error::ReauthenticationRequired).into_response(),
+            );
+        }
+        let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+        let location = format!(
+            "/auth/reauthenticate?next={}",
+            url::form_urlencoded::byte_serialize(target.as_bytes()).collect::<String>()
+        );
+        Err(axum::response::Redirect::to(&location).into_response())
+    }
+}
 
 impl<S: Send + Sync, P: Named> FromRequestParts<S> for RequirePermission<P> {
     type Rejection = Response;

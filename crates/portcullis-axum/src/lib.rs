@@ -43,6 +43,7 @@ mod headers;
 mod health;
 mod next;
 mod pages;
+mod qr;
 mod session;
 mod state;
 mod templates;
@@ -56,8 +57,11 @@ pub use error::{ApiError, PageError};
 pub use extract::{
     ApiJson, ApiPath, ApiQuery, CurrentUser, HtmlForm, LoginRequired, MaybeUser, PagePath,
 };
-pub use guard::{Permissions, RequireConfirmed, RequirePermission, RequireRole};
+pub use guard::{
+    Admin, Permissions, RequireConfirmed, RequirePermission, RequireRecentLogin, RequireRole,
+    RequireTwoFactor,
+};
 pub use next::safe_next;
-pub use session::Authenticated;
+pub use session::{Authenticated, PendingLogin};
 pub use state::{Portcullis, SetupError};
 pub use templates::{TemplateError, template_environment};

@@ -3,13 +3,18 @@
 //! longer names a live session is cleared from the browser; and every
 //! response to an authenticated request is marked `Cache-Control: no-store`.
 
+use crate::error::{ApiError, wants_json};
+use crate::flash::Flash;
 use crate::state::Portcullis;
 use axum::extract::{Request, State};
+use axum::http::StatusCode;
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
+use axum::response::Redirect;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
-use portcullis_core::{Actor, PermissionSet, Role, SecretToken, Session, User};
+use portcullis_core::domain::session::Assurance;
+use portcullis_core::{Actor, PermissionSet, ResolvedSession, Role, SecretToken, Session, User};
 
 /// A request authenticated by a session cookie.
 #[derive(Debug, Clone)]
@@ -22,11 +27,77 @@ pub struct Authenticated {
     pub roles: Vec<Role>,
     /// What those roles let the account do (everything, for `admin`).
     pub permissions: PermissionSet,
+    /// Whether the account has a confirmed second factor.
+    pub two_factor: bool,
     /// Hash of the session token (what CSRF tokens are derived from).
     pub(crate) token_hash: String,
 }
 
+/// A session whose password step succeeded and which waits for its second
+/// factor. It grants nothing else: guards and extractors treat the request
+/// as anonymous, and send it to `/auth/login-2fa`.
+#[derive(Debug, Clone)]
+pub struct PendingLogin {
+    /// The pending session, its account and roles.
+    pub resolved: ResolvedSession,
+}
+
+/// The session this request's cookie names, complete or waiting for its
+/// second factor: what a new login replaces and a logout ends.
+#[derive(Debug, Clone)]
+pub(crate) struct AnySession(pub Option<Session>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for AnySession {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let complete = parts
+            .extensions
+            .get::<Authenticated>()
+            .map(|a| a.session.clone());
+        let pending = || {
+            parts
+                .extensions
+                .get::<PendingLogin>()
+                .map(|p| p.resolved.session.clone())
+        };
+        Ok(Self(complete.or_else(pending)))
+    }
+}
+
+/// The hash of this request's session token, pending or not: what its CSRF
+/// token derives from.
+#[derive(Debug, Clone)]
+pub(crate) struct SessionKey(pub String);
+
+/// Paths an account that must enrol a second factor may still use.
+const ENROLMENT_PATHS: &[&str] = &[
+    "/auth/enable-2fa",
+    "/auth/verify-2fa",
+    "/auth/reauthenticate",
+    "/auth/logout",
+    "/api/2fa/setup",
+    "/api/2fa/enable",
+    "/api/reauthenticate",
+    "/api/logout",
+    "/api/me",
+    "/healthz",
+    "/readyz",
+];
+
+fn enrolment_allows(path: &str) -> bool {
+    ENROLMENT_PATHS.contains(&path) || path.starts_with("/static/")
+}
+
 impl Authenticated {
+    /// How the session was authenticated.
+    pub fn assurance(&self) -> Assurance {
+        self.session.assurance
+    }
+
     /// The account as an actor for administrative use cases, with the roles
     /// and permissions this request resolved to.
     pub fn actor(&self) -> Actor {
@@ -53,19 +124,43 @@ pub(crate) async fn resolve(
     // A malformed value is treated like no cookie at all: anonymous, not 400.
     let resolved = match SecretToken::parse(&presented) {
         Some(token) => match state.inner.auth.sessions().authenticate(&token).await {
-            Ok(found) => found.map(|resolved| Authenticated {
-                user: resolved.user,
-                session: resolved.session,
-                roles: resolved.roles,
-                permissions: resolved.permissions,
-                token_hash: token.hash().as_str().to_owned(),
-            }),
+            Ok(found) => found.map(|resolved| (resolved, token.hash().as_str().to_owned())),
             Err(err) => return crate::error::internal(err, &request, &state),
         },
         None => None,
     };
+    let resolved = match resolved {
+        Some((resolved, token_hash)) if !resolved.session.assurance.is_complete() => {
+            request.extensions_mut().insert(SessionKey(token_hash));
+            request.extensions_mut().insert(PendingLogin { resolved });
+            let mut response = next.run(request).await;
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            return response;
+        }
+        Some((resolved, token_hash)) => Some(Authenticated {
+            user: resolved.user,
+            session: resolved.session,
+            roles: resolved.roles,
+            permissions: resolved.permissions,
+            two_factor: resolved.two_factor,
+            token_hash,
+        }),
+        None => None,
+    };
     match resolved {
         Some(auth) => {
+            let policy = &state.auth().security().two_factor;
+            if !auth.two_factor
+                && policy.requires(auth.roles.iter().map(|r| r.name.as_str()))
+                && !enrolment_allows(request.uri().path())
+            {
+                return enrol_first(&state, &request, jar);
+            }
+            request
+                .extensions_mut()
+                .insert(SessionKey(auth.token_hash.clone()));
             request.extensions_mut().insert(auth);
             let mut response = next.run(request).await;
             response
@@ -91,6 +186,24 @@ pub(crate) async fn resolve(
             }
         }
     }
+}
+
+/// The answer to an account that must enrol a second factor before anything
+/// else: the enrolment page, or a JSON 403 that says so.
+fn enrol_first(state: &Portcullis, request: &Request, jar: CookieJar) -> Response {
+    if wants_json(request.uri(), request.headers()) {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "two_factor_enrolment_required",
+            "Set up two-factor authentication first: POST /api/2fa/setup, then /api/2fa/enable.",
+        )
+        .into_response();
+    }
+    (
+        Flash::EnrolmentRequired.set(state, jar),
+        Redirect::to("/auth/enable-2fa"),
+    )
+        .into_response()
 }
 
 /// The cookie that carries a new session's token. Remember-me sessions get a

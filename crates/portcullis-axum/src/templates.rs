@@ -83,6 +83,30 @@ const EMBEDDED: &[(&str, &str)] = &[
         "confirm_link.html",
         include_str!("../templates/confirm_link.html"),
     ),
+    (
+        "login_2fa.html",
+        include_str!("../templates/login_2fa.html"),
+    ),
+    (
+        "enable_2fa.html",
+        include_str!("../templates/enable_2fa.html"),
+    ),
+    (
+        "two_factor.html",
+        include_str!("../templates/two_factor.html"),
+    ),
+    (
+        "recovery_codes.html",
+        include_str!("../templates/recovery_codes.html"),
+    ),
+    (
+        "disable_2fa.html",
+        include_str!("../templates/disable_2fa.html"),
+    ),
+    (
+        "reauthenticate.html",
+        include_str!("../templates/reauthenticate.html"),
+    ),
 ];
 
 /// The template environment.

@@ -72,6 +72,20 @@ pub enum AuditKind {
     RegistrationAttempted,
     /// A new confirmation link was asked for (known address or not).
     ConfirmationRequested,
+    /// A second factor was enrolled.
+    TwoFactorEnabled,
+    /// Its owner turned the second factor off.
+    TwoFactorDisabled,
+    /// An operator removed an account's second factors.
+    TwoFactorReset,
+    /// A wrong second-factor code was given.
+    TwoFactorFailed,
+    /// A recovery code was spent.
+    RecoveryCodeUsed,
+    /// New recovery codes replaced the old ones.
+    RecoveryCodesRegenerated,
+    /// A user proved who they are again for a sensitive action.
+    Reauthenticated,
 }
 
 impl AuditKind {
@@ -107,6 +121,13 @@ impl AuditKind {
         AuditKind::EmailDeliveryFailed,
         AuditKind::RegistrationAttempted,
         AuditKind::ConfirmationRequested,
+        AuditKind::TwoFactorEnabled,
+        AuditKind::TwoFactorDisabled,
+        AuditKind::TwoFactorReset,
+        AuditKind::TwoFactorFailed,
+        AuditKind::RecoveryCodeUsed,
+        AuditKind::RecoveryCodesRegenerated,
+        AuditKind::Reauthenticated,
     ];
 
     /// The stored name, e.g. `login_failed`.
@@ -142,6 +163,13 @@ impl AuditKind {
             AuditKind::EmailDeliveryFailed => "email_delivery_failed",
             AuditKind::RegistrationAttempted => "registration_attempted",
             AuditKind::ConfirmationRequested => "confirmation_requested",
+            AuditKind::TwoFactorEnabled => "two_factor_enabled",
+            AuditKind::TwoFactorDisabled => "two_factor_disabled",
+            AuditKind::TwoFactorReset => "two_factor_reset",
+            AuditKind::TwoFactorFailed => "two_factor_failed",
+            AuditKind::RecoveryCodeUsed => "recovery_code_used",
+            AuditKind::RecoveryCodesRegenerated => "recovery_codes_regenerated",
+            AuditKind::Reauthenticated => "reauthenticated",
         }
     }
 

@@ -45,6 +45,21 @@ pub enum Error {
     /// nothing about which.
     #[error("invalid or expired token")]
     InvalidToken,
+    /// The action wants a recent authentication: the caller must prove who
+    /// they are again (password, or a provider) first.
+    #[error("re-authentication required")]
+    ReauthenticationRequired,
+    /// The password was right; a second factor must follow.
+    #[error("a second factor is required")]
+    TwoFactorRequired,
+    /// A second-factor code (TOTP or recovery code) was wrong, used or
+    /// malformed. Deliberately says nothing about which.
+    #[error("invalid code")]
+    InvalidCode,
+    /// Too many wrong codes (or a lock): the login waiting for its second
+    /// factor is over, and the visitor must start again at the password.
+    #[error("the login attempt is over")]
+    SecondFactorAbandoned,
     /// The thing asked for does not exist.
     #[error("not found")]
     NotFound,

@@ -60,6 +60,39 @@ pub enum Notice {
         /// The address the account moved to.
         new_email: String,
     },
+    /// "A second factor was turned on for your account."
+    TwoFactorEnabled {
+        /// The recipient's address.
+        to: String,
+        /// The account's username.
+        username: String,
+    },
+    /// "Your second factor was turned off" (by the owner or, with
+    /// `by_operator`, an administrator).
+    TwoFactorDisabled {
+        /// The recipient's address.
+        to: String,
+        /// The account's username.
+        username: String,
+        /// An administrator did it, not the owner.
+        by_operator: bool,
+    },
+    /// "A recovery code was used to log in."
+    RecoveryCodeUsed {
+        /// The recipient's address.
+        to: String,
+        /// The account's username.
+        username: String,
+        /// Unused codes left.
+        remaining: i64,
+    },
+    /// "New recovery codes were made; the old ones no longer work."
+    RecoveryCodesRegenerated {
+        /// The recipient's address.
+        to: String,
+        /// The account's username.
+        username: String,
+    },
     /// Sent to an address someone tried to register a new account with,
     /// or to change another account to, while it belongs to `username`.
     AddressInUse {
@@ -80,7 +113,11 @@ impl Notice {
             | Notice::PasswordChanged { to, .. }
             | Notice::ConfirmEmailChange { to, .. }
             | Notice::EmailChanged { to, .. }
-            | Notice::AddressInUse { to, .. } => to,
+            | Notice::AddressInUse { to, .. }
+            | Notice::TwoFactorEnabled { to, .. }
+            | Notice::TwoFactorDisabled { to, .. }
+            | Notice::RecoveryCodeUsed { to, .. }
+            | Notice::RecoveryCodesRegenerated { to, .. } => to,
         }
     }
 
@@ -94,6 +131,10 @@ impl Notice {
             Notice::ConfirmEmailChange { .. } => "confirm_email_change",
             Notice::EmailChanged { .. } => "email_changed",
             Notice::AddressInUse { .. } => "address_in_use",
+            Notice::TwoFactorEnabled { .. } => "two_factor_enabled",
+            Notice::TwoFactorDisabled { .. } => "two_factor_disabled",
+            Notice::RecoveryCodeUsed { .. } => "recovery_code_used",
+            Notice::RecoveryCodesRegenerated { .. } => "recovery_codes_regenerated",
         }
     }
 }

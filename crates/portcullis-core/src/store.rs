@@ -8,7 +8,7 @@ use crate::access::PermissionSet;
 use crate::audit::{AuditEvent, AuditFilter, NewAuditEvent};
 use crate::domain::query::UserQuery;
 use crate::domain::role::RoleInfo;
-use crate::domain::session::{Session, SessionId};
+use crate::domain::session::{Assurance, Session, SessionId};
 use crate::domain::user::{Role, User, UserId};
 use crate::token::TokenHash;
 use async_trait::async_trait;
@@ -121,6 +121,10 @@ pub struct NewSession {
     pub ip: Option<String>,
     /// The client's user agent.
     pub user_agent: Option<String>,
+    /// How it was authenticated.
+    pub assurance: Assurance,
+    /// When its owner proved who they are.
+    pub authenticated_at: OffsetDateTime,
 }
 
 /// A session found by its token, with its account and the account's roles:
@@ -135,6 +139,8 @@ pub struct ResolvedSession {
     pub roles: Vec<Role>,
     /// What those roles let the account do (everything, for `admin`).
     pub permissions: PermissionSet,
+    /// Whether the account has a confirmed second factor.
+    pub two_factor: bool,
 }
 
 /// Where an account's run of failed logins stands after an attempt was
@@ -309,6 +315,16 @@ pub trait SessionStore: Send + Sync {
     /// Ends every session of `user` except `keep`; returns how many.
     async fn delete_other_sessions(&self, user: UserId, keep: SessionId)
     -> Result<u64, StoreError>;
+    /// Records that the owner of session `id` proved who they are again at
+    /// `at`, reaching `assurance`.
+    async fn reauthenticate(
+        &self,
+        id: SessionId,
+        at: OffsetDateTime,
+        assurance: Assurance,
+    ) -> Result<(), StoreError>;
+    /// Counts a wrong second factor against session `id`; returns the count.
+    async fn count_second_factor_failure(&self, id: SessionId) -> Result<i64, StoreError>;
     /// Removes sessions past `now` or, unless remember-me, last seen before
     /// `idle_cutoff`; returns how many.
     async fn delete_expired_sessions(
@@ -455,10 +471,85 @@ pub trait EmailStore: Send + Sync {
     ) -> Result<(), StoreError>;
 }
 
+/// An account's TOTP credential: the seed, sealed (see
+/// [`crate::sealing`]), and the replay guard.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TotpRecord {
+    /// The seed, encrypted under a key derived from the server secret.
+    pub sealed_secret: String,
+    /// When enrolment began.
+    pub created_at: OffsetDateTime,
+    /// When the first code was proven; `None` while enrolment is pending.
+    pub confirmed_at: Option<OffsetDateTime>,
+    /// The last 30-second step a code was accepted for: no code of it, or of
+    /// an earlier step, is accepted again.
+    pub last_step: Option<i64>,
+}
+
+impl fmt::Debug for TotpRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TotpRecord")
+            .field("sealed_secret", &"<redacted>")
+            .field("confirmed_at", &self.confirmed_at)
+            .field("last_step", &self.last_step)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Second factors: TOTP credentials and recovery codes (kept as hashes).
+#[async_trait]
+pub trait TwoFactorStore: Send + Sync {
+    /// The account's TOTP credential, confirmed or pending.
+    async fn totp_of(&self, user: UserId) -> Result<Option<TotpRecord>, StoreError>;
+    /// Starts (or restarts) a pending enrolment with `sealed`; false, and
+    /// nothing changed, if the account has a confirmed credential.
+    async fn put_pending_totp(
+        &self,
+        user: UserId,
+        sealed: &str,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+    /// Confirms the pending credential with the code of `step`; false if
+    /// there is none pending.
+    async fn confirm_totp(
+        &self,
+        user: UserId,
+        step: i64,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+    /// Accepts a code of `step` if no code of it or a later step was
+    /// accepted before: one atomic statement, so a code works once, on
+    /// every instance.
+    async fn accept_totp_step(&self, user: UserId, step: i64) -> Result<bool, StoreError>;
+    /// Replaces the sealed seed (after re-sealing under the current key).
+    async fn reseal_totp(&self, user: UserId, sealed: &str) -> Result<(), StoreError>;
+    /// Removes the credential, confirmed or pending; false if there was none.
+    async fn delete_totp(&self, user: UserId) -> Result<bool, StoreError>;
+    /// Replaces the account's recovery codes with `hashes`.
+    async fn replace_recovery_codes(
+        &self,
+        user: UserId,
+        hashes: &[TokenHash],
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+    /// Spends the unused code hashing to `hash`, in one atomic statement;
+    /// false if there is none.
+    async fn use_recovery_code(
+        &self,
+        user: UserId,
+        hash: &TokenHash,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+    /// How many unused recovery codes the account has.
+    async fn recovery_codes_left(&self, user: UserId) -> Result<i64, StoreError>;
+    /// Removes every recovery code of the account; returns how many.
+    async fn delete_recovery_codes(&self, user: UserId) -> Result<u64, StoreError>;
+}
+
 /// Everything the services need from storage.
 #[async_trait]
 pub trait Store:
-    UserStore + RoleStore + SessionStore + AuditStore + RateLimitStore + EmailStore
+    UserStore + RoleStore + SessionStore + AuditStore + RateLimitStore + EmailStore + TwoFactorStore
 {
     /// Succeeds when the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
@@ -474,7 +565,7 @@ pub trait Store:
 /// use cases that write more than once, or check before they write.
 #[async_trait]
 pub trait Transaction:
-    UserStore + RoleStore + SessionStore + AuditStore + RateLimitStore + EmailStore
+    UserStore + RoleStore + SessionStore + AuditStore + RateLimitStore + EmailStore + TwoFactorStore
 {
     /// Keeps everything done in the transaction.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;

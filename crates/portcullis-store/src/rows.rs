@@ -4,6 +4,7 @@
 
 use crate::timestamp::Timestamp;
 use portcullis_core::domain::role::RoleInfo;
+use portcullis_core::domain::session::Assurance;
 use portcullis_core::store::{Credential, RateCounter, ResolvedSession};
 use portcullis_core::{AuditEvent, PermissionSet, Role, Session, SessionId, User, UserId};
 use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
@@ -110,24 +111,28 @@ struct SessionColumns {
     id: &'static str,
     created_at: &'static str,
     last_seen_at: &'static str,
+    authenticated_at: &'static str,
 }
 
 const SESSION_COLUMNS: SessionColumns = SessionColumns {
     id: "id",
     created_at: "created_at",
     last_seen_at: "last_seen_at",
+    authenticated_at: "authenticated_at",
 };
 
 const JOINED_SESSION_COLUMNS: SessionColumns = SessionColumns {
     id: "session_id",
     created_at: "session_created_at",
     last_seen_at: "session_last_seen_at",
+    authenticated_at: "session_authenticated_at",
 };
 
 fn session_from<'r, R>(row: &'r R, columns: &SessionColumns) -> Result<Session, sqlx::Error>
 where
     R: Row,
     &'r str: ColumnIndex<R>,
+    &'r str: Decode<'r, R::Database> + Type<R::Database>,
     i64: Decode<'r, R::Database> + Type<R::Database>,
     bool: Decode<'r, R::Database> + Type<R::Database>,
     String: Decode<'r, R::Database> + Type<R::Database>,
@@ -142,6 +147,8 @@ where
         remember: row.try_get("remember")?,
         ip: row.try_get("ip")?,
         user_agent: row.try_get("user_agent")?,
+        assurance: Assurance::parse(row.try_get::<&str, _>("assurance")?),
+        authenticated_at: row.try_get::<Timestamp, _>(columns.authenticated_at)?.get(),
     })
 }
 
@@ -149,6 +156,7 @@ impl<'r, R> FromRow<'r, R> for SessionRow
 where
     R: Row,
     &'r str: ColumnIndex<R>,
+    &'r str: Decode<'r, R::Database> + Type<R::Database>,
     i64: Decode<'r, R::Database> + Type<R::Database>,
     bool: Decode<'r, R::Database> + Type<R::Database>,
     String: Decode<'r, R::Database> + Type<R::Database>,
@@ -272,6 +280,7 @@ pub(crate) struct ResolvedRow {
     pub(crate) user: User,
     pub(crate) role: Option<Role>,
     pub(crate) permission: Option<String>,
+    pub(crate) two_factor: bool,
 }
 
 impl ResolvedRow {
@@ -280,7 +289,7 @@ impl ResolvedRow {
     pub(crate) fn fold(rows: Vec<ResolvedRow>) -> Option<ResolvedSession> {
         let mut rows = rows.into_iter();
         let first = rows.next()?;
-        let (session, user) = (first.session, first.user);
+        let (session, user, two_factor) = (first.session, first.user, first.two_factor);
         let mut roles: Vec<Role> = Vec::new();
         let mut permissions = std::collections::BTreeSet::new();
         for (role, permission) in std::iter::once((first.role, first.permission))
@@ -301,6 +310,7 @@ impl ResolvedRow {
             user,
             roles,
             permissions,
+            two_factor,
         })
     }
 }
@@ -309,6 +319,7 @@ impl<'r, R> FromRow<'r, R> for ResolvedRow
 where
     R: Row,
     &'r str: ColumnIndex<R>,
+    &'r str: Decode<'r, R::Database> + Type<R::Database>,
     i64: Decode<'r, R::Database> + Type<R::Database>,
     bool: Decode<'r, R::Database> + Type<R::Database>,
     String: Decode<'r, R::Database> + Type<R::Database>,
@@ -328,6 +339,7 @@ where
             user: user_from(row)?,
             role,
             permission: row.try_get("permission")?,
+            two_factor: row.try_get("two_factor")?,
         })
     }
 }

@@ -13,6 +13,7 @@ pub(crate) mod email_tokens;
 pub(crate) mod rate_limits;
 pub(crate) mod roles;
 pub(crate) mod sessions;
+pub(crate) mod two_factor;
 pub(crate) mod user_search;
 pub(crate) mod users;
 

@@ -13,6 +13,7 @@ pub(crate) mod email_tokens;
 pub(crate) mod rate_limits;
 pub(crate) mod roles;
 pub(crate) mod sessions;
+pub(crate) mod two_factor;
 pub(crate) mod users;
 
 /// Implements every store trait, `Store` and `Transaction` for `$store`, a
@@ -47,6 +48,11 @@ macro_rules! impl_store {
             unique_field_of = $unique
         );
         $crate::store_impl::rate_limits::impl_rate_limit_store!(
+            store = $store,
+            db = $db,
+            unique_field_of = $unique
+        );
+        $crate::store_impl::two_factor::impl_two_factor_store!(
             store = $store,
             db = $db,
             unique_field_of = $unique

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod dev_secret;
 pub mod mail;
 mod nofile;
 mod server;

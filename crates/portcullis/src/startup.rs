@@ -10,7 +10,9 @@ use portcullis_axum::{Portcullis, WebConfig};
 use portcullis_core::access::RolesManage;
 use portcullis_core::policy::{
     EmailPolicy, Limit, LockoutPolicy, PasswordPolicy, RateLimitPolicy, RegistrationPolicy,
+    TwoFactorPolicy,
 };
+use portcullis_core::sealing::SecretBox;
 use portcullis_core::{Actor, RoleSpec, SecurityPolicy};
 use portcullis_core::{
     AuthService, Clock, HashingConfig, PasswordHasher, SessionPolicy, SystemClock,
@@ -62,9 +64,16 @@ impl Services {
             absolute_lifetime: duration(settings.session.absolute_lifetime),
             remember_lifetime: duration(settings.session.remember_lifetime),
         };
+        let previous: Vec<Vec<u8>> = settings
+            .previous_secrets
+            .iter()
+            .map(|s| s.as_bytes().to_vec())
+            .collect();
+        let sealing = SecretBox::new(&crate::dev_secret::secret(settings)?, &previous);
         let auth = AuthService::new(database.store(), hasher, clock, policy)
             .with_security(security(settings))
-            .with_default_role(settings.registration.default_role.clone());
+            .with_default_role(settings.registration.default_role.clone())
+            .with_sealing(sealing);
         let specs: Vec<RoleSpec> = settings
             .roles
             .iter()
@@ -123,6 +132,12 @@ fn security(settings: &Settings) -> SecurityPolicy {
             reset_ttl: duration(settings.mail.reset_token_ttl),
             confirm_ttl: duration(settings.mail.confirm_token_ttl),
             confirm_required: settings.confirm.required,
+        },
+        two_factor: TwoFactorPolicy {
+            required: settings.two_factor.required,
+            required_for_roles: settings.two_factor.required_for_roles.clone(),
+            issuer: settings.site_name.clone(),
+            ..TwoFactorPolicy::default()
         },
         registration: RegistrationPolicy {
             enabled: settings.registration.enabled,
@@ -217,19 +232,7 @@ impl Application {
                  Serve it over https and remove allow_insecure_http."
             );
         }
-        let secret = match &settings.secret {
-            Some(secret) => secret.as_bytes().to_vec(),
-            None => {
-                debug_assert_eq!(
-                    settings.mode,
-                    Mode::Dev,
-                    "validated: production has a secret"
-                );
-                let mut secret = [0u8; 32];
-                rand::fill(&mut secret);
-                hex::encode(secret).into_bytes()
-            }
-        };
+        let secret = crate::dev_secret::secret(&settings)?;
         let mut services = Services::open(&settings, clock.clone()).await?;
         let (mailer, mail_worker) = start_mailer(&settings, &public_url, &services, clock)?;
         services.auth = services.auth.clone().with_notifier(Arc::new(mailer));

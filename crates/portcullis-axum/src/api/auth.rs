@@ -4,7 +4,7 @@ use crate::client::ClientInfo;
 use crate::csrf::CsrfToken;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::session::{self, Authenticated};
+use crate::session::{self, AnySession, Authenticated};
 use crate::state::Portcullis;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use axum_extra::extract::CookieJar;
+use portcullis_core::domain::session::Assurance;
 use portcullis_core::{LoginAttempt, Registered, User};
 use serde::{Deserialize, Serialize};
 
@@ -49,10 +50,53 @@ struct UserBody {
     user: User,
 }
 
+/// The account as its owner sees it through the API.
 #[derive(Serialize)]
-struct SessionBody {
+pub(super) struct MeUser {
+    #[serde(flatten)]
     user: User,
-    roles: Vec<String>,
+    two_factor_enabled: bool,
+    recovery_codes_left: i64,
+}
+
+impl MeUser {
+    /// `user` with its second-factor status (one query, and only when the
+    /// account has a second factor).
+    pub(super) async fn of(
+        state: &Portcullis,
+        user: User,
+        two_factor: bool,
+    ) -> Result<Self, ApiError> {
+        let recovery_codes_left = if two_factor {
+            state
+                .auth()
+                .two_factor()
+                .status(user.id)
+                .await?
+                .recovery_codes_left
+        } else {
+            0
+        };
+        Ok(Self {
+            user,
+            two_factor_enabled: two_factor,
+            recovery_codes_left,
+        })
+    }
+}
+
+/// A session's account, roles and CSRF token.
+#[derive(Serialize)]
+pub(super) struct SessionBody {
+    pub(super) user: MeUser,
+    pub(super) roles: Vec<String>,
+    pub(super) csrf_token: String,
+}
+
+/// The first half of a login to an account with a second factor.
+#[derive(Serialize)]
+struct SecondFactorBody {
+    two_factor_required: bool,
     csrf_token: String,
 }
 
@@ -100,7 +144,7 @@ async fn login(
     State(state): State<Portcullis>,
     jar: CookieJar,
     client: ClientInfo,
-    previous: Option<Authenticated>,
+    AnySession(previous): AnySession,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> Result<Response, ApiError> {
     let success = state
@@ -115,45 +159,59 @@ async fn login(
         })
         .await?;
     if let Some(previous) = previous {
-        state
-            .auth()
-            .sessions()
-            .replace_session(&previous.session)
-            .await?;
+        state.auth().sessions().replace_session(&previous).await?;
     }
-    let roles = success.roles;
     let csrf_token = state.inner.csrf.for_session(success.token.hash().as_str());
+    if !success.session.assurance.is_complete() {
+        let jar = jar.add(session::cookie_for(&state, &success.token, false));
+        let body = SecondFactorBody {
+            two_factor_required: true,
+            csrf_token,
+        };
+        return Ok((jar, Json(body)).into_response());
+    }
     let jar = jar.add(session::cookie_for(&state, &success.token, body.remember));
-    let body = SessionBody {
-        user: success.user,
-        roles: roles.into_iter().map(|r| r.name).collect(),
+    Ok((jar, Json(session_body(&state, success, csrf_token).await?)).into_response())
+}
+
+/// The answer to a completed login.
+pub(super) async fn session_body(
+    state: &Portcullis,
+    success: portcullis_core::LoginSuccess,
+    csrf_token: String,
+) -> Result<SessionBody, ApiError> {
+    let two_factor = success.session.assurance >= Assurance::TwoFactor;
+    Ok(SessionBody {
+        user: MeUser::of(state, success.user, two_factor).await?,
+        roles: success.roles.into_iter().map(|r| r.name).collect(),
         csrf_token,
-    };
-    Ok((jar, Json(body)).into_response())
+    })
 }
 
 async fn logout(
     State(state): State<Portcullis>,
     jar: CookieJar,
     client: ClientInfo,
-    auth: Option<Authenticated>,
+    AnySession(session): AnySession,
 ) -> Result<Response, ApiError> {
-    let auth = auth.ok_or_else(ApiError::unauthenticated)?;
+    // A login waiting for its second factor can be abandoned too.
+    let session = session.ok_or_else(ApiError::unauthenticated)?;
     state
         .auth()
         .sessions()
-        .logout(&auth.session, &client.context())
+        .logout(&session, &client.context())
         .await?;
     Ok((jar.add(session::removal(&state)), StatusCode::NO_CONTENT).into_response())
 }
 
+/// A pending login gets 401 `two_factor_required`, as every route does.
 async fn me(
-    auth: Option<Authenticated>,
+    State(state): State<Portcullis>,
+    auth: Authenticated,
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Json<SessionBody>, ApiError> {
-    let auth = auth.ok_or_else(ApiError::unauthenticated)?;
     Ok(Json(SessionBody {
-        user: auth.user,
+        user: MeUser::of(&state, auth.user, auth.two_factor).await?,
         roles: auth.roles.into_iter().map(|r| r.name).collect(),
         csrf_token: csrf.0,
     }))

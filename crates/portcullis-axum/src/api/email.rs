@@ -7,7 +7,7 @@
 use crate::client::ClientInfo;
 use crate::error::{ApiError, CONFIRMATION_SENT, RESET_SENT};
 use crate::extract::ApiJson;
-use crate::session::Authenticated;
+use crate::guard::RequireRecentLogin;
 use crate::state::Portcullis;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -116,10 +116,9 @@ async fn reset(
 async fn change_password(
     State(state): State<Portcullis>,
     client: ClientInfo,
-    auth: Option<Authenticated>,
+    RequireRecentLogin(auth): RequireRecentLogin,
     ApiJson(body): ApiJson<ChangePasswordBody>,
 ) -> Result<Response, ApiError> {
-    let auth = auth.ok_or_else(ApiError::unauthenticated)?;
     let change = PasswordChange {
         current_password: &body.current_password,
         new_password: &body.new_password,
@@ -165,10 +164,9 @@ async fn confirm(
 async fn change_email(
     State(state): State<Portcullis>,
     client: ClientInfo,
-    auth: Option<Authenticated>,
+    RequireRecentLogin(auth): RequireRecentLogin,
     ApiJson(body): ApiJson<ChangeEmailBody>,
 ) -> Result<Response, ApiError> {
-    let auth = auth.ok_or_else(ApiError::unauthenticated)?;
     state
         .auth()
         .email()

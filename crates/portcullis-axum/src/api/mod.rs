@@ -6,6 +6,7 @@ pub(crate) use admin::audit as admin_audit;
 mod auth;
 mod email;
 mod sessions;
+mod two_factor;
 
 use crate::error::ApiError;
 use crate::state::Portcullis;
@@ -16,6 +17,7 @@ pub(crate) fn router() -> Router<Portcullis> {
         .merge(auth::router())
         .merge(email::router())
         .merge(sessions::router())
+        .merge(two_factor::router())
         .merge(admin::router())
         .fallback(|| async {
             ApiError::new(

@@ -29,9 +29,20 @@ async fn profile(
     auth: Authenticated,
     page: PageCtx,
 ) -> Result<Response, PageError> {
-    // Roles came with the session; no further query on this hot page.
+    // Roles and the second factor came with the session; only an account
+    // with a second factor costs one more query (its recovery codes).
     let roles = &auth.roles;
     let user = &auth.user;
+    let recovery_codes_left = if auth.two_factor {
+        state
+            .auth()
+            .two_factor()
+            .status(user.id)
+            .await?
+            .recovery_codes_left
+    } else {
+        0
+    };
     Ok(page.render(
         &state,
         StatusCode::OK,
@@ -51,6 +62,7 @@ async fn profile(
             "roles": roles.iter().map(|r| &r.name).collect::<Vec<_>>(),
             // Decided by permission: a delegated administrator gets the link too.
             "can_administer": auth.permissions.administers_anything(),
+            "two_factor": {"enabled": auth.two_factor, "recovery_codes_left": recovery_codes_left},
         }),
     ))
 }

@@ -9,7 +9,7 @@ use crate::error::{
 use crate::extract::HtmlForm;
 use crate::flash::Flash;
 use crate::next::safe_next;
-use crate::session::{self, Authenticated};
+use crate::session::{self, AnySession};
 use crate::state::Portcullis;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -173,7 +173,7 @@ async fn login(
     page: PageCtx,
     jar: CookieJar,
     client: ClientInfo,
-    previous: Option<Authenticated>,
+    AnySession(previous): AnySession,
     HtmlForm(form): HtmlForm<LoginForm>,
 ) -> Result<Response, PageError> {
     let next = safe_next(form.next.as_deref().or(query.next.as_deref())).to_owned();
@@ -195,13 +195,20 @@ async fn login(
     };
     match state.auth().sessions().login(attempt).await {
         Ok(success) => {
-            // Logging in over an existing session replaces it.
+            // Logging in over an existing session (or a half-finished
+            // login) replaces it.
             if let Some(previous) = previous {
-                state
-                    .auth()
-                    .sessions()
-                    .replace_session(&previous.session)
-                    .await?;
+                state.auth().sessions().replace_session(&previous).await?;
+            }
+            if !success.session.assurance.is_complete() {
+                // Half a login: the cookie names the pending session, which
+                // lasts minutes and grants only the second step.
+                let jar = jar.add(session::cookie_for(&state, &success.token, false));
+                let to = format!(
+                    "/auth/login-2fa?next={}",
+                    url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+                );
+                return Ok((jar, Redirect::to(&to)).into_response());
             }
             let jar = Flash::LoggedIn.set(&state, jar).add(session::cookie_for(
                 &state,
@@ -248,15 +255,16 @@ async fn logout(
     State(state): State<Portcullis>,
     jar: CookieJar,
     client: ClientInfo,
-    auth: Option<Authenticated>,
+    AnySession(session): AnySession,
 ) -> Result<Response, PageError> {
-    let Some(auth) = auth else {
+    // A login waiting for its second factor can be abandoned too.
+    let Some(session) = session else {
         return Ok(Redirect::to("/").into_response());
     };
     state
         .auth()
         .sessions()
-        .logout(&auth.session, &client.context())
+        .logout(&session, &client.context())
         .await?;
     let jar = Flash::LoggedOut
         .set(&state, jar)

@@ -9,7 +9,7 @@ use crate::client::ClientInfo;
 use crate::error::{CONFIRMATION_SENT, INVALID_TOKEN, PageError};
 use crate::extract::HtmlForm;
 use crate::flash::Flash;
-use crate::session::Authenticated;
+use crate::guard::RequireRecentLogin;
 use crate::state::Portcullis;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -144,7 +144,7 @@ async fn resend(
 
 async fn change_form(
     State(state): State<Portcullis>,
-    _auth: Authenticated,
+    RequireRecentLogin(_auth): RequireRecentLogin,
     page: PageCtx,
 ) -> Response {
     page.render(
@@ -157,7 +157,7 @@ async fn change_form(
 
 async fn change(
     State(state): State<Portcullis>,
-    auth: Authenticated,
+    RequireRecentLogin(auth): RequireRecentLogin,
     page: PageCtx,
     jar: CookieJar,
     client: ClientInfo,

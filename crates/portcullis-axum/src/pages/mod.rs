@@ -7,6 +7,7 @@ mod auth;
 mod email;
 mod password;
 mod sessions;
+mod two_factor;
 
 use crate::csrf::{CsrfToken, UsedCsrf};
 use crate::error::PageError;
@@ -30,6 +31,7 @@ pub(crate) fn router() -> Router<Portcullis> {
         .merge(admin::router())
         .merge(password::router())
         .merge(email::router())
+        .merge(two_factor::router())
 }
 
 /// How a form submission failed, for re-rendering the form: the status,

@@ -11,7 +11,7 @@ use crate::client::ClientInfo;
 use crate::error::{INVALID_TOKEN, PageError, RESET_SENT};
 use crate::extract::HtmlForm;
 use crate::flash::Flash;
-use crate::session::Authenticated;
+use crate::guard::RequireRecentLogin;
 use crate::state::Portcullis;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -163,7 +163,7 @@ async fn reset(
 
 async fn change_form(
     State(state): State<Portcullis>,
-    _auth: Authenticated,
+    RequireRecentLogin(_auth): RequireRecentLogin,
     page: PageCtx,
 ) -> Response {
     page.render(
@@ -176,7 +176,7 @@ async fn change_form(
 
 async fn change(
     State(state): State<Portcullis>,
-    auth: Authenticated,
+    RequireRecentLogin(auth): RequireRecentLogin,
     page: PageCtx,
     jar: CookieJar,
     client: ClientInfo,

@@ -7,6 +7,44 @@ use time::{Duration, OffsetDateTime};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SessionId(pub i64);
 
+/// How a session was authenticated, weakest first. A session pending its
+/// second factor grants nothing but the second step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Assurance {
+    /// The password was right; the second factor is still to come.
+    PendingSecondFactor,
+    /// A password alone.
+    Password,
+    /// A password and a second factor (a TOTP or recovery code).
+    TwoFactor,
+}
+
+impl Assurance {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PendingSecondFactor => "pending_second_factor",
+            Self::Password => "password",
+            Self::TwoFactor => "two_factor",
+        }
+    }
+
+    /// The level called `name`; an unknown name reads as the weakest, so a
+    /// row from a newer release never grants more than it says.
+    pub fn parse(name: &str) -> Self {
+        match name {
+            "password" => Self::Password,
+            "two_factor" => Self::TwoFactor,
+            _ => Self::PendingSecondFactor,
+        }
+    }
+
+    /// Whether the session stands for a completed login.
+    pub fn is_complete(self) -> bool {
+        self != Self::PendingSecondFactor
+    }
+}
+
 /// A stored session. The secret token is not here: only its hash is stored,
 /// and it is looked up by that hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +65,18 @@ pub struct Session {
     pub ip: Option<String>,
     /// The user agent it was opened with (cut at 512 bytes).
     pub user_agent: Option<String>,
+    /// How it was authenticated.
+    pub assurance: Assurance,
+    /// When its owner last proved who they are (the login, or a later
+    /// re-authentication), for actions that want a recent one.
+    pub authenticated_at: OffsetDateTime,
+}
+
+impl Session {
+    /// Whether its owner proved who they are within `within` of `now`.
+    pub fn authenticated_within(&self, within: Duration, now: OffsetDateTime) -> bool {
+        self.assurance.is_complete() && now - self.authenticated_at <= within
+    }
 }
 
 /// How long sessions live.
@@ -115,6 +165,8 @@ mod tests {
             remember,
             ip: None,
             user_agent: None,
+            assurance: Assurance::Password,
+            authenticated_at: created,
         }
     }
 

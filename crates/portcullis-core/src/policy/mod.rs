@@ -7,12 +7,14 @@ pub mod lockout;
 pub mod password;
 pub mod rate_limit;
 pub mod registration;
+pub mod two_factor;
 
 pub use email::EmailPolicy;
 pub use lockout::LockoutPolicy;
 pub use password::PasswordPolicy;
 pub use rate_limit::{Limit, RateLimitPolicy, RateLimited};
 pub use registration::RegistrationPolicy;
+pub use two_factor::TwoFactorPolicy;
 
 /// All the security policies together.
 #[derive(Debug, Clone, Default)]
@@ -27,4 +29,6 @@ pub struct SecurityPolicy {
     pub email: EmailPolicy,
     /// Self-registration.
     pub registration: RegistrationPolicy,
+    /// Second factors.
+    pub two_factor: TwoFactorPolicy,
 }

@@ -8,6 +8,7 @@ use crate::error::Error;
 use crate::hashing::{HashingConfig, PasswordHasher};
 use crate::notify::{NoNotifier, Notifier};
 use crate::policy::SecurityPolicy;
+use crate::sealing::SecretBox;
 use crate::store::Store;
 use std::sync::Arc;
 
@@ -33,6 +34,7 @@ pub struct AuthServiceBuilder {
     security: SecurityPolicy,
     default_role: Option<String>,
     notifier: Arc<dyn Notifier>,
+    sealing: Option<SecretBox>,
 }
 
 impl std::fmt::Debug for dyn Store {
@@ -51,7 +53,16 @@ impl AuthServiceBuilder {
             security: SecurityPolicy::default(),
             default_role: None,
             notifier: Arc::new(NoNotifier),
+            sealing: None,
         }
+    }
+
+    /// The server secret (and earlier ones, still accepted for reading)
+    /// that seals TOTP seeds. Without it a random key is used, and second
+    /// factors enrolled do not survive a restart.
+    pub fn secret(mut self, current: &[u8], previous: &[Vec<u8>]) -> Self {
+        self.sealing = Some(SecretBox::new(current, previous));
+        self
     }
 
     /// The argon2id cost and how many hashes run at once.
@@ -100,6 +111,12 @@ impl AuthServiceBuilder {
             security: self.security,
             default_role: self.default_role,
             notifier: self.notifier,
+            sealing: self.sealing.unwrap_or_else(|| {
+                tracing::warn!(
+                    "no secret given: second factors enrolled now will not survive a restart"
+                );
+                SecretBox::ephemeral()
+            }),
         }))
     }
 }

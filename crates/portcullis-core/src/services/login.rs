@@ -5,7 +5,7 @@ use super::plumbing::Hit;
 use super::sessions::Sessions;
 use crate::audit::{AuditKind, RequestContext};
 use crate::domain::password;
-use crate::domain::session::Session;
+use crate::domain::session::{Assurance, Session};
 use crate::domain::user::{Role, User};
 use crate::error::Error;
 use crate::store::NewSession;
@@ -48,8 +48,9 @@ impl std::fmt::Debug for LoginAttempt {
     }
 }
 
-/// A successful login: the account, its new session and the session's secret
-/// token, which goes to the client once and is never stored.
+/// A successful login (or its first half: see the session's `assurance`):
+/// the account, its new session and the session's secret token, which goes
+/// to the client once and is never stored.
 #[derive(Debug)]
 pub struct LoginSuccess {
     /// The account, as it is after the login was recorded.
@@ -224,8 +225,52 @@ impl Sessions<'_> {
         if needs_rehash {
             self.upgrade_hash(&user, password).await;
         }
+        if d.has_two_factor(user.id).await? {
+            // Half a login: the run of failures and the rate-limit hits
+            // stand until the second factor succeeds too.
+            return self.open_pending(user, attempt.remember, ctx).await;
+        }
         d.refund(hits).await;
-        self.open_session(user, attempt.remember, ctx).await
+        self.open_session(user, attempt.remember, Assurance::Password, ctx)
+            .await
+    }
+
+    /// A session that grants nothing but the second step, for
+    /// `two_factor.pending_lifetime`. Remember-me waits in it for the
+    /// session the second step opens.
+    async fn open_pending(
+        &self,
+        user: User,
+        remember: bool,
+        ctx: &RequestContext,
+    ) -> Result<LoginSuccess, Error> {
+        let d = self.d;
+        let now = d.clock.now();
+        let token = SecretToken::generate();
+        let session = d
+            .store
+            .create_session(&NewSession {
+                token_hash: token.hash(),
+                user_id: user.id,
+                created_at: now,
+                expires_at: now + d.security.two_factor.pending_lifetime,
+                remember,
+                ip: ctx.ip.clone(),
+                user_agent: ctx
+                    .user_agent
+                    .clone()
+                    .map(|ua| truncate(ua, MAX_USER_AGENT)),
+                assurance: Assurance::PendingSecondFactor,
+                authenticated_at: now,
+            })
+            .await?;
+        let roles = d.store.roles_of(user.id).await?;
+        Ok(LoginSuccess {
+            user,
+            roles,
+            session,
+            token,
+        })
     }
 
     async fn lock(&self, user: &User, ctx: &RequestContext, failures: i64) -> Result<(), Error> {
@@ -263,10 +308,12 @@ impl Sessions<'_> {
         d.record(event).await;
     }
 
-    async fn open_session(
+    /// A new session after a completed login, with `assurance`.
+    pub(crate) async fn open_session(
         &self,
         user: User,
         remember: bool,
+        assurance: Assurance,
         ctx: &RequestContext,
     ) -> Result<LoginSuccess, Error> {
         let d = self.d;
@@ -285,6 +332,8 @@ impl Sessions<'_> {
                     .user_agent
                     .clone()
                     .map(|ua| truncate(ua, MAX_USER_AGENT)),
+                assurance,
+                authenticated_at: now,
             })
             .await?;
         d.store
@@ -293,7 +342,8 @@ impl Sessions<'_> {
         d.record(
             d.event(AuditKind::LoginSucceeded, ctx)
                 .by(user.id)
-                .detail("remember", remember),
+                .detail("remember", remember)
+                .detail("assurance", assurance.as_str()),
         )
         .await;
         let user = d.store.user_by_id(user.id).await?.unwrap_or(user);

@@ -28,7 +28,9 @@ mod plumbing;
 pub mod register;
 pub mod reset;
 pub mod roles;
+pub mod second_step;
 pub mod sessions;
+pub mod two_factor;
 
 pub use builder::AuthServiceBuilder;
 
@@ -38,6 +40,7 @@ use crate::error::Error;
 use crate::hashing::PasswordHasher;
 use crate::notify::Notifier;
 use crate::policy::SecurityPolicy;
+use crate::sealing::SecretBox;
 use crate::store::Store;
 use std::sync::Arc;
 
@@ -52,6 +55,8 @@ pub(crate) struct Deps {
     /// Role every new registration receives, if any.
     pub(crate) default_role: Option<String>,
     pub(crate) notifier: Arc<dyn Notifier>,
+    /// Seals what must be read back (TOTP seeds).
+    pub(crate) sealing: SecretBox,
 }
 
 /// The authentication services over one [`Store`]. Cheap to clone.
@@ -96,6 +101,7 @@ impl AuthService {
             security: SecurityPolicy::default(),
             default_role: None,
             notifier: Arc::new(crate::notify::NoNotifier),
+            sealing: SecretBox::ephemeral(),
         })
     }
 
@@ -128,9 +134,20 @@ impl AuthService {
         self.change(|d| d.security = security)
     }
 
+    /// Seals secrets under `sealing` (see [`crate::sealing`]); by default a
+    /// random key that does not survive a restart.
+    pub fn with_sealing(self, sealing: SecretBox) -> Self {
+        self.change(|d| d.sealing = sealing)
+    }
+
     /// Gives every new registration this role.
     pub fn with_default_role(self, role: Option<String>) -> Self {
         self.change(|d| d.default_role = role)
+    }
+
+    /// Second factors: enrolment, recovery codes, the second step of a login.
+    pub fn two_factor(&self) -> two_factor::TwoFactor<'_> {
+        two_factor::TwoFactor { d: &self.deps }
     }
 
     /// Signing up.

@@ -145,3 +145,40 @@ impl Sessions<'_> {
         Ok(sessions)
     }
 }
+
+impl Sessions<'_> {
+    /// Proves again, with the password, that the owner of `session` is at
+    /// the keyboard, for actions that want a recent login. Attempts count
+    /// against the per-account login limit, so a stolen session cannot
+    /// guess with it.
+    pub async fn reauthenticate(
+        &self,
+        user: &User,
+        session: &Session,
+        password: &str,
+        ctx: &RequestContext,
+    ) -> Result<(), Error> {
+        let d = self.d;
+        d.limit(
+            d.security.rate_limits.login_per_account,
+            &format!("reauthenticate:account:{}", user.id),
+            "reauthenticate",
+            ctx,
+        )
+        .await?;
+        if !session.assurance.is_complete() {
+            return Err(Error::Forbidden("finish logging in first"));
+        }
+        if !d.password_matches(user, password).await? {
+            return Err(
+                crate::FieldErrors::single("password", "Current password is incorrect.").into(),
+            );
+        }
+        d.store
+            .reauthenticate(session.id, d.clock.now(), session.assurance)
+            .await?;
+        d.record(d.event(AuditKind::Reauthenticated, ctx).by(user.id))
+            .await;
+        Ok(())
+    }
+}

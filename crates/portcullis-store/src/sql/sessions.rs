@@ -3,17 +3,29 @@
 /// The `sessions` columns a `Session` is read from, as a literal for `concat!`.
 macro_rules! session_columns {
     () => {
-        "id, user_id, created_at, last_seen_at, expires_at, remember, ip, user_agent"
+        "id, user_id, created_at, last_seen_at, expires_at, remember, ip, user_agent, assurance, \
+         COALESCE(authenticated_at, created_at) AS authenticated_at"
     };
 }
 
 /// `$1` token_hash, `$2` user_id, `$3` created_at (also last_seen_at),
-/// `$4` expires_at, `$5` remember, `$6` ip, `$7` user_agent.
+/// `$4` expires_at, `$5` remember, `$6` ip, `$7` user_agent, `$8` assurance,
+/// `$9` authenticated_at.
 pub(crate) const INSERT_SESSION: &str = concat!(
     "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, \
-     remember, ip, user_agent) VALUES ($1, $2, $3, $3, $4, $5, $6, $7) RETURNING ",
+     remember, ip, user_agent, assurance, authenticated_at) \
+     VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9) RETURNING ",
     session_columns!()
 );
+
+/// `$1` id, `$2` at, `$3` assurance.
+pub(crate) const REAUTHENTICATE: &str =
+    "UPDATE sessions SET authenticated_at = $2, assurance = $3 WHERE id = $1";
+
+/// `$1` id.
+pub(crate) const COUNT_SECOND_FACTOR_FAILURE: &str = "UPDATE sessions \
+     SET second_factor_failures = second_factor_failures + 1 WHERE id = $1 \
+     RETURNING second_factor_failures";
 
 /// `$1` token_hash.
 pub(crate) const SESSION_BY_TOKEN: &str = concat!(
@@ -60,7 +72,9 @@ pub(crate) const DELETE_EXPIRED_SESSIONS: &str = "DELETE FROM sessions \
 /// without an account is not found (deletions cascade, so there is none).
 pub(crate) const RESOLVE_SESSION: &str = "SELECT s.id AS session_id, s.user_id, \
      s.created_at AS session_created_at, s.last_seen_at AS session_last_seen_at, \
-     s.expires_at, s.remember, s.ip, s.user_agent, \
+     s.expires_at, s.remember, s.ip, s.user_agent, s.assurance, \
+     COALESCE(s.authenticated_at, s.created_at) AS session_authenticated_at, \
+     t.user_id IS NOT NULL AS two_factor, \
      u.id, u.username, u.email, u.name, u.is_active, u.confirmed_at, u.created_at, \
      u.last_login_at, u.last_login_ip, u.current_login_at, u.current_login_ip, u.login_count, \
      u.locked_until, u.last_seen_at, \
@@ -69,4 +83,5 @@ pub(crate) const RESOLVE_SESSION: &str = "SELECT s.id AS session_id, s.user_id, 
      LEFT JOIN user_roles ur ON ur.user_id = u.id \
      LEFT JOIN roles r ON r.id = ur.role_id \
      LEFT JOIN role_permissions rp ON rp.role_id = r.id \
+     LEFT JOIN totp_credentials t ON t.user_id = u.id AND t.confirmed_at IS NOT NULL \
      WHERE s.token_hash = $1";

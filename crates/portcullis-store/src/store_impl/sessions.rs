@@ -20,6 +20,8 @@ macro_rules! impl_session_store {
                 .bind(new.remember)
                 .bind(&new.ip)
                 .bind(&new.user_agent)
+                .bind(new.assurance.as_str())
+                .bind($crate::timestamp::Timestamp::new(new.authenticated_at))
                 .fetch_one(&mut *self.exec.conn().await?)
                 .await
                 .map(|row| row.0)
@@ -132,6 +134,38 @@ macro_rules! impl_session_store {
                     .await
                     .map(|done| done.rows_affected())
                     .map_err($crate::error::backend)
+            }
+
+            async fn reauthenticate(
+                &self,
+                id: portcullis_core::SessionId,
+                at: time::OffsetDateTime,
+                assurance: portcullis_core::domain::session::Assurance,
+            ) -> Result<(), portcullis_core::StoreError> {
+                let done = sqlx::query::<$db>($crate::sql::sessions::REAUTHENTICATE)
+                    .bind(id.0)
+                    .bind($crate::timestamp::Timestamp::new(at))
+                    .bind(assurance.as_str())
+                    .execute(&mut *self.exec.conn().await?)
+                    .await
+                    .map_err($crate::error::backend)?;
+                $crate::error::found(done.rows_affected())
+            }
+
+            async fn count_second_factor_failure(
+                &self,
+                id: portcullis_core::SessionId,
+            ) -> Result<i64, portcullis_core::StoreError> {
+                // A session that ended meanwhile has nothing left to count;
+                // reporting the limit ends the caller's flow alike.
+                let count = sqlx::query_scalar::<$db, i32>(
+                    $crate::sql::sessions::COUNT_SECOND_FACTOR_FAILURE,
+                )
+                .bind(id.0)
+                .fetch_optional(&mut *self.exec.conn().await?)
+                .await
+                .map_err($crate::error::backend)?;
+                Ok(count.map_or(i64::MAX, i64::from))
             }
 
             async fn delete_expired_sessions(

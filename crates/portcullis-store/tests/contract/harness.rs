@@ -161,5 +161,7 @@ pub fn new_session(
         remember,
         ip: Some("192.0.2.1".into()),
         user_agent: Some("contract-test".into()),
+        assurance: portcullis_core::domain::session::Assurance::Password,
+        authenticated_at: at,
     }
 }

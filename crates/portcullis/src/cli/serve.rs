@@ -45,17 +45,31 @@ pub(super) async fn serve(settings: Settings) -> anyhow::Result<()> {
 }
 
 fn dev_banner(settings: &Settings) {
-    tracing::warn!(
-        "\n\
-         ************************************************************\n\
-         *  DEVELOPMENT MODE                                        *\n\
-         *  - the secret is generated at each start                 *\n\
-         *  - database: {:<44}*\n\
-         *  Set mode = \"production\", secret and public_url to    *\n\
-         *  run Portcullis for real.                                *\n\
-         ************************************************************",
-        portcullis_store::StoreConfig::new(settings.database.url.as_str()).redacted_url()
-    );
+    let lines = [
+        "DEVELOPMENT MODE".to_owned(),
+        format!(
+            "database: {}",
+            portcullis_store::StoreConfig::new(settings.database.url.as_str()).redacted_url()
+        ),
+        format!(
+            "secret:   kept in {}",
+            crate::dev_secret::path(settings).display()
+        ),
+        format!(
+            "email:    written to {}/",
+            settings.mail.outbox_dir.display()
+        ),
+        "Set mode = \"production\", secret and public_url to run".to_owned(),
+        "Portcullis for real.".to_owned(),
+    ];
+    let width = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let rule = "*".repeat(width + 6);
+    let mut banner = format!("\n{rule}\n");
+    for line in &lines {
+        banner.push_str(&format!("*  {line:<width$}  *\n"));
+    }
+    banner.push_str(&rule);
+    tracing::warn!("{banner}");
 }
 
 /// Options of `create-admin`.

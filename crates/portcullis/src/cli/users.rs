@@ -81,6 +81,13 @@ pub enum UsersCommand {
         /// Username or email.
         user: String,
     },
+    /// Remove a user's second factors (authenticator and recovery codes) and
+    /// end their sessions, for a user who lost their device.
+    #[command(name = "reset-2fa")]
+    ResetTwoFactor {
+        /// Username or email.
+        user: String,
+    },
 }
 
 fn password_from_stdin(flag: bool) -> anyhow::Result<String> {
@@ -186,6 +193,24 @@ impl UsersCommand {
                     .await
                     .map_err(fail)?;
                 println!("Disabled {}; their sessions have ended.", user.username);
+            }
+            UsersCommand::ResetTwoFactor { user } => {
+                let user = find(services, &user).await?;
+                let had = accounts
+                    .reset_two_factor(&manage, user.id, &ctx)
+                    .await
+                    .map_err(fail)?;
+                if had {
+                    println!(
+                        "Removed the second factor of {}; their sessions have ended.",
+                        user.username
+                    );
+                } else {
+                    println!(
+                        "{} had no second factor; their sessions have ended.",
+                        user.username
+                    );
+                }
             }
             UsersCommand::Enable { user } => {
                 let user = find(services, &user).await?;

@@ -136,6 +136,39 @@ impl Renderer {
                 None,
                 self.confirm_ttl,
             ),
+            Notice::TwoFactorEnabled { username, .. } => (
+                "Two-factor authentication is on",
+                username,
+                None,
+                None,
+                self.reset_ttl,
+            ),
+            Notice::TwoFactorDisabled { username, .. } => (
+                "Two-factor authentication is off",
+                username,
+                None,
+                None,
+                self.reset_ttl,
+            ),
+            Notice::RecoveryCodeUsed { username, .. } => (
+                "A recovery code was used",
+                username,
+                Some(self.link("auth/recovery-codes")?),
+                None,
+                self.reset_ttl,
+            ),
+            Notice::RecoveryCodesRegenerated { username, .. } => (
+                "New recovery codes were made",
+                username,
+                None,
+                None,
+                self.reset_ttl,
+            ),
+        };
+        let (by_operator, remaining) = match notice {
+            Notice::TwoFactorDisabled { by_operator, .. } => (Some(*by_operator), None),
+            Notice::RecoveryCodeUsed { remaining, .. } => (None, Some(*remaining)),
+            _ => (None, None),
         };
         let subject = format!("{}: {subject}", self.site_name);
         let context = json!({
@@ -146,6 +179,8 @@ impl Renderer {
             "new_email": new_email,
             "valid_for": valid_for(ttl),
             "forgot_link": self.link("auth/forgot-password")?,
+            "by_operator": by_operator,
+            "remaining": remaining,
         });
         let kind = notice.kind();
         let text = self

@@ -67,6 +67,38 @@ pub(super) const EMBEDDED: &[(&str, &str)] = &[
         "email/address_in_use.html",
         include_str!("../../templates/email/address_in_use.html"),
     ),
+    (
+        "email/two_factor_enabled.txt",
+        include_str!("../../templates/email/two_factor_enabled.txt"),
+    ),
+    (
+        "email/two_factor_enabled.html",
+        include_str!("../../templates/email/two_factor_enabled.html"),
+    ),
+    (
+        "email/two_factor_disabled.txt",
+        include_str!("../../templates/email/two_factor_disabled.txt"),
+    ),
+    (
+        "email/two_factor_disabled.html",
+        include_str!("../../templates/email/two_factor_disabled.html"),
+    ),
+    (
+        "email/recovery_code_used.txt",
+        include_str!("../../templates/email/recovery_code_used.txt"),
+    ),
+    (
+        "email/recovery_code_used.html",
+        include_str!("../../templates/email/recovery_code_used.html"),
+    ),
+    (
+        "email/recovery_codes_regenerated.txt",
+        include_str!("../../templates/email/recovery_codes_regenerated.txt"),
+    ),
+    (
+        "email/recovery_codes_regenerated.html",
+        include_str!("../../templates/email/recovery_codes_regenerated.html"),
+    ),
 ];
 
 /// The environment, every template compiled now so a broken override stops

@@ -30,7 +30,7 @@ pub(crate) enum Kind {
     Choice(&'static [&'static str]),
     /// IP addresses or CIDR ranges; comma-separated in the environment.
     Networks,
-    /// A list of text (file only).
+    /// A list of text; comma-separated in the environment.
     TextList,
     /// An array of tables, `[[name]]` (file only).
     Tables,
@@ -107,6 +107,7 @@ pub(crate) static KEYS: &[Key] = &[
     key("public_url", Kind::Url, "https://auth.example.com"),
     key("allow_insecure_http", Kind::Bool, "false"),
     key("secret", Kind::Text, "$(openssl rand -hex 32)"),
+    key("previous_secrets", Kind::TextList, "[\"<the old secret>\"]"),
     key("site_name", Kind::Text, "Acme"),
     key(
         "trusted_proxies",
@@ -155,6 +156,12 @@ pub(crate) static KEYS: &[Key] = &[
     key("rate_limit.email_per_ip.window", Kind::Duration, "1h"),
     key("rate_limit.email_per_account.max", U32, "3"),
     key("rate_limit.email_per_account.window", Kind::Duration, "15m"),
+    key("two_factor.required", Kind::Bool, "true"),
+    key(
+        "two_factor.required_for_roles",
+        Kind::TextList,
+        "admin, ops",
+    ),
     key("registration.enabled", Kind::Bool, "false"),
     key("registration.reveal_taken", Kind::Bool, "false"),
     key("registration.default_role", Kind::Text, "Citizen"),

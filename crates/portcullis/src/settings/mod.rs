@@ -57,6 +57,9 @@ pub struct Settings {
     pub allow_insecure_http: bool,
     /// Server secret. Generated in dev mode; production needs a random one.
     pub secret: Option<String>,
+    /// Secrets used before `secret`: what they sealed (TOTP seeds) is still
+    /// read, and sealed again under `secret` on its next use.
+    pub previous_secrets: Vec<String>,
     pub site_name: String,
     /// Proxies (addresses or CIDR ranges) whose `X-Forwarded-For` is
     /// believed. `rate_limit.trusted_proxies` is read as an alias.
@@ -71,6 +74,7 @@ pub struct Settings {
     pub mail: MailSettings,
     pub confirm: ConfirmSettings,
     pub registration: RegistrationSettings,
+    pub two_factor: TwoFactorSettings,
     /// Roles created or updated at every start (TOML `[[roles]]` tables).
     pub roles: Vec<RoleSettings>,
 }
@@ -83,6 +87,7 @@ impl Default for Settings {
             public_url: None,
             allow_insecure_http: false,
             secret: None,
+            previous_secrets: Vec::new(),
             site_name: "Portcullis".into(),
             trusted_proxies: Vec::new(),
             database: DatabaseSettings::default(),
@@ -95,6 +100,7 @@ impl Default for Settings {
             mail: MailSettings::default(),
             confirm: ConfirmSettings::default(),
             registration: RegistrationSettings::default(),
+            two_factor: TwoFactorSettings::default(),
             roles: Vec::new(),
         }
     }
@@ -108,6 +114,7 @@ impl fmt::Debug for Settings {
             .field("public_url", &self.public_url.as_ref().map(Url::as_str))
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("previous_secrets", &self.previous_secrets.len())
             .field("site_name", &self.site_name)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("database", &self.database)
@@ -120,6 +127,7 @@ impl fmt::Debug for Settings {
             .field("mail", &self.mail)
             .field("confirm", &self.confirm)
             .field("registration", &self.registration)
+            .field("two_factor", &self.two_factor)
             .field("roles", &self.roles)
             .finish()
     }

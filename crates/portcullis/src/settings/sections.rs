@@ -251,3 +251,13 @@ impl Default for LogSettings {
         }
     }
 }
+
+/// When a second factor is required.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TwoFactorSettings {
+    /// Every account must set up a second factor.
+    pub required: bool,
+    /// Holders of these roles must set up a second factor.
+    pub required_for_roles: Vec<String>,
+}

@@ -81,6 +81,25 @@ impl Settings {
                 ));
             }
         }
+        if let Some(role) = self
+            .two_factor
+            .required_for_roles
+            .iter()
+            .find(|r| portcullis_core::domain::role::RoleName::parse(r).is_err())
+        {
+            return Err(invalid(
+                "two_factor.required_for_roles",
+                format!("{role:?} is not a valid role name"),
+            ));
+        }
+        for previous in &self.previous_secrets {
+            if previous.len() < 32 {
+                return Err(invalid(
+                    "previous_secrets",
+                    "each earlier secret is at least 32 characters, as it was when it was in use",
+                ));
+            }
+        }
         if self.http.max_body_bytes < 1024 {
             return Err(invalid("http.max_body_bytes", "must be at least 1024"));
         }

@@ -54,9 +54,14 @@ pub(crate) fn parse(kind: Kind, raw: Raw<'_>) -> Result<Value, String> {
                 None => Ok(Value::Array(items.clone())),
             }
         }
-        (Kind::TextList | Kind::Tables, Raw::Env(_)) => {
-            Err("can only be set in the configuration file".to_owned())
-        }
+        (Kind::TextList, Raw::Env(text)) => Ok(Value::Array(
+            text.split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(|item| Value::String(item.to_owned()))
+                .collect(),
+        )),
+        (Kind::Tables, Raw::Env(_)) => Err("can only be set in the configuration file".to_owned()),
         (Kind::Tables, Raw::Toml(Value::Array(items))) if items.iter().all(Value::is_table) => {
             Ok(Value::Array(items.clone()))
         }

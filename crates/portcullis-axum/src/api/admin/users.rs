@@ -23,6 +23,7 @@ pub(super) fn router() -> Router<Portcullis> {
         .route("/admin/users", get(list).post(create))
         .route("/admin/users/{id}", get(show).patch(update).delete(remove))
         .route("/admin/users/{id}/roles", post(grant_role))
+        .route("/admin/users/{id}/reset-2fa", post(reset_two_factor))
         .route("/admin/users/{id}/{action}", post(action))
         .route("/admin/users/{id}/roles/{role}", delete(revoke_role))
 }
@@ -61,7 +62,15 @@ struct UserDetailBody {
     permissions: Vec<String>,
     /// True for holders of `admin`, who hold every permission.
     all_permissions: bool,
+    /// Whether the account has a confirmed second factor.
+    two_factor_enabled: bool,
     sessions: Vec<SessionView>,
+}
+
+/// Whether a reset removed anything.
+#[derive(Serialize)]
+struct Reset {
+    two_factor_was_enabled: bool,
 }
 
 /// How many sessions an action ended.
@@ -152,6 +161,7 @@ async fn show(
         roles: detail.roles,
         permissions: detail.permissions,
         all_permissions,
+        two_factor_enabled: detail.two_factor_enabled,
     }))
 }
 
@@ -249,6 +259,23 @@ async fn action(
         return Ok(Json(Revoked { revoked: ended }).into_response());
     }
     Ok(Json(with_roles(&state, &granted, UserId(id)).await?).into_response())
+}
+
+/// Removes the account's second factors and ends its sessions.
+async fn reset_two_factor(
+    State(state): State<Portcullis>,
+    Admin { granted, .. }: Admin<UsersManage>,
+    client: ClientInfo,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Reset>, ApiError> {
+    let had = state
+        .auth()
+        .accounts()
+        .reset_two_factor(&granted, UserId(id), &client.context())
+        .await?;
+    Ok(Json(Reset {
+        two_factor_was_enabled: had,
+    }))
 }
 
 async fn revoke_role(

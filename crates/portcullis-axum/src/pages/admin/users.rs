@@ -31,6 +31,7 @@ pub(super) fn router() -> Router<Portcullis> {
         .route("/admin/users/{id}/edit", post(edit))
         .route("/admin/users/{id}/delete", get(confirm_delete).post(delete))
         .route("/admin/users/{id}/roles", post(grant_role))
+        .route("/admin/users/{id}/reset-2fa", post(reset_two_factor))
         .route("/admin/users/{id}/roles/{role}/revoke", post(revoke_role))
         .route("/admin/users/{id}/{action}", post(action))
 }
@@ -262,6 +263,7 @@ async fn show(
         roles: detail.roles,
     };
     let is_self = user.user.id == auth.user.id;
+    let two_factor_enabled = detail.two_factor_enabled;
     Ok(page.render(
         &state,
         StatusCode::OK,
@@ -273,6 +275,7 @@ async fn show(
             "grantable": grantable,
             "can_manage": can_manage,
             "is_self": is_self,
+            "two_factor_enabled": two_factor_enabled,
             "errors": {},
         }),
     ))
@@ -377,6 +380,21 @@ async fn revoke_role(
         .auth()
         .accounts()
         .revoke_role(&granted, UserId(id), &role, &client.context())
+        .await?;
+    Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
+}
+
+/// Removes the account's second factors and ends its sessions.
+async fn reset_two_factor(
+    State(state): State<Portcullis>,
+    Admin { granted, .. }: Admin<UsersManage>,
+    client: ClientInfo,
+    PagePath(id): PagePath<i64>,
+) -> Result<Response, PageError> {
+    state
+        .auth()
+        .accounts()
+        .reset_two_factor(&granted, UserId(id), &client.context())
         .await?;
     Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
 }

@@ -29,6 +29,8 @@ pub struct AccountDetail {
     pub permissions: Vec<String>,
     /// Its live sessions, most recently active first.
     pub sessions: Vec<Session>,
+    /// Whether it has a confirmed second factor.
+    pub two_factor_enabled: bool,
 }
 
 impl AccountDetail {
@@ -78,6 +80,7 @@ impl Accounts<'_> {
             permissions,
             roles: roles.into_iter().map(|r| r.name).collect(),
             sessions,
+            two_factor_enabled: d.has_two_factor(id).await?,
         })
     }
 

@@ -239,6 +239,38 @@ impl Accounts<'_> {
         Ok(())
     }
 
+    /// Removes every second factor of the account (TOTP and recovery
+    /// codes) and ends its sessions, for an owner who lost their device; the
+    /// owner is told. Returns whether it had any.
+    pub async fn reset_two_factor(
+        &self,
+        by: &Authorized<UsersManage>,
+        id: UserId,
+        ctx: &RequestContext,
+    ) -> Result<bool, Error> {
+        let d = self.d;
+        let a = d.begin_on_account(by.actor(), USERS_MANAGE, id).await?;
+        let had = a.tx.delete_totp(id).await?;
+        a.tx.delete_recovery_codes(id).await?;
+        let ended = a.tx.delete_sessions_of(id).await?;
+        a.tx.commit().await?;
+        d.record(acted_by(
+            d.event(AuditKind::TwoFactorReset, ctx)
+                .target(id)
+                .detail("sessions_ended", ended),
+            &a.actor,
+        ))
+        .await;
+        if had {
+            d.notifier.send(Notice::TwoFactorDisabled {
+                to: a.target.email.clone(),
+                username: a.target.username.clone(),
+                by_operator: true,
+            });
+        }
+        Ok(had)
+    }
+
     /// Applies `action` to the account; returns how many sessions it ended
     /// (`RevokeSessions` and `Deactivate`; 0 otherwise). Nobody deactivates
     /// themselves, and the last active administrator stays active.

@@ -1,0 +1,143 @@
+//! The second step of a login: a session waiting for its second factor is
+//! exchanged, with a TOTP or recovery code, for a new session (a new token:
+//! the pending one never becomes the real one).
+//!
+//! Wrong codes count toward the account lockout and the per-account rate
+//! limit exactly as wrong passwords do, and enough of them end the pending
+//! session. The run of failures ends only when both factors have succeeded:
+//! the password step leaves its attempt counted.
+
+use super::login::LoginSuccess;
+use super::sessions::Sessions;
+use super::two_factor::code_hash;
+use crate::audit::{AuditKind, RequestContext};
+use crate::domain::session::Assurance;
+use crate::error::Error;
+use crate::notify::Notice;
+use crate::store::ResolvedSession;
+
+/// Which second factor proved the login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Factor {
+    Totp,
+    RecoveryCode,
+}
+
+impl Sessions<'_> {
+    /// Completes the login `pending` waits for with `code`, a current TOTP
+    /// code or an unused recovery code. On success the pending session is
+    /// gone and a new one (assurance [`Assurance::TwoFactor`], remember-me
+    /// as the login asked) takes its place. A wrong code is
+    /// [`Error::InvalidCode`]; after enough of them (or on a locked
+    /// account) the pending session ends with
+    /// [`Error::SecondFactorAbandoned`] and the visitor starts again at the
+    /// password.
+    pub async fn complete_second_factor(
+        &self,
+        pending: &ResolvedSession,
+        code: &str,
+        ctx: &RequestContext,
+    ) -> Result<LoginSuccess, Error> {
+        let d = self.d;
+        let session = &pending.session;
+        let user = &pending.user;
+        if session.assurance != Assurance::PendingSecondFactor {
+            return Err(Error::Forbidden(
+                "this session is not waiting for a second factor",
+            ));
+        }
+        let limits = d.security.rate_limits;
+        let mut hits = Vec::with_capacity(2);
+        if let Some(ip) = &ctx.ip {
+            hits.push(
+                d.limit(
+                    limits.login_per_ip,
+                    &format!("login:ip:{}", limits.ip_bucket(ip)),
+                    "login",
+                    ctx,
+                )
+                .await?,
+            );
+        }
+        hits.push(
+            d.limit(
+                limits.login_per_account,
+                &format!("login:account:{}", user.username.to_lowercase()),
+                "login",
+                ctx,
+            )
+            .await?,
+        );
+        let now = d.clock.now();
+        let lockout = d.security.lockout;
+        let budget = if lockout.max_failures > 0 {
+            Some(d.store.reserve_login_attempt(user.id, now).await?)
+        } else {
+            None
+        };
+        if let Some(budget) = budget
+            && (lockout.is_locked(budget.locked_until, now) || !lockout.allows(budget.attempts))
+        {
+            // A locked account gets nowhere, codes included.
+            d.store.delete_session(session.id).await?;
+            self.code_failed(pending, ctx, "locked").await;
+            return Err(Error::SecondFactorAbandoned);
+        }
+        let factor = match d.totp_step(d.store.as_ref(), user, code, false).await? {
+            Some(step) if d.store.accept_totp_step(user.id, step).await? => Some(Factor::Totp),
+            Some(_) => None,
+            None if d
+                .store
+                .use_recovery_code(user.id, &code_hash(code), now)
+                .await? =>
+            {
+                Some(Factor::RecoveryCode)
+            }
+            None => None,
+        };
+        let Some(factor) = factor else {
+            self.code_failed(pending, ctx, "bad_code").await;
+            if let Some(budget) = budget
+                && lockout.should_lock(budget.attempts)
+            {
+                d.store
+                    .lock_user(user.id, now + lockout.duration, now)
+                    .await?;
+            }
+            let failures = d.store.count_second_factor_failure(session.id).await?;
+            if failures >= d.security.two_factor.max_code_failures {
+                d.store.delete_session(session.id).await?;
+                return Err(Error::SecondFactorAbandoned);
+            }
+            return Err(Error::InvalidCode);
+        };
+        if factor == Factor::RecoveryCode {
+            let remaining = d.store.recovery_codes_left(user.id).await?;
+            d.record(
+                d.event(AuditKind::RecoveryCodeUsed, ctx)
+                    .by(user.id)
+                    .detail("remaining", remaining),
+            )
+            .await;
+            d.notifier.send(Notice::RecoveryCodeUsed {
+                to: user.email.clone(),
+                username: user.username.clone(),
+                remaining,
+            });
+        }
+        d.store.delete_session(session.id).await?;
+        d.refund(hits).await;
+        self.open_session(user.clone(), session.remember, Assurance::TwoFactor, ctx)
+            .await
+    }
+
+    async fn code_failed(&self, pending: &ResolvedSession, ctx: &RequestContext, reason: &str) {
+        let d = self.d;
+        d.record(
+            d.event(AuditKind::TwoFactorFailed, ctx)
+                .target(pending.user.id)
+                .detail("reason", reason),
+        )
+        .await;
+    }
+}
