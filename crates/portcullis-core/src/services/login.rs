@@ -226,8 +226,15 @@ impl Sessions<'_> {
             self.upgrade_hash(&user, password).await;
         }
         if d.has_two_factor(user.id).await? {
-            // Half a login: the run of failures and the rate-limit hits
-            // stand until the second factor succeeds too.
+            // Half a login: the right password neither counts as a failure
+            // (its reserved attempt is given back) nor ends the run of
+            // failures, or someone who knows the password could guess codes
+            // for ever; the run ends when the second factor succeeds too.
+            if reserved {
+                d.store
+                    .release_login_attempt(user.id, d.clock.now())
+                    .await?;
+            }
             return self.open_pending(user, attempt.remember, ctx).await;
         }
         d.refund(hits).await;

@@ -144,10 +144,21 @@ impl Deps {
         if record.confirmed_at.is_some() == pending {
             return Ok(None);
         }
-        let opened = self
-            .sealing
-            .open(&record.sealed_secret)
-            .map_err(Error::internal)?;
+        let opened = match self.sealing.open(&record.sealed_secret) {
+            Ok(opened) => opened,
+            Err(err) => {
+                // The server secret changed without `previous_secrets`: no
+                // code can be checked, but recovery codes (hashes, not
+                // sealed) still work, and an operator can reset the factor.
+                tracing::error!(
+                    user_id = %user.id,
+                    error = %err,
+                    "cannot open the TOTP seed: was the secret changed without \
+                     listing the old one in previous_secrets?"
+                );
+                return Ok(None);
+            }
+        };
         if opened.stale {
             let resealed = self.sealing.seal(&opened.plaintext);
             on.reseal_totp(user.id, &resealed).await?;

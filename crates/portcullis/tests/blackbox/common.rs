@@ -112,7 +112,8 @@ pub fn send_mail_to(settings: &mut Settings, sink: &MailSink) {
     settings.mail.max_attempts = 2;
 }
 
-const TEST_SECRET: &str = "test-secret-0123456789-abcdefghijklmnop";
+/// The secret every test server starts with.
+pub const TEST_SECRET: &str = "test-secret-0123456789-abcdefghijklmnop";
 
 impl TestApp {
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Option<Self> {
@@ -228,6 +229,25 @@ impl TestApp {
             StatusCode::SEE_OTHER
         );
         browser
+    }
+
+    /// The first column of the first row of `query`, as text.
+    pub async fn query_text(&self, query: &str) -> String {
+        let query = sqlx::AssertSqlSafe(query.to_owned());
+        match self.backend {
+            Backend::Sqlite => {
+                let pool = sqlx::SqlitePool::connect(&self.db_url).await.unwrap();
+                let value: String = sqlx::query_scalar(query).fetch_one(&pool).await.unwrap();
+                pool.close().await;
+                value
+            }
+            Backend::Postgres => {
+                let pool = sqlx::PgPool::connect(&self.db_url).await.unwrap();
+                let value: String = sqlx::query_scalar(query).fetch_one(&pool).await.unwrap();
+                pool.close().await;
+                value
+            }
+        }
     }
 
     /// Runs one SQL statement on the test database (for state no route sets yet).

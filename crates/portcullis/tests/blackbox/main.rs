@@ -36,3 +36,5 @@ mod rate_limits;
 mod register;
 mod reset_probes;
 mod sessions;
+mod totp;
+mod two_factor;
