@@ -5,7 +5,9 @@ use crate::common::{Backend, Browser, PASSWORD, spawn, test_settings};
 use axum::Router;
 use axum::routing::{get, post};
 use portcullis_axum::guard::{self, RequirePermission};
-use portcullis_axum::{CurrentUser, Portcullis, RequireConfirmed, WebConfig};
+use portcullis_axum::{
+    CurrentUser, Portcullis, RequireConfirmed, RequireRecentLogin, RequireTwoFactor, WebConfig,
+};
 use portcullis_core::{ManualClock, RequestContext};
 use reqwest::StatusCode;
 use std::sync::Arc;
@@ -24,13 +26,22 @@ async fn members(RequireConfirmed(user): RequireConfirmed) -> String {
     format!("welcome, confirmed {}", user.username)
 }
 
+async fn vault(RequireTwoFactor(auth): RequireTwoFactor) -> String {
+    format!("{} came in with two factors", auth.user.username)
+}
+
+async fn fresh(RequireRecentLogin(auth): RequireRecentLogin<60>) -> String {
+    format!("{} logged in within the minute", auth.user.username)
+}
+
 crate::common::on_both_backends!(guards_answer_anonymous_users_editors_and_admins_as_each_expects);
 
 async fn guards_answer_anonymous_users_editors_and_admins_as_each_expects(backend: Backend) {
     // A database via the test harness; then our own app on top of it.
     let base = spawn!(backend);
     let settings = test_settings(&base.db_url);
-    let services = portcullis::Services::open(&settings, Arc::new(ManualClock::starting_now()))
+    let clock = Arc::new(ManualClock::starting_now());
+    let services = portcullis::Services::open(&settings, clock.clone())
         .await
         .unwrap();
     let auth = services.auth.clone();
@@ -43,6 +54,13 @@ async fn guards_answer_anonymous_users_editors_and_admins_as_each_expects(backen
         .route("/hello", get(hello))
         .route("/posts/delete", post(delete_post).get(delete_post))
         .route("/members", get(members))
+        .route("/vault", get(vault))
+        .route("/fresh", get(fresh))
+        .merge(
+            Router::new()
+                .route("/api/vault", get(|| async { "[]" }))
+                .route_layer(guard::require_two_factor()),
+        )
         .merge(
             Router::new()
                 .route("/editors", get(|| async { "editors' desk" }))
@@ -169,5 +187,71 @@ async fn guards_answer_anonymous_users_editors_and_admins_as_each_expects(backen
         plain.page("/members").await,
         (StatusCode::OK, "welcome, confirmed plain".into())
     );
+
+    // Step-up: a password session is not enough for the vault...
+    assert_eq!(plain.get("/vault").await.status(), StatusCode::FORBIDDEN);
+    let api = plain.get("/api/vault").await;
+    assert_eq!(api.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        api.json::<serde_json::Value>().await.unwrap()["error"]["code"],
+        "two_factor_required"
+    );
+    // ...and a login is fresh for a minute, then asks for the password again.
+    assert_eq!(plain.get("/fresh").await.status(), StatusCode::OK);
+    clock.advance(time::Duration::minutes(2));
+    let stale = plain.get("/fresh").await;
+    assert_eq!(
+        crate::common::location(&stale),
+        "/auth/reauthenticate?next=%2Ffresh"
+    );
+    // The boss turns on two factors, logs in with them, and gets in.
+    let token = crate::admin::csrf(&boss).await;
+    let setup: serde_json::Value = boss
+        .post_json_with(
+            "/api/reauthenticate",
+            &token,
+            &serde_json::json!({"password": PASSWORD}),
+        )
+        .await
+        .text()
+        .await
+        .map(|_| serde_json::Value::Null)
+        .unwrap();
+    let _ = setup;
+    let setup: serde_json::Value = boss
+        .post_json_with("/api/2fa/setup", &token, &serde_json::json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let secret = setup["secret"].as_str().unwrap().to_owned();
+    let unix = || {
+        use portcullis_core::Clock as _;
+        clock.now().unix_timestamp()
+    };
+    let enabled = boss
+        .post_json_with(
+            "/api/2fa/enable",
+            &token,
+            &serde_json::json!({"token": crate::totp::code(&secret, unix())}),
+        )
+        .await;
+    assert_eq!(enabled.status(), StatusCode::OK);
+    clock.advance(time::Duration::seconds(30));
+    let two = Browser::new(&url);
+    two.login("boss", PASSWORD).await;
+    let done = two
+        .submit(
+            "/auth/login-2fa",
+            "/auth/login-2fa",
+            &[("token", &crate::totp::code(&secret, unix()))],
+        )
+        .await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        two.page("/vault").await,
+        (StatusCode::OK, "boss came in with two factors".into())
+    );
+    assert_eq!(two.get("/api/vault").await.status(), StatusCode::OK);
     services.database.close().await;
 }
