@@ -40,7 +40,7 @@ pub use domain::{
     fields::{FieldError, FieldErrors},
     password::Password,
     session::{Session, SessionId, SessionPolicy},
-    user::{Role, User, UserId},
+    user::{AccountKind, Role, User, UserId},
     username::Username,
 };
 pub use error::Error;

@@ -9,7 +9,7 @@ use crate::audit::{AuditEvent, AuditFilter, NewAuditEvent};
 use crate::domain::query::UserQuery;
 use crate::domain::role::RoleInfo;
 use crate::domain::session::{Assurance, Session, SessionId};
-use crate::domain::user::{Role, User, UserId};
+use crate::domain::user::{AccountKind, Role, User, UserId};
 use crate::token::TokenHash;
 use async_trait::async_trait;
 use std::fmt;
@@ -57,11 +57,14 @@ pub struct NewUser {
     pub username: String,
     /// Case-folded username; unique.
     pub username_key: String,
-    /// The address as given.
-    pub email: String,
-    /// Case-folded email; unique.
-    pub email_key: String,
-    /// PHC string, or `None` for accounts that only log in through a provider.
+    /// The address as given; `None` only for a service account.
+    pub email: Option<String>,
+    /// Case-folded email; unique when present.
+    pub email_key: Option<String>,
+    /// A person or a service.
+    pub kind: AccountKind,
+    /// PHC string, or `None` for accounts that only log in through a
+    /// provider, and for services.
     pub password_hash: Option<String>,
     /// Whether the account may log in.
     pub is_active: bool,
@@ -78,10 +81,10 @@ pub struct ProfileUpdate {
     pub username: String,
     /// Case-folded username; unique.
     pub username_key: String,
-    /// The address as given.
-    pub email: String,
-    /// Case-folded email; unique.
-    pub email_key: String,
+    /// The address as given; `None` only for a service account.
+    pub email: Option<String>,
+    /// Case-folded email; unique when present.
+    pub email_key: Option<String>,
     /// Display name, if any.
     pub name: Option<String>,
 }

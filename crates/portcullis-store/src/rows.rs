@@ -6,7 +6,9 @@ use crate::timestamp::Timestamp;
 use portcullis_core::domain::role::RoleInfo;
 use portcullis_core::domain::session::Assurance;
 use portcullis_core::store::{Credential, RateCounter, ResolvedSession};
-use portcullis_core::{AuditEvent, PermissionSet, Role, Session, SessionId, User, UserId};
+use portcullis_core::{
+    AccountKind, AuditEvent, PermissionSet, Role, Session, SessionId, User, UserId,
+};
 use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
 
 /// A `users` row as a [`User`].
@@ -70,6 +72,12 @@ where
         last_seen_at: row
             .try_get::<Option<Timestamp>, _>("last_seen_at")?
             .map(Timestamp::get),
+        kind: AccountKind::from_stored(&row.try_get::<String, _>("kind")?).ok_or_else(|| {
+            sqlx::Error::ColumnDecode {
+                index: "kind".into(),
+                source: "not an account kind".into(),
+            }
+        })?,
     })
 }
 

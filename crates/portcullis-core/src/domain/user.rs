@@ -23,8 +23,10 @@ pub struct User {
     pub id: UserId,
     /// The username as chosen (case kept).
     pub username: String,
-    /// The address as given (case kept).
-    pub email: String,
+    /// The address as given (case kept); `None` for a service account.
+    pub email: Option<String>,
+    /// A person, or a service that acts only through API tokens.
+    pub kind: AccountKind,
     /// Display name, if the user or an administrator gave one.
     pub name: Option<String>,
     /// Deactivated accounts cannot log in and lose their sessions.
@@ -53,6 +55,50 @@ pub struct User {
     /// Last activity on any session (updated at most once a minute).
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_seen_at: Option<OffsetDateTime>,
+}
+
+/// What an account is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum AccountKind {
+    /// A person: an address, a password or a linked provider, interactive
+    /// login, tokens of their own.
+    #[default]
+    Human,
+    /// A robot: no address, no password, no interactive login; it acts
+    /// through tokens an administrator mints for it.
+    Service,
+}
+
+impl AccountKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountKind::Human => "human",
+            AccountKind::Service => "service",
+        }
+    }
+
+    /// The kind a stored name stands for.
+    pub fn from_stored(name: &str) -> Option<Self> {
+        match name {
+            "human" => Some(AccountKind::Human),
+            "service" => Some(AccountKind::Service),
+            _ => None,
+        }
+    }
+}
+
+impl User {
+    /// Where to write to the account's owner: `None` for a service account.
+    pub fn mailbox(&self) -> Option<&str> {
+        self.email.as_deref()
+    }
+
+    /// Whether this is a service account.
+    pub fn is_service(&self) -> bool {
+        self.kind == AccountKind::Service
+    }
 }
 
 /// A named group of permissions. Built in: `admin`.

@@ -32,8 +32,8 @@ impl EmailFlows<'_> {
             .issue_link(found.as_ref(), TokenPurpose::Confirm, None, event)
             .await?;
         if let Some(user) = found {
-            d.notifier.send(Notice::ConfirmEmail {
-                to: user.email.clone(),
+            d.tell(&user, |to| Notice::ConfirmEmail {
+                to,
                 username: user.username.clone(),
                 token,
             });

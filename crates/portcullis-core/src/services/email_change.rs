@@ -51,7 +51,10 @@ impl EmailFlows<'_> {
         let Some(email) = email.filter(|_| errors.is_empty()) else {
             return Err(Error::Validation(errors));
         };
-        if email.key() == user.email.to_lowercase() {
+        if user
+            .mailbox()
+            .is_some_and(|m| m.to_lowercase() == email.key())
+        {
             return Err(FieldErrors::single("email", "This is already your address.").into());
         }
         let owner = d
@@ -59,7 +62,12 @@ impl EmailFlows<'_> {
             .credential_by_login(&email.key())
             .await?
             .map(|c| c.user)
-            .filter(|other| other.id != user.id && other.email.to_lowercase() == email.key());
+            .filter(|other| {
+                other.id != user.id
+                    && other
+                        .mailbox()
+                        .is_some_and(|m| m.to_lowercase() == email.key())
+            });
         if owner.is_some() && d.security.registration.reveal_taken {
             return Err(Error::Taken(UniqueField::Email));
         }
@@ -82,9 +90,9 @@ impl EmailFlows<'_> {
             )
             .await?;
         match owner {
-            Some(owner) => d.notifier.send(Notice::AddressInUse {
-                to: owner.email,
-                username: owner.username,
+            Some(owner) => d.tell(&owner, |to| Notice::AddressInUse {
+                to,
+                username: owner.username.clone(),
             }),
             None => d.notifier.send(Notice::ConfirmEmailChange {
                 to: email.as_str().to_owned(),
@@ -132,12 +140,12 @@ impl EmailFlows<'_> {
         d.record(
             d.event(AuditKind::EmailChanged, ctx)
                 .target(before.id)
-                .detail("old_email", before.email.as_str())
+                .detail("old_email", before.email.as_deref())
                 .detail("new_email", new_email.as_str()),
         )
         .await;
-        d.notifier.send(Notice::EmailChanged {
-            to: before.email.clone(),
+        d.tell(&before, |to| Notice::EmailChanged {
+            to,
             username: before.username.clone(),
             new_email,
         });

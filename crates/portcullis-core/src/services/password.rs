@@ -81,8 +81,8 @@ impl EmailFlows<'_> {
                 .detail("sessions_ended", ended),
         )
         .await;
-        d.notifier.send(Notice::PasswordChanged {
-            to: user.email.clone(),
+        d.tell(&user, |to| Notice::PasswordChanged {
+            to,
             username: user.username.clone(),
         });
         Ok(())

@@ -10,6 +10,7 @@ use crate::domain::fields::FieldErrors;
 use crate::domain::password::{self, Password};
 use crate::domain::user::{User, UserId};
 use crate::error::Error;
+use crate::notify::Notice;
 use crate::policy::rate_limit::{self, Limit};
 use crate::store::{EmailStore, NewEmailToken, TokenPurpose};
 use crate::token::SecretToken;
@@ -26,6 +27,14 @@ impl Deps {
     /// An event of `kind` now, from `ctx`.
     pub(crate) fn event(&self, kind: AuditKind, ctx: &RequestContext) -> NewAuditEvent {
         NewAuditEvent::new(kind, self.clock.now(), ctx)
+    }
+
+    /// Sends `user` the notice `notice` builds around their address, if
+    /// they have one (a service account has none, and gets no mail).
+    pub(crate) fn tell(&self, user: &User, notice: impl FnOnce(String) -> Notice) {
+        if let Some(to) = user.mailbox() {
+            self.notifier.send(notice(to.to_owned()));
+        }
     }
 
     /// Appends an audit event. A failure to write is logged, not returned:
@@ -168,7 +177,7 @@ impl Deps {
         // The lookup also matches usernames; only an address counts here.
         Ok(found
             .map(|c| c.user)
-            .filter(|u| u.email.to_lowercase() == key && u.is_active))
+            .filter(|u| u.mailbox().is_some_and(|m| m.to_lowercase() == key) && u.is_active))
     }
 
     /// Whether `presented` is the user's current password. One hash
@@ -229,7 +238,10 @@ impl Deps {
         pw: &Password,
         field: &'static str,
     ) -> Result<(), FieldErrors> {
-        let local = user.email.rsplit_once('@').map_or("", |(l, _)| l);
+        let local = user
+            .mailbox()
+            .and_then(|m| m.rsplit_once('@'))
+            .map_or("", |(l, _)| l);
         self.security
             .password
             .check(pw, &user.username, local, field)

@@ -8,7 +8,7 @@ use crate::domain::email::Email;
 use crate::domain::fields::FieldErrors;
 use crate::domain::password::{self, Password};
 use crate::domain::role::USERS_MANAGE;
-use crate::domain::user::User;
+use crate::domain::user::{AccountKind, User};
 use crate::domain::username::Username;
 use crate::error::Error;
 use crate::notify::Notice;
@@ -189,9 +189,9 @@ impl Registrations<'_> {
                     .detail("username", registration.username.as_str()),
             )
             .await;
-            d.notifier.send(Notice::AddressInUse {
-                to: owner.email,
-                username: owner.username,
+            d.tell(&owner, |to| Notice::AddressInUse {
+                to,
+                username: owner.username.clone(),
             });
         }
         Ok(Registered::AddressTaken)
@@ -234,8 +234,9 @@ impl Deps {
         let new = NewUser {
             username: registration.username.as_str().to_owned(),
             username_key: registration.username.key(),
-            email: registration.email.as_str().to_owned(),
-            email_key: registration.email.key(),
+            email: Some(registration.email.as_str().to_owned()),
+            email_key: Some(registration.email.key()),
+            kind: AccountKind::Human,
             password_hash: Some(hash),
             is_active: true,
             confirmed_at: confirmed.then_some(now),
@@ -281,8 +282,8 @@ impl Deps {
         let token = self
             .issue_link(Some(user), TokenPurpose::Confirm, None, event)
             .await?;
-        self.notifier.send(Notice::ConfirmEmail {
-            to: user.email.clone(),
+        self.tell(&user, |to| Notice::ConfirmEmail {
+            to,
             username: user.username.clone(),
             token,
         });

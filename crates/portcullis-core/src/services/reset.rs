@@ -30,8 +30,8 @@ impl EmailFlows<'_> {
             .issue_link(found.as_ref(), TokenPurpose::Reset, None, event)
             .await?;
         if let Some(user) = found {
-            d.notifier.send(Notice::PasswordReset {
-                to: user.email.clone(),
+            d.tell(&user, |to| Notice::PasswordReset {
+                to,
                 username: user.username.clone(),
                 token,
             });
@@ -102,8 +102,8 @@ impl EmailFlows<'_> {
                 .detail("sessions_ended", ended),
         )
         .await;
-        d.notifier.send(Notice::PasswordResetDone {
-            to: user.email.clone(),
+        d.tell(&user, |to| Notice::PasswordResetDone {
+            to,
             username: user.username.clone(),
         });
         Ok(())

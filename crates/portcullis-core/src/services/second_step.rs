@@ -119,8 +119,8 @@ impl Sessions<'_> {
                     .detail("remaining", remaining),
             )
             .await;
-            d.notifier.send(Notice::RecoveryCodeUsed {
-                to: user.email.clone(),
+            d.tell(&user, |to| Notice::RecoveryCodeUsed {
+                to,
                 username: user.username.clone(),
                 remaining,
             });

@@ -166,7 +166,7 @@ impl Deps {
         let totp = totp(
             opened.plaintext,
             &self.security.two_factor.issuer,
-            &user.email,
+            user.mailbox().unwrap_or(&user.username),
         )?;
         let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
         if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
@@ -210,7 +210,11 @@ impl TwoFactor<'_> {
         d.require_recent(session)?;
         let mut seed = vec![0u8; SEED_BYTES];
         rand::fill(seed.as_mut_slice());
-        let totp = totp(seed.clone(), &d.security.two_factor.issuer, &user.email)?;
+        let totp = totp(
+            seed.clone(),
+            &d.security.two_factor.issuer,
+            user.mailbox().unwrap_or(&user.username),
+        )?;
         let enrolment = Enrolment {
             secret: totp.secret().to_base32(),
             otpauth_uri: totp.to_url().map_err(|e| Error::internal(e.to_string()))?,
@@ -242,7 +246,11 @@ impl TwoFactor<'_> {
             .sealing
             .open(&record.sealed_secret)
             .map_err(Error::internal)?;
-        let totp = totp(opened.plaintext, &d.security.two_factor.issuer, &user.email)?;
+        let totp = totp(
+            opened.plaintext,
+            &d.security.two_factor.issuer,
+            user.mailbox().unwrap_or(&user.username),
+        )?;
         Ok(Some(Enrolment {
             secret: totp.secret().to_base32(),
             otpauth_uri: totp.to_url().map_err(|e| Error::internal(e.to_string()))?,
@@ -275,8 +283,8 @@ impl TwoFactor<'_> {
         tx.commit().await?;
         d.record(d.event(AuditKind::TwoFactorEnabled, ctx).by(user.id))
             .await;
-        d.notifier.send(Notice::TwoFactorEnabled {
-            to: user.email.clone(),
+        d.tell(&user, |to| Notice::TwoFactorEnabled {
+            to,
             username: user.username.clone(),
         });
         Ok(RecoveryCodes(codes))
@@ -318,8 +326,8 @@ impl TwoFactor<'_> {
         tx.commit().await?;
         d.record(d.event(AuditKind::TwoFactorDisabled, ctx).by(user.id))
             .await;
-        d.notifier.send(Notice::TwoFactorDisabled {
-            to: user.email.clone(),
+        d.tell(&user, |to| Notice::TwoFactorDisabled {
+            to,
             username: user.username.clone(),
             by_operator: false,
         });
@@ -355,8 +363,8 @@ impl TwoFactor<'_> {
                 .by(user.id),
         )
         .await;
-        d.notifier.send(Notice::RecoveryCodesRegenerated {
-            to: user.email.clone(),
+        d.tell(&user, |to| Notice::RecoveryCodesRegenerated {
+            to,
             username: user.username.clone(),
         });
         Ok(RecoveryCodes(codes))

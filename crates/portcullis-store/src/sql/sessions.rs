@@ -77,7 +77,7 @@ pub(crate) const RESOLVE_SESSION: &str = "SELECT s.id AS session_id, s.user_id, 
      t.user_id IS NOT NULL AS two_factor, \
      u.id, u.username, u.email, u.name, u.is_active, u.confirmed_at, u.created_at, \
      u.last_login_at, u.last_login_ip, u.current_login_at, u.current_login_ip, u.login_count, \
-     u.locked_until, u.last_seen_at, \
+     u.locked_until, u.last_seen_at, u.kind, \
      r.name AS role_name, r.description AS role_description, rp.permission \
      FROM sessions s JOIN users u ON u.id = s.user_id \
      LEFT JOIN user_roles ur ON ur.user_id = u.id \

@@ -5,16 +5,17 @@ macro_rules! user_columns {
     () => {
         "id, username, email, name, is_active, confirmed_at, created_at, last_login_at, \
          last_login_ip, current_login_at, current_login_ip, login_count, locked_until, \
-         last_seen_at"
+         last_seen_at, kind"
     };
 }
 
 /// `$1` username, `$2` username_key, `$3` email, `$4` email_key,
-/// `$5` password_hash, `$6` is_active, `$7` confirmed_at, `$8` created_at.
+/// `$5` password_hash, `$6` is_active, `$7` confirmed_at, `$8` created_at,
+/// `$9` kind.
 pub(crate) const INSERT_USER: &str = concat!(
     "INSERT INTO users (username, username_key, email, email_key, password_hash, \
-     is_active, confirmed_at, created_at, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING ",
+     is_active, confirmed_at, created_at, updated_at, kind) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING ",
     user_columns!()
 );
 

@@ -19,6 +19,7 @@ macro_rules! impl_user_store {
                     .bind(new.is_active)
                     .bind($crate::timestamp::opt(new.confirmed_at))
                     .bind($crate::timestamp::Timestamp::new(new.created_at))
+                    .bind(new.kind.as_str())
                     .fetch_one(&mut *self.exec.conn().await?)
                     .await
                     .map(|row| row.0)

@@ -3,7 +3,7 @@
 
 use portcullis_core::Store;
 use portcullis_core::store::NewUser;
-use portcullis_core::{SecretToken, Session, User, UserId};
+use portcullis_core::{AccountKind, SecretToken, Session, User, UserId};
 use portcullis_store::testing::{TempSqliteFile, TestDatabase};
 use portcullis_store::{Database, StoreConfig};
 use std::sync::Arc;
@@ -138,8 +138,9 @@ pub fn new_user(name: &str) -> NewUser {
     NewUser {
         username: name.to_owned(),
         username_key: name.to_lowercase(),
-        email_key: email.to_lowercase(),
-        email,
+        email_key: Some(email.to_lowercase()),
+        email: Some(email),
+        kind: AccountKind::Human,
         password_hash: Some(format!("$argon2id$fake${name}")),
         is_active: true,
         confirmed_at: None,

@@ -6,14 +6,14 @@ use portcullis_core::domain::query::{UserQuery, UserSort};
 use portcullis_core::domain::role::ADMIN_PERMISSIONS;
 use portcullis_core::domain::user::ADMIN_ROLE;
 use portcullis_core::store::ProfileUpdate;
-use portcullis_core::{AuditFilter, AuditKind, SecretToken, TokenPurpose, UserId};
+use portcullis_core::{AccountKind, AuditFilter, AuditKind, SecretToken, TokenPurpose, UserId};
 use portcullis_store::Database;
 use portcullis_store::testing::migrate_to;
 use time::Duration;
 use time::macros::datetime;
 
 /// How many migrations this build ships.
-const MIGRATIONS: i64 = 7;
+const MIGRATIONS: i64 = 9;
 
 pub async fn migrating_twice_is_harmless(f: &Fixture) {
     f.db.migrate().await.unwrap();
@@ -62,7 +62,7 @@ async fn assert_works_at_the_latest_schema(f: &Fixture) {
             username: user.username.clone(),
             username_key: user.username.to_lowercase(),
             email: user.email.clone(),
-            email_key: user.email.to_lowercase(),
+            email_key: user.email.as_deref().map(str::to_lowercase),
             name: Some(format!("{} (named)", user.username)),
         };
         f.store
@@ -204,7 +204,7 @@ pub async fn migration_0004_applies_on_top_of_0002_and_keeps_existing_users(f: &
 pub async fn migration_0006_rebuilds_email_tokens_and_keeps_every_link(f: &Fixture) {
     let old = f.unmigrated_sibling().await;
     migrate_to(&old.db, 5).await.unwrap();
-    let alice = old.store.create_user(&new_user("alice")).await.unwrap();
+    let alice = insert_0002_user(&old, "alice").await;
     let live = SecretToken::generate();
     let spent = SecretToken::generate();
     for (token, purpose) in [
@@ -214,7 +214,7 @@ pub async fn migration_0006_rebuilds_email_tokens_and_keeps_every_link(f: &Fixtu
         old.store
             .issue_email_token(&portcullis_core::store::NewEmailToken {
                 purpose,
-                user_id: alice.id,
+                user_id: alice,
                 token_hash: token.hash(),
                 new_email: None,
                 created_at: T0,
@@ -236,7 +236,7 @@ pub async fn migration_0006_rebuilds_email_tokens_and_keeps_every_link(f: &Fixtu
         .peek_email_token(&live.hash(), TokenPurpose::Reset, T0)
         .await
         .unwrap();
-    assert_eq!(grant.map(|g| g.user_id), Some(alice.id));
+    assert_eq!(grant.map(|g| g.user_id), Some(alice));
     assert!(
         old.store
             .redeem_email_token(&spent.hash(), TokenPurpose::Confirm, T0)
@@ -244,7 +244,7 @@ pub async fn migration_0006_rebuilds_email_tokens_and_keeps_every_link(f: &Fixtu
             .unwrap()
             .is_none()
     );
-    old.store.delete_user(alice.id).await.unwrap();
+    old.store.delete_user(alice).await.unwrap();
     assert_eq!(
         old.count("SELECT COUNT(*) FROM email_tokens WHERE id > $1", 0)
             .await,
@@ -252,6 +252,100 @@ pub async fn migration_0006_rebuilds_email_tokens_and_keeps_every_link(f: &Fixtu
     );
     assert_works_at_the_latest_schema(&old).await;
     old.finish().await;
+}
+
+pub async fn migration_0008_rebuilds_users_and_keeps_everything_that_hangs_off_them(f: &Fixture) {
+    let old = f.unmigrated_sibling().await;
+    migrate_to(&old.db, 7).await.unwrap();
+    let alice = insert_0002_user(&old, "alice").await;
+    let bob = insert_0002_user(&old, "bob").await;
+    old.store.grant_role(alice, ADMIN_ROLE).await.unwrap();
+    let session = new_session(alice, T0, true);
+    old.store.create_session(&session).await.unwrap();
+    old.store.put_pending_totp(bob, "sealed", T0).await.unwrap();
+    let link = SecretToken::generate();
+    old.store
+        .issue_email_token(&portcullis_core::store::NewEmailToken {
+            purpose: TokenPurpose::Reset,
+            user_id: bob,
+            token_hash: link.hash(),
+            new_email: None,
+            created_at: T0,
+            expires_at: T0 + Duration::hours(1),
+        })
+        .await
+        .unwrap();
+
+    old.db.migrate().await.unwrap();
+
+    // Rebuilding the table cascaded into nothing: sessions, memberships,
+    // second factors and links all survived, and people stayed people.
+    let read = old.store.user_by_id(alice).await.unwrap().unwrap();
+    assert_eq!(read.kind, AccountKind::Human);
+    assert_eq!(read.email.as_deref(), Some("alice@example.com"));
+    assert!(
+        old.store
+            .session_by_token(&session.token_hash)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(old.store.roles_of(alice).await.unwrap().len(), 1);
+    assert!(old.store.totp_of(bob).await.unwrap().is_some());
+    assert!(
+        old.store
+            .peek_email_token(&link.hash(), TokenPurpose::Reset, T0)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // Foreign keys are enforced again: deleting takes everything with it.
+    old.store.delete_user(bob).await.unwrap();
+    assert_eq!(
+        old.count(
+            "SELECT COUNT(*) FROM totp_credentials WHERE user_id > $1",
+            0
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        old.count("SELECT COUNT(*) FROM email_tokens WHERE id > $1", 0)
+            .await,
+        0
+    );
+    assert_works_at_the_latest_schema(&old).await;
+    old.finish().await;
+}
+
+pub async fn service_accounts_have_no_address_and_no_password_and_people_have_an_address(
+    f: &Fixture,
+) {
+    let service = |name: &str| {
+        let mut new = new_user(name);
+        new.kind = AccountKind::Service;
+        new.email = None;
+        new.email_key = None;
+        new.password_hash = None;
+        new
+    };
+    // Any number of services without an address: uniqueness holds only
+    // for addresses that exist.
+    let ci = f.store.create_user(&service("ci-bot")).await.unwrap();
+    f.store.create_user(&service("backup-bot")).await.unwrap();
+    assert_eq!(ci.kind, AccountKind::Service);
+    assert_eq!(ci.email, None);
+    let read = f.store.user_by_id(ci.id).await.unwrap().unwrap();
+    assert_eq!(read, ci);
+
+    let mut addressless_person = new_user("carol");
+    addressless_person.email = None;
+    addressless_person.email_key = None;
+    assert!(f.store.create_user(&addressless_person).await.is_err());
+    let mut service_with_password = service("deploy-bot");
+    service_with_password.password_hash = Some("$argon2id$fake".into());
+    assert!(f.store.create_user(&service_with_password).await.is_err());
+    assert_eq!(f.store.count_users().await.unwrap(), 2);
 }
 
 /// Inserts `name` with the columns of schema 0002, created at [`T0_MS`].

@@ -8,8 +8,8 @@ use time::Duration;
 /// Creates `name` with the email `email` (both keys lowercased).
 async fn user_with_email(f: &Fixture, name: &str, email: &str) -> UserId {
     let mut new = new_user(name);
-    new.email = email.to_owned();
-    new.email_key = email.to_lowercase();
+    new.email = Some(email.to_owned());
+    new.email_key = Some(email.to_lowercase());
     f.store.create_user(&new).await.unwrap().id
 }
 
@@ -179,8 +179,8 @@ pub async fn each_sort_key_orders_both_ways_with_never_logged_in_users_last(f: &
     let mut ids = Vec::new();
     for (name, email, created, login) in rows {
         let mut new = new_user(name);
-        new.email = email.into();
-        new.email_key = email.into();
+        new.email = Some(email.into());
+        new.email_key = Some(email.into());
         new.created_at = T0 + Duration::minutes(created);
         let id = f.store.create_user(&new).await.unwrap().id;
         if let Some(login) = login {

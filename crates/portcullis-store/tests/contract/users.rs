@@ -1,6 +1,7 @@
 //! Accounts: creation, uniqueness, credential lookup, login tracking, paging.
 
 use crate::harness::{Fixture, T0, T0_MS, new_user};
+use portcullis_core::AccountKind;
 use portcullis_core::store::NewUser;
 use portcullis_core::{StoreError, UniqueField, UserId};
 use time::Duration;
@@ -10,8 +11,9 @@ pub async fn creating_and_fetching_a_user_round_trips_every_field(f: &Fixture) {
     let new = NewUser {
         username: "Alice".into(),
         username_key: "alice".into(),
-        email: "Alice@Example.com".into(),
-        email_key: "alice@example.com".into(),
+        email: Some("Alice@Example.com".into()),
+        email_key: Some("alice@example.com".into()),
+        kind: AccountKind::Human,
         password_hash: None,
         is_active: false,
         confirmed_at: Some(datetime!(2026-11-21 11:00:00.999_999 UTC)),
@@ -21,7 +23,8 @@ pub async fn creating_and_fetching_a_user_round_trips_every_field(f: &Fixture) {
 
     assert!(created.id.0 > 0);
     assert_eq!(created.username, "Alice");
-    assert_eq!(created.email, "Alice@Example.com");
+    assert_eq!(created.email.as_deref(), Some("Alice@Example.com"));
+    assert_eq!(created.kind, AccountKind::Human);
     assert_eq!(created.name, None);
     assert!(!created.is_active);
     assert_eq!(
@@ -52,7 +55,7 @@ pub async fn creating_and_fetching_a_user_round_trips_every_field(f: &Fixture) {
 pub async fn usernames_are_unique_regardless_of_case(f: &Fixture) {
     f.user("alice").await;
     let mut other = new_user("ALICE");
-    other.email = "someone-else@example.com".into();
+    other.email = Some("someone-else@example.com".into());
     other.email_key = other.email.clone();
 
     let err = f.store.create_user(&other).await.unwrap_err();
@@ -66,8 +69,8 @@ pub async fn usernames_are_unique_regardless_of_case(f: &Fixture) {
 pub async fn emails_are_unique_regardless_of_case(f: &Fixture) {
     f.user("alice").await;
     let mut other = new_user("bob");
-    other.email = "ALICE@example.COM".into();
-    other.email_key = other.email.to_lowercase();
+    other.email = Some("ALICE@example.COM".into());
+    other.email_key = Some("alice@example.com".into());
 
     let err = f.store.create_user(&other).await.unwrap_err();
     assert!(
@@ -82,7 +85,7 @@ pub async fn concurrent_registrations_of_the_same_key_yield_exactly_one_success(
         let store = f.store.clone();
         // Same username key, distinct emails: only the username can collide.
         let mut new = new_user(if i % 2 == 0 { "Racer" } else { "racer" });
-        new.email = format!("racer{i}@example.com");
+        new.email = Some(format!("racer{i}@example.com"));
         new.email_key = new.email.clone();
         tokio::spawn(async move { store.create_user(&new).await })
     });
@@ -123,7 +126,7 @@ pub async fn credential_lookup_finds_by_username_key_and_by_email_key_and_return
 pub async fn credential_lookup_prefers_a_username_match_over_an_email_match(f: &Fixture) {
     // Usernames cannot hold '@' in practice, but the store must not rely on it.
     let mut owner_of_email = new_user("carol");
-    owner_of_email.email_key = "dave".into();
+    owner_of_email.email_key = Some("dave".into());
     let carol = f.store.create_user(&owner_of_email).await.unwrap();
     let dave = f.user("dave").await;
 

@@ -248,7 +248,7 @@ async fn list(services: &Services, json: bool, offset: i64, limit: i64) -> anyho
             "{:<6} {:<24} {:<32} {:<8} {:<10} {}",
             u.user.id,
             u.user.username,
-            u.user.email,
+            u.user.email.as_deref().unwrap_or("(service)"),
             yes_no(u.user.is_active),
             yes_no(u.user.confirmed_at.is_some()),
             u.roles.join(",")
@@ -279,7 +279,10 @@ async fn show(services: &Services, login: &str, json: bool) -> anyhow::Result<()
     let user = &detail.user;
     println!("id:          {}", user.id);
     println!("username:    {}", user.username);
-    println!("email:       {}", user.email);
+    match user.mailbox() {
+        Some(email) => println!("email:       {email}"),
+        None => println!("kind:        service account (no email, no password)"),
+    }
     println!("active:      {}", yes_no(user.is_active));
     println!("confirmed:   {}", yes_no(user.confirmed_at.is_some()));
     println!(

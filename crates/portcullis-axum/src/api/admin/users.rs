@@ -197,7 +197,7 @@ async fn update(
     let user = accounts.get(&granted, UserId(id)).await?;
     let edit = UserEdit {
         username: body.username.unwrap_or_else(|| user.username.clone()),
-        email: body.email.unwrap_or_else(|| user.email.clone()),
+        email: body.email.or_else(|| user.email.clone()),
         name: body.name.unwrap_or_else(|| user.name.clone()),
     };
     accounts

@@ -298,7 +298,7 @@ async fn edit(
 ) -> Result<Response, PageError> {
     let edit = UserEdit {
         username: form.username,
-        email: form.email,
+        email: Some(form.email),
         name: Some(form.name),
     };
     match state

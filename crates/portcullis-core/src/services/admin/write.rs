@@ -11,7 +11,7 @@ use crate::domain::email::Email;
 use crate::domain::fields::FieldErrors;
 use crate::domain::password::Password;
 use crate::domain::role::USERS_MANAGE;
-use crate::domain::user::{ADMIN_ROLE, User, UserId};
+use crate::domain::user::{ADMIN_ROLE, AccountKind, User, UserId};
 use crate::domain::username::Username;
 use crate::error::Error;
 use crate::notify::Notice;
@@ -24,7 +24,9 @@ pub struct UserEdit {
     /// The new username.
     pub username: String,
     /// The new address; a change makes it unconfirmed and mails a link.
-    pub email: String,
+    /// Required for a person; a service account has none (give `None` or
+    /// an empty string).
+    pub email: Option<String>,
     /// The display name; empty clears it.
     pub name: Option<String>,
 }
@@ -145,42 +147,44 @@ impl Accounts<'_> {
         ctx: &RequestContext,
     ) -> Result<User, Error> {
         let d = self.d;
-        let update = parse_edit(edit)?;
         let a = d.begin_on_account(by.actor(), USERS_MANAGE, id).await?;
+        let update = parse_edit(edit, a.target.kind)?;
         let now = d.clock.now();
         a.tx.update_user_profile(id, &update, now).await?;
-        let email_changed = update.email_key != a.target.email.to_lowercase();
-        let token = if email_changed {
-            a.tx.mark_unconfirmed(id).await?;
-            for purpose in VOIDED_BY_ADDRESS_CHANGE {
-                a.tx.void_email_tokens(id, purpose, now).await?;
+        let old_key = a.target.mailbox().map(str::to_lowercase);
+        let token = match &update.email_key {
+            Some(new_key) if old_key.as_ref() != Some(new_key) => {
+                a.tx.mark_unconfirmed(id).await?;
+                for purpose in VOIDED_BY_ADDRESS_CHANGE {
+                    a.tx.void_email_tokens(id, purpose, now).await?;
+                }
+                Some(
+                    d.issue_token_on(a.tx.as_ref(), id, TokenPurpose::Confirm, None)
+                        .await?,
+                )
             }
-            Some(
-                d.issue_token_on(a.tx.as_ref(), id, TokenPurpose::Confirm, None)
-                    .await?,
-            )
-        } else {
-            None
+            _ => None,
         };
         a.tx.commit().await?;
         d.record(acted_by(
             d.event(AuditKind::UserUpdated, ctx)
                 .target(id)
                 .detail("username", update.username.as_str())
-                .detail("email", update.email.as_str()),
+                .detail("email", update.email.as_deref()),
             &a.actor,
         ))
         .await;
+        let user = d.store.user_by_id(id).await?.ok_or(Error::NotFound)?;
         if let Some(token) = token {
             d.record(d.event(AuditKind::ConfirmationSent, ctx).target(id))
                 .await;
-            d.notifier.send(Notice::ConfirmEmail {
-                to: update.email.clone(),
-                username: update.username.clone(),
+            d.tell(&user, |to| Notice::ConfirmEmail {
+                to,
+                username: user.username.clone(),
                 token,
             });
         }
-        d.store.user_by_id(id).await?.ok_or(Error::NotFound)
+        Ok(user)
     }
 
     /// Deletes an account. Nobody deletes themselves, and the last active
@@ -262,8 +266,8 @@ impl Accounts<'_> {
         ))
         .await;
         if had {
-            d.notifier.send(Notice::TwoFactorDisabled {
-                to: a.target.email.clone(),
+            d.tell(&a.target, |to| Notice::TwoFactorDisabled {
+                to,
                 username: a.target.username.clone(),
                 by_operator: true,
             });
@@ -319,11 +323,27 @@ impl Accounts<'_> {
     }
 }
 
-/// Validates an edit into the profile to store.
-fn parse_edit(edit: &UserEdit) -> Result<ProfileUpdate, Error> {
+/// Validates an edit into the profile to store, for an account of `kind`.
+fn parse_edit(edit: &UserEdit, kind: AccountKind) -> Result<ProfileUpdate, Error> {
     let mut errors = FieldErrors::new();
     let username = errors.take("username", Username::parse(&edit.username));
-    let email = errors.take("email", Email::parse(&edit.email));
+    let given = edit
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty());
+    let email = match (kind, given) {
+        (AccountKind::Human, Some(given)) => errors.take("email", Email::parse(given)).map(Some),
+        (AccountKind::Human, None) => {
+            errors.add("email", "Enter an email address.");
+            None
+        }
+        (AccountKind::Service, None) => Some(None),
+        (AccountKind::Service, Some(_)) => {
+            errors.add("email", "A service account has no email address.");
+            None
+        }
+    };
     let name = edit
         .name
         .as_deref()
@@ -343,8 +363,8 @@ fn parse_edit(edit: &UserEdit) -> Result<ProfileUpdate, Error> {
         (Some(username), Some(email)) if errors.is_empty() => Ok(ProfileUpdate {
             username: username.as_str().to_owned(),
             username_key: username.key(),
-            email: email.as_str().to_owned(),
-            email_key: email.key(),
+            email_key: email.as_ref().map(Email::key),
+            email: email.map(|e| e.as_str().to_owned()),
             name,
         }),
         _ => Err(Error::Validation(errors)),

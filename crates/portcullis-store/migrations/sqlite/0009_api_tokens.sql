@@ -1,0 +1,28 @@
+-- API tokens (SQLite). Append-only: never edit once shipped; add a file.
+--
+-- Only the SHA-256 of a token is stored. kind: 'login' (POST /api/token,
+-- all of its owner's permissions), 'personal' (made by its owner, with
+-- scopes), 'service' (made by an administrator for a service account).
+-- scopes is NULL for login tokens and otherwise the permission strings,
+-- space-separated (a permission never contains a space).
+-- Revoked and expired rows are kept for a while, so that a revoked token
+-- presented again is recognised and audited, then purged.
+CREATE TABLE api_tokens (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    token_hash   TEXT    NOT NULL CONSTRAINT api_tokens_token_hash_unique UNIQUE,
+    kind         TEXT    NOT NULL CHECK (kind IN ('login', 'personal', 'service')),
+    name         TEXT    NOT NULL,
+    scopes       TEXT,
+    created_at   INTEGER NOT NULL,
+    -- NULL: never expires (only if the operator allows it).
+    expires_at   INTEGER,
+    last_used_at INTEGER,
+    last_used_ip TEXT,
+    revoked_at   INTEGER,
+    -- Who minted it, when not its owner (an administrator, for a service).
+    created_by   INTEGER REFERENCES users (id) ON DELETE SET NULL
+) STRICT;
+
+CREATE INDEX api_tokens_user_id_idx ON api_tokens (user_id, id);
+CREATE INDEX api_tokens_expires_at_idx ON api_tokens (expires_at);
