@@ -27,6 +27,7 @@
 //! assert!(Actor::system().authorize::<UsersManage>().is_ok());
 //! ```
 
+use crate::domain::api_token::Scopes;
 use crate::domain::role::RoleInfo;
 use crate::domain::user::{ADMIN_ROLE, UserId};
 use crate::error::Error;
@@ -148,6 +149,9 @@ pub struct Actor {
     who: Who,
     roles: Vec<String>,
     permissions: PermissionSet,
+    /// The scopes of the token the account acts through, if one: whatever
+    /// is re-read of the account is narrowed to them again.
+    scopes: Scopes,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,7 +169,23 @@ impl Actor {
             who: Who::User(id),
             roles,
             permissions,
+            scopes: Scopes::Owner,
         }
+    }
+
+    /// The same account acting through a token with `scopes`: its
+    /// permissions are narrowed to them, now and whenever a use case
+    /// re-reads the account's roles.
+    pub fn through(mut self, scopes: Scopes) -> Self {
+        self.permissions = scopes.narrow(&self.permissions);
+        self.scopes = scopes;
+        self
+    }
+
+    /// The scopes the actor is narrowed to ([`Scopes::Owner`] unless it
+    /// acts through a scoped token).
+    pub fn scopes(&self) -> &Scopes {
+        &self.scopes
     }
 
     /// The operator at the command line, who already holds the database:
@@ -175,6 +195,7 @@ impl Actor {
             who: Who::System,
             roles: Vec::new(),
             permissions: PermissionSet::All,
+            scopes: Scopes::Owner,
         }
     }
 
@@ -285,6 +306,11 @@ capability!(
 capability!(
     /// `audit:read`: read the audit log.
     AuditRead = crate::domain::role::AUDIT_READ
+);
+capability!(
+    /// `tokens:manage`: list and revoke other accounts' API tokens, and
+    /// mint tokens for service accounts.
+    TokensManage = crate::domain::role::TOKENS_MANAGE
 );
 
 /// Proof that an actor held `C`'s permission when it was checked. Only

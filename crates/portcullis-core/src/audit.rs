@@ -86,6 +86,13 @@ pub enum AuditKind {
     RecoveryCodesRegenerated,
     /// A user proved who they are again for a sensitive action.
     Reauthenticated,
+    /// An API token was made (never the token itself).
+    TokenCreated,
+    /// An API token was revoked (`detail.reason` says why).
+    TokenRevoked,
+    /// A revoked API token was presented again (recorded once an hour per
+    /// token): it may have leaked.
+    TokenUsedAfterRevocation,
 }
 
 impl AuditKind {
@@ -128,6 +135,9 @@ impl AuditKind {
         AuditKind::RecoveryCodeUsed,
         AuditKind::RecoveryCodesRegenerated,
         AuditKind::Reauthenticated,
+        AuditKind::TokenCreated,
+        AuditKind::TokenRevoked,
+        AuditKind::TokenUsedAfterRevocation,
     ];
 
     /// The stored name, e.g. `login_failed`.
@@ -170,6 +180,9 @@ impl AuditKind {
             AuditKind::RecoveryCodeUsed => "recovery_code_used",
             AuditKind::RecoveryCodesRegenerated => "recovery_codes_regenerated",
             AuditKind::Reauthenticated => "reauthenticated",
+            AuditKind::TokenCreated => "token_created",
+            AuditKind::TokenRevoked => "token_revoked",
+            AuditKind::TokenUsedAfterRevocation => "token_used_after_revocation",
         }
     }
 

@@ -8,6 +8,7 @@
 //! store's `Timestamp`, so comparisons are numeric on SQLite and
 //! `timestamptz` on PostgreSQL.
 
+pub(crate) mod api_tokens;
 pub(crate) mod audit;
 pub(crate) mod email_tokens;
 pub(crate) mod rate_limits;

@@ -8,6 +8,7 @@
 //! backend passes in only what truly differs (how to name the unique
 //! constraint that refused a write).
 
+pub(crate) mod api_tokens;
 pub(crate) mod audit;
 pub(crate) mod email_tokens;
 pub(crate) mod rate_limits;
@@ -53,6 +54,11 @@ macro_rules! impl_store {
             unique_field_of = $unique
         );
         $crate::store_impl::two_factor::impl_two_factor_store!(
+            store = $store,
+            db = $db,
+            unique_field_of = $unique
+        );
+        $crate::store_impl::api_tokens::impl_api_token_store!(
             store = $store,
             db = $db,
             unique_field_of = $unique

@@ -8,6 +8,8 @@
 // The cases live in contract/, one file per area; this file is the crate root.
 #[path = "contract/account_state.rs"]
 mod account_state;
+#[path = "contract/api_tokens.rs"]
+mod api_tokens;
 #[path = "contract/audit.rs"]
 mod audit;
 #[path = "contract/email_tokens.rs"]
@@ -36,6 +38,7 @@ mod users;
 /// The case functions, one namespace for the macro below.
 mod cases {
     pub use super::account_state::*;
+    pub use super::api_tokens::*;
     pub use super::audit::*;
     pub use super::email_tokens::*;
     pub use super::own_sessions::*;
@@ -159,6 +162,15 @@ contract! {
     purging_email_tokens_removes_only_expired_ones,
     mark_confirmed_keeps_the_first_confirmation,
     change_email_switches_the_address_and_its_key_and_refuses_a_taken_one,
+    // API tokens
+    a_token_round_trips_and_resolves_with_its_roles_and_their_permissions,
+    login_tokens_store_no_scopes_and_carry_the_owner,
+    a_token_is_revoked_once_and_only_by_its_owner,
+    listing_shows_live_tokens_newest_first,
+    revoking_by_kind_leaves_the_other_kinds,
+    a_use_is_recorded_at_most_once_per_interval,
+    purging_forgets_old_revoked_and_expired_tokens_only,
+    tokens_go_with_their_account,
     // schema
     migrating_twice_is_harmless,
     migration_0002_applies_on_top_of_0001_and_keeps_existing_users,

@@ -2,6 +2,7 @@
 //! [`email::Email`], [`password::Password`]) can only be built by parsing, so
 //! a value of one of them is valid by construction.
 
+pub mod api_token;
 pub mod email;
 pub mod fields;
 pub mod password;

@@ -15,6 +15,9 @@ pub const USERS_MANAGE: &str = "users:manage";
 pub const ROLES_MANAGE: &str = "roles:manage";
 /// May read the audit log.
 pub const AUDIT_READ: &str = "audit:read";
+/// May list and revoke other accounts' API tokens and mint tokens for
+/// service accounts.
+pub const TOKENS_MANAGE: &str = "tokens:manage";
 /// What the built-in `admin` role always holds.
 pub const ADMIN_PERMISSIONS: [&str; 4] = [USERS_READ, USERS_MANAGE, ROLES_MANAGE, AUDIT_READ];
 

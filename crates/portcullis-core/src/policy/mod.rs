@@ -7,6 +7,7 @@ pub mod lockout;
 pub mod password;
 pub mod rate_limit;
 pub mod registration;
+pub mod tokens;
 pub mod two_factor;
 
 pub use email::EmailPolicy;
@@ -14,6 +15,7 @@ pub use lockout::LockoutPolicy;
 pub use password::PasswordPolicy;
 pub use rate_limit::{Limit, RateLimitPolicy, RateLimited};
 pub use registration::RegistrationPolicy;
+pub use tokens::{Expiry, TokenPolicy};
 pub use two_factor::TwoFactorPolicy;
 
 /// All the security policies together.
@@ -31,4 +33,6 @@ pub struct SecurityPolicy {
     pub registration: RegistrationPolicy,
     /// Second factors.
     pub two_factor: TwoFactorPolicy,
+    /// API tokens.
+    pub tokens: TokenPolicy,
 }

@@ -63,6 +63,16 @@ pub struct LoginSuccess {
     pub token: SecretToken,
 }
 
+/// A password proven right for an account that may log in.
+pub(crate) struct Proven {
+    /// The account.
+    pub(crate) user: User,
+    /// The rate-limit hits of the attempt, to take back on success.
+    pub(crate) hits: Vec<Option<Hit>>,
+    /// Whether a second factor must follow.
+    pub(crate) two_factor: bool,
+}
+
 /// Whether a login string can name an account at all: NUL and other control
 /// characters cannot be in a username or an address (and PostgreSQL refuses
 /// NUL in text), so such a string is treated as an unknown name.
@@ -88,6 +98,21 @@ impl Sessions<'_> {
     /// confirmation is required. A success takes back its rate-limit hits:
     /// the limits count guesses, not people logging in.
     pub async fn login(&self, attempt: LoginAttempt) -> Result<LoginSuccess, Error> {
+        let ctx = attempt.context();
+        let proven = self.prove_password(&attempt).await?;
+        if proven.two_factor {
+            return self.open_pending(proven.user, attempt.remember, &ctx).await;
+        }
+        self.d.refund(proven.hits).await;
+        self.open_session(proven.user, attempt.remember, Assurance::Password, &ctx)
+            .await
+    }
+
+    /// Everything [`Sessions::login`] checks before it opens a session: the
+    /// rate limits, the lockout, the password, and whether the account may
+    /// log in. For an account with a second factor the attempt reserved
+    /// against the lockout is given back (the second factor counts next).
+    pub(crate) async fn prove_password(&self, attempt: &LoginAttempt) -> Result<Proven, Error> {
         let d = self.d;
         let ctx = attempt.context();
         let key = attempt.login.trim().to_lowercase();
@@ -162,15 +187,7 @@ impl Sessions<'_> {
                 return Err(Error::InvalidCredentials);
             }
             return self
-                .proven(
-                    user,
-                    &password,
-                    verified.needs_rehash,
-                    true,
-                    &attempt,
-                    &ctx,
-                    hits,
-                )
+                .proven(user, &password, verified.needs_rehash, true, attempt, hits)
                 .await;
         }
         let verified = d.hasher.verify(&password, &stored).await?;
@@ -178,22 +195,13 @@ impl Sessions<'_> {
             self.failed(&ctx, Some(&user), "bad_password", &key).await;
             return Err(Error::InvalidCredentials);
         }
-        self.proven(
-            user,
-            &password,
-            verified.needs_rehash,
-            false,
-            &attempt,
-            &ctx,
-            hits,
-        )
-        .await
+        self.proven(user, &password, verified.needs_rehash, false, attempt, hits)
+            .await
     }
 
     /// The password was right: what still stands between it and a session.
     /// A refusal here gives back the attempt `reserved` against the lockout
     /// (the password was not a guess); a success ends the run of failures.
-    #[allow(clippy::too_many_arguments)]
     async fn proven(
         &self,
         user: User,
@@ -201,10 +209,10 @@ impl Sessions<'_> {
         needs_rehash: bool,
         reserved: bool,
         attempt: &LoginAttempt,
-        ctx: &RequestContext,
         hits: Vec<Option<Hit>>,
-    ) -> Result<LoginSuccess, Error> {
+    ) -> Result<Proven, Error> {
         let d = self.d;
+        let ctx = &attempt.context();
         let key = attempt.login.trim().to_lowercase();
         let refusal = if !user.is_active {
             Some(("inactive", Error::Inactive))
@@ -225,21 +233,21 @@ impl Sessions<'_> {
         if needs_rehash {
             self.upgrade_hash(&user, password).await;
         }
-        if d.has_two_factor(user.id).await? {
+        let two_factor = d.has_two_factor(user.id).await?;
+        if two_factor && reserved {
             // Half a login: the right password neither counts as a failure
             // (its reserved attempt is given back) nor ends the run of
             // failures, or someone who knows the password could guess codes
             // for ever; the run ends when the second factor succeeds too.
-            if reserved {
-                d.store
-                    .release_login_attempt(user.id, d.clock.now())
-                    .await?;
-            }
-            return self.open_pending(user, attempt.remember, ctx).await;
+            d.store
+                .release_login_attempt(user.id, d.clock.now())
+                .await?;
         }
-        d.refund(hits).await;
-        self.open_session(user, attempt.remember, Assurance::Password, ctx)
-            .await
+        Ok(Proven {
+            user,
+            hits,
+            two_factor,
+        })
     }
 
     /// A session that grants nothing but the second step, for
@@ -280,7 +288,12 @@ impl Sessions<'_> {
         })
     }
 
-    async fn lock(&self, user: &User, ctx: &RequestContext, failures: i64) -> Result<(), Error> {
+    pub(crate) async fn lock(
+        &self,
+        user: &User,
+        ctx: &RequestContext,
+        failures: i64,
+    ) -> Result<(), Error> {
         let d = self.d;
         let now = d.clock.now();
         let lockout = d.security.lockout;

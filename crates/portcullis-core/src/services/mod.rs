@@ -30,6 +30,7 @@ pub mod reset;
 pub mod roles;
 pub mod second_step;
 pub mod sessions;
+pub mod tokens;
 pub mod two_factor;
 
 pub use builder::AuthServiceBuilder;
@@ -143,6 +144,11 @@ impl AuthService {
     /// Gives every new registration this role.
     pub fn with_default_role(self, role: Option<String>) -> Self {
         self.change(|d| d.default_role = role)
+    }
+
+    /// API tokens: with a password, personal, for services; revoking them.
+    pub fn tokens(&self) -> tokens::Tokens<'_> {
+        tokens::Tokens { d: &self.deps }
     }
 
     /// Second factors: enrolment, recovery codes, the second step of a login.

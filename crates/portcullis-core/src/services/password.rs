@@ -2,6 +2,7 @@
 
 use super::EmailFlows;
 use crate::audit::{AuditKind, RequestContext};
+use crate::domain::api_token::TokenKind;
 use crate::domain::fields::FieldErrors;
 use crate::domain::password;
 use crate::domain::session::Session;
@@ -74,11 +75,17 @@ impl EmailFlows<'_> {
         tx.void_email_tokens(user.id, TokenPurpose::Reset, now)
             .await?;
         let ended = tx.delete_other_sessions(user.id, session.id).await?;
+        // Tokens got with the old password go; named tokens stay (the
+        // owner is offered to revoke those too).
+        let tokens = tx
+            .revoke_api_tokens_of(user.id, &[TokenKind::Login], now)
+            .await?;
         tx.commit().await?;
         d.record(
             d.event(AuditKind::PasswordChanged, ctx)
                 .by(user.id)
-                .detail("sessions_ended", ended),
+                .detail("sessions_ended", ended)
+                .detail("tokens_revoked", tokens),
         )
         .await;
         d.tell(&user, |to| Notice::PasswordChanged {

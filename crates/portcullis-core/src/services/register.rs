@@ -242,6 +242,18 @@ impl Deps {
             confirmed_at: confirmed.then_some(now),
             created_at: now,
         };
+        self.insert_account(actor, &new, roles).await
+    }
+
+    /// Inserts `new` with `roles` in one transaction; on an
+    /// administrator's behalf, under the administration lock with each role
+    /// checked against the actor as the database has it then.
+    pub(crate) async fn insert_account(
+        &self,
+        actor: Option<&Actor>,
+        new: &NewUser,
+        roles: &[String],
+    ) -> Result<User, Error> {
         let tx = match actor {
             Some(actor) => {
                 let (tx, fresh) = self.begin_admin(actor, USERS_MANAGE).await?;
@@ -258,7 +270,7 @@ impl Deps {
             }
             None => self.store.begin().await?,
         };
-        let user = tx.create_user(&new).await?;
+        let user = tx.create_user(new).await?;
         for role in roles {
             tx.grant_role(user.id, role).await.map_err(|e| match e {
                 StoreError::NotFound => Error::Validation(FieldErrors::single(

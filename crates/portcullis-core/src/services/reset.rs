@@ -5,6 +5,7 @@ use super::EmailFlows;
 use crate::audit::{AuditKind, RequestContext};
 use crate::error::Error;
 use crate::notify::Notice;
+use crate::services::tokens::ALL_KINDS;
 use crate::store::TokenPurpose;
 use crate::token::SecretToken;
 
@@ -94,12 +95,15 @@ impl EmailFlows<'_> {
         tx.void_email_tokens(user.id, TokenPurpose::Reset, now)
             .await?;
         let ended = tx.delete_sessions_of(user.id).await?;
+        // A reset may follow a compromise: every token goes too.
+        let tokens = tx.revoke_api_tokens_of(user.id, &ALL_KINDS, now).await?;
         tx.unlock_user(user.id).await?;
         tx.commit().await?;
         d.record(
             d.event(AuditKind::PasswordResetCompleted, ctx)
                 .target(user.id)
-                .detail("sessions_ended", ended),
+                .detail("sessions_ended", ended)
+                .detail("tokens_revoked", tokens),
         )
         .await;
         d.tell(&user, |to| Notice::PasswordResetDone {

@@ -7,11 +7,13 @@
 //! session. The run of failures ends only when both factors have succeeded:
 //! the password step leaves its attempt counted.
 
+use super::Deps;
 use super::login::LoginSuccess;
 use super::sessions::Sessions;
 use super::two_factor::code_hash;
 use crate::audit::{AuditKind, RequestContext};
 use crate::domain::session::Assurance;
+use crate::domain::user::User;
 use crate::error::Error;
 use crate::notify::Notice;
 use crate::store::ResolvedSession;
@@ -19,7 +21,9 @@ use crate::store::ResolvedSession;
 /// Which second factor proved the login.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Factor {
+    /// A time-based one-time password.
     Totp,
+    /// A single-use recovery code.
     RecoveryCode,
 }
 
@@ -68,25 +72,70 @@ impl Sessions<'_> {
             )
             .await?,
         );
-        let now = d.clock.now();
-        let lockout = d.security.lockout;
+        match d.check_second_factor(user, code, ctx).await? {
+            CodeCheck::Locked => {
+                // A locked account gets nowhere, codes included.
+                d.store.delete_session(session.id).await?;
+                return Err(Error::SecondFactorAbandoned);
+            }
+            CodeCheck::Wrong => {
+                let failures = d.store.count_second_factor_failure(session.id).await?;
+                if failures >= d.security.two_factor.max_code_failures {
+                    d.store.delete_session(session.id).await?;
+                    return Err(Error::SecondFactorAbandoned);
+                }
+                return Err(Error::InvalidCode);
+            }
+            CodeCheck::Right => {}
+        }
+        d.store.delete_session(session.id).await?;
+        d.refund(hits).await;
+        self.open_session(user.clone(), session.remember, Assurance::TwoFactor, ctx)
+            .await
+    }
+}
+
+/// What a second-factor code turned out to be.
+pub(crate) enum CodeCheck {
+    /// The account is locked: no code is checked.
+    Locked,
+    /// Wrong, used, or replayed.
+    Wrong,
+    /// Right, and spent.
+    Right,
+}
+
+impl Deps {
+    /// Checks `code` as `user`'s second factor, counting the attempt against
+    /// the lockout as a password attempt is counted, and records what
+    /// happened. A TOTP code is spent with its step (replays fail on every
+    /// instance); a recovery code is spent, and its owner told.
+    pub(crate) async fn check_second_factor(
+        &self,
+        user: &User,
+        code: &str,
+        ctx: &RequestContext,
+    ) -> Result<CodeCheck, Error> {
+        let now = self.clock.now();
+        let lockout = self.security.lockout;
         let budget = if lockout.max_failures > 0 {
-            Some(d.store.reserve_login_attempt(user.id, now).await?)
+            Some(self.store.reserve_login_attempt(user.id, now).await?)
         } else {
             None
         };
         if let Some(budget) = budget
             && (lockout.is_locked(budget.locked_until, now) || !lockout.allows(budget.attempts))
         {
-            // A locked account gets nowhere, codes included.
-            d.store.delete_session(session.id).await?;
-            self.code_failed(pending, ctx, "locked").await;
-            return Err(Error::SecondFactorAbandoned);
+            self.code_failed(user, ctx, "locked").await;
+            return Ok(CodeCheck::Locked);
         }
-        let factor = match d.totp_step(d.store.as_ref(), user, code, false).await? {
-            Some(step) if d.store.accept_totp_step(user.id, step).await? => Some(Factor::Totp),
+        let factor = match self
+            .totp_step(self.store.as_ref(), user, code, false)
+            .await?
+        {
+            Some(step) if self.store.accept_totp_step(user.id, step).await? => Some(Factor::Totp),
             Some(_) => None,
-            None if d
+            None if self
                 .store
                 .use_recovery_code(user.id, &code_hash(code), now)
                 .await? =>
@@ -96,46 +145,37 @@ impl Sessions<'_> {
             None => None,
         };
         let Some(factor) = factor else {
-            self.code_failed(pending, ctx, "bad_code").await;
+            self.code_failed(user, ctx, "bad_code").await;
             if let Some(budget) = budget
                 && lockout.should_lock(budget.attempts)
             {
-                d.store
+                self.store
                     .lock_user(user.id, now + lockout.duration, now)
                     .await?;
             }
-            let failures = d.store.count_second_factor_failure(session.id).await?;
-            if failures >= d.security.two_factor.max_code_failures {
-                d.store.delete_session(session.id).await?;
-                return Err(Error::SecondFactorAbandoned);
-            }
-            return Err(Error::InvalidCode);
+            return Ok(CodeCheck::Wrong);
         };
         if factor == Factor::RecoveryCode {
-            let remaining = d.store.recovery_codes_left(user.id).await?;
-            d.record(
-                d.event(AuditKind::RecoveryCodeUsed, ctx)
+            let remaining = self.store.recovery_codes_left(user.id).await?;
+            self.record(
+                self.event(AuditKind::RecoveryCodeUsed, ctx)
                     .by(user.id)
                     .detail("remaining", remaining),
             )
             .await;
-            d.tell(&user, |to| Notice::RecoveryCodeUsed {
+            self.tell(user, |to| Notice::RecoveryCodeUsed {
                 to,
                 username: user.username.clone(),
                 remaining,
             });
         }
-        d.store.delete_session(session.id).await?;
-        d.refund(hits).await;
-        self.open_session(user.clone(), session.remember, Assurance::TwoFactor, ctx)
-            .await
+        Ok(CodeCheck::Right)
     }
 
-    async fn code_failed(&self, pending: &ResolvedSession, ctx: &RequestContext, reason: &str) {
-        let d = self.d;
-        d.record(
-            d.event(AuditKind::TwoFactorFailed, ctx)
-                .target(pending.user.id)
+    async fn code_failed(&self, user: &User, ctx: &RequestContext, reason: &str) {
+        self.record(
+            self.event(AuditKind::TwoFactorFailed, ctx)
+                .target(user.id)
                 .detail("reason", reason),
         )
         .await;

@@ -138,10 +138,15 @@ impl Sessions<'_> {
         ]
         .iter()
         .map(|l| l.window)
+        .chain([super::tokens::REVOKED_USE_RECORD_INTERVAL])
         .max()
         .unwrap_or_default();
         self.d.store.purge_rate_limits(now - longest).await?;
         self.d.store.purge_email_tokens(now).await?;
+        self.d
+            .store
+            .purge_api_tokens(now - super::tokens::RETENTION)
+            .await?;
         Ok(sessions)
     }
 }

@@ -11,6 +11,7 @@
 //! an administrator") are judged on what the database holds at that moment,
 //! not on what a concurrent request saw before.
 
+mod create;
 mod membership;
 mod read;
 mod write;
@@ -76,11 +77,14 @@ impl Deps {
         }
         let roles: Vec<String> = tx.roles_of(id).await?.into_iter().map(|r| r.name).collect();
         let permissions = tx.permissions_of(id).await?;
+        // A token's scopes narrow what is re-read, as they narrowed what
+        // the request resolved to.
         let fresh = Actor::user(
             id,
             roles.clone(),
             PermissionSet::for_roles(roles.iter().map(String::as_str), permissions),
-        );
+        )
+        .through(actor.scopes().clone());
         if !fresh.may(permission) {
             return Err(lost());
         }

@@ -1,9 +1,8 @@
-//! Changing accounts on an administrator's behalf: creating, editing,
-//! deleting, setting a password, and the one-click actions.
+//! Changing accounts on an administrator's behalf: editing, deleting,
+//! setting a password, and the one-click actions.
 
 use super::super::email_change::VOIDED_BY_ADDRESS_CHANGE;
 use super::super::plumbing::acted_by;
-use super::super::roles::role_named;
 use super::Accounts;
 use crate::access::{Authorized, UsersManage};
 use crate::audit::{AuditKind, RequestContext};
@@ -11,11 +10,11 @@ use crate::domain::email::Email;
 use crate::domain::fields::FieldErrors;
 use crate::domain::password::Password;
 use crate::domain::role::USERS_MANAGE;
-use crate::domain::user::{ADMIN_ROLE, AccountKind, User, UserId};
+use crate::domain::user::{AccountKind, User, UserId};
 use crate::domain::username::Username;
 use crate::error::Error;
 use crate::notify::Notice;
-use crate::services::register::Registration;
+use crate::services::tokens::ALL_KINDS;
 use crate::store::{ProfileUpdate, TokenPurpose};
 
 /// Changes an administrator makes to an account's profile.
@@ -58,84 +57,6 @@ impl AccountAction {
 }
 
 impl Accounts<'_> {
-    /// Creates an account with `roles`, active, and confirmed if the
-    /// administrator vouches for the address. The password policy applies;
-    /// each role must be one the actor may assign.
-    pub async fn create(
-        &self,
-        by: &Authorized<UsersManage>,
-        registration: Registration,
-        roles: &[String],
-        confirmed: bool,
-        ctx: &RequestContext,
-    ) -> Result<User, Error> {
-        self.create_with(
-            by,
-            registration,
-            roles,
-            confirmed,
-            AuditKind::UserCreated,
-            ctx,
-        )
-        .await
-    }
-
-    /// Creates an active, confirmed account holding the `admin` role (only
-    /// a full administrator, or the command line, may).
-    pub async fn create_admin(
-        &self,
-        by: &Authorized<UsersManage>,
-        registration: Registration,
-        ctx: &RequestContext,
-    ) -> Result<User, Error> {
-        self.create_with(
-            by,
-            registration,
-            &[ADMIN_ROLE.to_owned()],
-            true,
-            AuditKind::AdminCreated,
-            ctx,
-        )
-        .await
-    }
-
-    async fn create_with(
-        &self,
-        by: &Authorized<UsersManage>,
-        registration: Registration,
-        roles: &[String],
-        confirmed: bool,
-        kind: AuditKind,
-        ctx: &RequestContext,
-    ) -> Result<User, Error> {
-        let d = self.d;
-        for role in roles {
-            let info = role_named(d.store.as_ref(), role).await?.ok_or_else(|| {
-                Error::Validation(FieldErrors::single(
-                    "roles",
-                    format!("There is no role {role:?}."),
-                ))
-            })?;
-            if !by.actor().may_assign(&info) {
-                return Err(Error::Forbidden(
-                    "you may give only roles whose permissions you hold",
-                ));
-            }
-        }
-        // The roles are checked again under the lock, with the account.
-        let user = d
-            .create_account_as(by.actor(), &registration, confirmed, roles)
-            .await?;
-        d.record(acted_by(
-            d.event(kind, ctx)
-                .target(user.id)
-                .detail("roles", roles.to_vec()),
-            by.actor(),
-        ))
-        .await;
-        Ok(user)
-    }
-
     /// Changes an account's username, email and display name. A new address
     /// is unconfirmed: every link sent to the old one is voided and a
     /// confirmation link goes to the new one.
@@ -226,6 +147,11 @@ impl Accounts<'_> {
         let pw = Password::parse(password)
             .map_err(|e| Error::Validation(FieldErrors::single("password", e.to_string())))?;
         let target = d.store.user_by_id(id).await?.ok_or(Error::NotFound)?;
+        if target.is_service() {
+            return Err(Error::Forbidden(
+                "a service account has no password: it acts through tokens",
+            ));
+        }
         d.check_policy(&target, &pw, "password")?;
         let hash = d.hasher.hash(pw.expose()).await?;
         let a = d.begin_on_account(by.actor(), USERS_MANAGE, id).await?;
@@ -234,9 +160,13 @@ impl Accounts<'_> {
         a.tx.delete_sessions_of(id).await?;
         a.tx.unlock_user(id).await?;
         a.tx.void_email_tokens(id, TokenPurpose::Reset, now).await?;
+        // As after a reset: whoever had the account's credentials is out.
+        let tokens = a.tx.revoke_api_tokens_of(id, &ALL_KINDS, now).await?;
         a.tx.commit().await?;
         d.record(acted_by(
-            d.event(AuditKind::PasswordSet, ctx).target(id),
+            d.event(AuditKind::PasswordSet, ctx)
+                .target(id)
+                .detail("tokens_revoked", tokens),
             &a.actor,
         ))
         .await;

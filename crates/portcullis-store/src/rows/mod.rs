@@ -2,6 +2,10 @@
 //! backend's row type: both backends name their columns alike and decode the
 //! same Rust types (timestamps through [`Timestamp`]).
 
+mod api_tokens;
+
+pub(crate) use api_tokens::{ApiTokenRow, ResolvedTokenRow, scopes_to};
+
 use crate::timestamp::Timestamp;
 use portcullis_core::domain::role::RoleInfo;
 use portcullis_core::domain::session::Assurance;
@@ -38,7 +42,7 @@ pub(crate) struct AuditRow(pub(crate) AuditEvent);
 /// The `hits, window_start` a rate-limit hit returns, as a [`RateCounter`].
 pub(crate) struct RateCounterRow(pub(crate) RateCounter);
 
-fn user_from<'r, R>(row: &'r R) -> Result<User, sqlx::Error>
+pub(crate) fn user_from<'r, R>(row: &'r R) -> Result<User, sqlx::Error>
 where
     R: Row,
     &'r str: ColumnIndex<R>,
