@@ -146,6 +146,7 @@ fn security(settings: &Settings) -> SecurityPolicy {
                 .reveal_taken
                 .unwrap_or(settings.mode == Mode::Dev),
         },
+        tokens: portcullis_core::policy::TokenPolicy::default(),
     }
 }
 
