@@ -9,7 +9,7 @@
 use crate::state::Portcullis;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
+use axum::http::{Extensions, HeaderMap, header};
 use ipnet::IpNet;
 use portcullis_core::RequestContext;
 use std::convert::Infallible;
@@ -39,23 +39,27 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
+        Ok(ClientInfo::of(&parts.extensions, &parts.headers))
+    }
+}
+
+impl ClientInfo {
+    /// The client of a request with these extensions and headers.
+    pub(crate) fn of(extensions: &Extensions, headers: &HeaderMap) -> Self {
+        let peer = extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(addr)| addr.ip());
-        let trusted = parts
-            .extensions
+        let trusted = extensions
             .get::<Portcullis>()
             .map(|p| p.config().trusted_proxies.as_slice())
             .unwrap_or_default();
-        Ok(ClientInfo {
-            ip: peer.map(|peer| client_ip(peer, &parts.headers, trusted).to_string()),
-            user_agent: parts
-                .headers
+        ClientInfo {
+            ip: peer.map(|peer| client_ip(peer, headers, trusted).to_string()),
+            user_agent: headers
                 .get(header::USER_AGENT)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
-        })
+        }
     }
 }
 

@@ -11,8 +11,11 @@
 //! DELETE must carry the token in the `X-CSRF-Token` header or a
 //! `csrf_token` form field, except JSON API calls made without a session
 //! cookie (a cross-site page cannot send `application/json` without a CORS
-//! preflight, which Portcullis never grants).
+//! preflight, which Portcullis never grants) and requests authenticated by
+//! an API token (`Authorization: Bearer`): a browser never attaches one by
+//! itself, and such requests ignore cookies.
 
+use crate::caller::Caller;
 use crate::error::{ApiError, PageError, wants_json};
 use crate::session::SessionKey;
 use crate::state::Portcullis;
@@ -103,7 +106,11 @@ pub(crate) async fn verify(
         },
     };
 
-    if is_unsafe(request.method()) && needs_check(&request, auth.is_some()) {
+    let bearer = request
+        .extensions()
+        .get::<Caller>()
+        .is_some_and(|c| c.token().is_some());
+    if is_unsafe(request.method()) && !bearer && needs_check(&request, auth.is_some()) {
         let (parts, body) = request.into_parts();
         let (presented, body) =
             match presented_token(&parts.headers, body, inner.config.max_body_bytes).await {

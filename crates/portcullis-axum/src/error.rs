@@ -26,6 +26,8 @@ pub struct ApiError {
     pub fields: BTreeMap<String, String>,
     /// Seconds to send in `Retry-After` (429 answers).
     pub retry_after: Option<u64>,
+    /// A `WWW-Authenticate` challenge to send (token answers, RFC 6750).
+    pub challenge: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -49,7 +51,14 @@ impl ApiError {
             message: message.into(),
             fields: BTreeMap::new(),
             retry_after: None,
+            challenge: None,
         }
+    }
+
+    /// Sends `challenge` as the `WWW-Authenticate` header.
+    pub fn with_challenge(mut self, challenge: impl Into<String>) -> Self {
+        self.challenge = Some(challenge.into());
+        self
     }
 
     /// 401 for a request that needs a session.
@@ -84,6 +93,15 @@ impl IntoResponse for ApiError {
         };
         let mut response = (self.status, Json(body)).into_response();
         set_retry_after(&mut response, self.retry_after);
+        if let Some(value) = self
+            .challenge
+            .as_deref()
+            .and_then(|c| axum::http::HeaderValue::from_str(c).ok())
+        {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, value);
+        }
         response
     }
 }

@@ -2,6 +2,7 @@
 //! way the client expects: browsers are redirected to the login page (or get
 //! an HTML error), API clients get a JSON error with the right status.
 
+use crate::caller::{Caller, session_required};
 use crate::error::{ApiError, PageError, wants_json_parts};
 use crate::flash::Flash;
 use crate::session::{Authenticated, PendingLogin};
@@ -19,8 +20,9 @@ use portcullis_core::User;
 use serde::de::DeserializeOwned;
 use std::convert::Infallible;
 
-/// The logged-in user. Anonymous browsers are redirected to
-/// `/auth/login?next=<this page>`; anonymous API clients get 401.
+/// The logged-in user, by session or API token. Anonymous browsers are
+/// redirected to `/auth/login?next=<this page>`; anonymous API clients get
+/// 401.
 ///
 /// ```
 /// use portcullis_axum::CurrentUser;
@@ -39,7 +41,7 @@ pub struct MaybeUser(pub Option<User>);
 /// Answer to an anonymous request for a protected route: a redirect to the
 /// login page for browsers, 401 JSON for API clients.
 #[derive(Debug)]
-pub struct LoginRequired(Response);
+pub struct LoginRequired(pub(crate) Response);
 
 impl IntoResponse for LoginRequired {
     fn into_response(self) -> Response {
@@ -78,12 +80,17 @@ pub(crate) fn login_required(parts: &Parts) -> LoginRequired {
     LoginRequired((jar, Redirect::to(&location)).into_response())
 }
 
+/// A session: an API token is answered 403 `session_required` (changing
+/// credentials, second factors and step-up need a signed-in browser).
 impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
     type Rejection = LoginRequired;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         match parts.extensions.get::<Authenticated>() {
             Some(auth) => Ok(auth.clone()),
+            None if parts.extensions.get::<Caller>().is_some() => {
+                Err(LoginRequired(session_required()))
+            }
             None => Err(login_required(parts)),
         }
     }
@@ -121,8 +128,8 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
     type Rejection = LoginRequired;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let auth = <Authenticated as FromRequestParts<S>>::from_request_parts(parts, state).await?;
-        Ok(CurrentUser(auth.user))
+        let caller = <Caller as FromRequestParts<S>>::from_request_parts(parts, state).await?;
+        Ok(CurrentUser(caller.user))
     }
 }
 
@@ -131,10 +138,7 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeUser {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         Ok(MaybeUser(
-            parts
-                .extensions
-                .get::<Authenticated>()
-                .map(|a| a.user.clone()),
+            parts.extensions.get::<Caller>().map(|c| c.user.clone()),
         ))
     }
 }

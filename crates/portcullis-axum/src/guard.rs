@@ -31,6 +31,7 @@
 //! // Then: portcullis.wrap(app.merge(portcullis.routes()))
 //! ```
 
+use crate::caller::{Caller, insufficient_scope, session_required};
 use crate::error::{ApiError, PageError, wants_json_parts};
 use crate::extract::login_required;
 use crate::session::Authenticated;
@@ -67,10 +68,12 @@ pub enum Rule {
     TwoFactor,
 }
 
-/// Checks `rule` for the request; the authenticated user on success, the
-/// response to send otherwise.
-pub async fn check(rule: &Rule, parts: &Parts) -> Result<Authenticated, Response> {
-    let Some(auth) = parts.extensions.get::<Authenticated>().cloned() else {
+/// Checks `rule` for the request, made with a session or an API token; the
+/// caller on success, the response to send otherwise. For a token the
+/// roles and permissions are those its scopes leave (see [`Caller`]), and
+/// [`Rule::TwoFactor`] holds only for a session.
+pub async fn check(rule: &Rule, parts: &Parts) -> Result<Caller, Response> {
+    let Some(caller) = parts.extensions.get::<Caller>().cloned() else {
         return Err(login_required(parts).into_response());
     };
     if parts.extensions.get::<Portcullis>().is_none() {
@@ -78,23 +81,42 @@ pub async fn check(rule: &Rule, parts: &Parts) -> Result<Authenticated, Response
             PageError::internal("guard used on a router without Portcullis::wrap").into_response(),
         );
     }
-    // Roles and permissions came with the session, in the same statement.
+    // Roles and permissions came with the session or token, in the same
+    // statement.
     let allowed = match rule {
         Rule::Login => true,
-        Rule::Confirmed => auth.user.confirmed_at.is_some(),
-        Rule::Role(role) => auth.roles.iter().any(|r| &r.name == role),
-        Rule::AnyRole(accepted) => auth.roles.iter().any(|r| accepted.contains(&r.name)),
-        Rule::Permission(permission) => auth.permissions.holds(permission),
-        Rule::TwoFactor => auth.assurance() >= Assurance::TwoFactor,
+        Rule::Confirmed => caller.user.confirmed_at.is_some(),
+        Rule::Role(role) => caller.roles.iter().any(|r| &r.name == role),
+        Rule::AnyRole(accepted) => caller.roles.iter().any(|r| accepted.contains(&r.name)),
+        Rule::Permission(permission) => caller.permissions.holds(permission),
+        Rule::TwoFactor => caller
+            .session()
+            .is_some_and(|s| s.assurance >= Assurance::TwoFactor),
     };
     if allowed {
-        Ok(auth)
+        Ok(caller)
     } else {
-        Err(forbidden(parts, rule))
+        Err(forbidden(parts, rule, &caller))
     }
 }
 
-fn forbidden(parts: &Parts, rule: &Rule) -> Response {
+fn forbidden(parts: &Parts, rule: &Rule, caller: &Caller) -> Response {
+    if caller.token().is_some() {
+        return match rule {
+            Rule::TwoFactor => session_required(),
+            Rule::Permission(permission) => insufficient_scope(permission).into_response(),
+            Rule::Role(_) | Rule::AnyRole(_) => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "insufficient_scope",
+                "This token does not carry a role this needs.",
+            )
+            .with_challenge("Bearer error=\"insufficient_scope\"")
+            .into_response(),
+            Rule::Login | Rule::Confirmed => {
+                ApiError::from(portcullis_core::Error::Unconfirmed).into_response()
+            }
+        };
+    }
     let json = wants_json_parts(parts);
     if *rule == Rule::Confirmed {
         // The same answer a login refused for want of confirmation gets.
@@ -258,7 +280,8 @@ pub struct RequireRole<R: Named>(pub User, pub PhantomData<R>);
 pub struct RequireConfirmed(pub User);
 
 /// The logged-in user, whose session was authenticated with a second
-/// factor; others get 403 (a step-up: turn 2FA on, log in with it).
+/// factor; others get 403 (a step-up: turn 2FA on, log in with it). An API
+/// token never passes: this is about the person at the browser.
 #[derive(Debug, Clone)]
 pub struct RequireTwoFactor(pub Authenticated);
 
@@ -266,7 +289,13 @@ impl<S: Send + Sync> FromRequestParts<S> for RequireTwoFactor {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(check(&Rule::TwoFactor, parts).await?))
+        check(&Rule::TwoFactor, parts).await?;
+        parts
+            .extensions
+            .get::<Authenticated>()
+            .cloned()
+            .map(Self)
+            .ok_or_else(session_required)
     }
 }
 
@@ -288,8 +317,10 @@ pub struct RequireRecentLogin<const SECONDS: u64 = 900>(pub Authenticated);
 impl<S: Send + Sync, const SECONDS: u64> FromRequestParts<S> for RequireRecentLogin<SECONDS> {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let auth = check(&Rule::Login, parts).await?;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let auth = <Authenticated as FromRequestParts<S>>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
         let now = parts
             .extensions
             .get::<Portcullis>()
@@ -317,8 +348,8 @@ impl<S: Send + Sync, P: Named> FromRequestParts<S> for RequirePermission<P> {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let auth = check(&Rule::Permission(P::NAME.to_owned()), parts).await?;
-        Ok(Self(auth.user, PhantomData))
+        let caller = check(&Rule::Permission(P::NAME.to_owned()), parts).await?;
+        Ok(Self(caller.user, PhantomData))
     }
 }
 
@@ -326,8 +357,8 @@ impl<S: Send + Sync, R: Named> FromRequestParts<S> for RequireRole<R> {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let auth = check(&Rule::Role(R::NAME.to_owned()), parts).await?;
-        Ok(Self(auth.user, PhantomData))
+        let caller = check(&Rule::Role(R::NAME.to_owned()), parts).await?;
+        Ok(Self(caller.user, PhantomData))
     }
 }
 
@@ -341,12 +372,12 @@ impl<S: Send + Sync> FromRequestParts<S> for RequireConfirmed {
 
 /// The logged-in user with everything they may do, for handlers that decide
 /// per action (`perms.require_api("posts:delete")?`). The `admin` role holds
-/// every permission.
+/// every permission; a token holds what its scopes leave.
 #[derive(Debug, Clone)]
 pub struct Permissions {
-    /// The request's session and account.
-    pub auth: Authenticated,
-    /// What the account may do.
+    /// Who is asking.
+    pub caller: Caller,
+    /// What the request may do.
     pub permissions: PermissionSet,
 }
 
@@ -386,9 +417,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Permissions {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let auth = check(&Rule::Login, parts).await?;
-        let permissions = auth.permissions.clone();
-        Ok(Self { auth, permissions })
+        let caller = check(&Rule::Login, parts).await?;
+        let permissions = caller.permissions.clone();
+        Ok(Self {
+            caller,
+            permissions,
+        })
     }
 }
 
@@ -408,8 +442,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Permissions {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Admin<C: Capability> {
-    /// The request's session and account.
-    pub auth: Authenticated,
+    /// Who is asking: a session, or a token whose scopes leave `C`.
+    pub caller: Caller,
     /// The proof of `C`.
     pub granted: Authorized<C>,
 }
@@ -418,12 +452,13 @@ impl<S: Send + Sync, C: Capability> FromRequestParts<S> for Admin<C> {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let auth = check(&Rule::Login, parts).await?;
-        match auth.actor().authorize::<C>() {
-            Ok(granted) => Ok(Self { auth, granted }),
+        let caller = check(&Rule::Login, parts).await?;
+        match caller.actor().authorize::<C>() {
+            Ok(granted) => Ok(Self { caller, granted }),
             Err(_) => Err(forbidden(
                 parts,
                 &Rule::Permission(C::PERMISSION.to_owned()),
+                &caller,
             )),
         }
     }

@@ -31,6 +31,7 @@
 mod admin_query;
 mod api;
 mod assets;
+mod caller;
 mod client;
 mod config;
 mod cookies;
@@ -50,6 +51,7 @@ mod templates;
 mod timeout;
 mod views;
 
+pub use caller::{Bearer, Caller, Credential};
 pub use client::ClientInfo;
 pub use config::WebConfig;
 pub use csrf::CsrfToken;

@@ -3,17 +3,20 @@
 //! longer names a live session is cleared from the browser; and every
 //! response to an authenticated request is marked `Cache-Control: no-store`.
 
+use crate::caller::{Caller, invalid_token};
+use crate::client::ClientInfo;
 use crate::error::{ApiError, wants_json};
 use crate::flash::Flash;
 use crate::state::Portcullis;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Redirect;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use portcullis_core::domain::session::Assurance;
+use portcullis_core::token::ApiTokenSecret;
 use portcullis_core::{Actor, PermissionSet, ResolvedSession, Role, SecretToken, Session, User};
 
 /// A request authenticated by a session cookie.
@@ -116,6 +119,9 @@ pub(crate) async fn resolve(
     next: Next,
 ) -> Response {
     request.extensions_mut().insert(state.clone());
+    if let Some(presented) = bearer_token(request.headers()) {
+        return with_token(&state, presented, request, next).await;
+    }
     let cookies = &state.inner.cookies;
     let presented = jar.get(&cookies.session).map(|c| c.value().to_owned());
     let Some(presented) = presented else {
@@ -161,6 +167,7 @@ pub(crate) async fn resolve(
             request
                 .extensions_mut()
                 .insert(SessionKey(auth.token_hash.clone()));
+            request.extensions_mut().insert(Caller::from_session(&auth));
             request.extensions_mut().insert(auth);
             let mut response = next.run(request).await;
             response
@@ -186,6 +193,60 @@ pub(crate) async fn resolve(
             }
         }
     }
+}
+
+/// The token of an `Authorization: Bearer` header (scheme in any case), if
+/// the request has one. Such a request is a script's: its cookies are
+/// ignored, and it needs no CSRF token.
+fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.as_bytes();
+    // "Bearer" with no token (HTTP drops the trailing space) is a bad
+    // token too, not an anonymous request; a value that is not text is.
+    let value = String::from_utf8_lossy(value);
+    let (scheme, token) = value.split_once(' ').unwrap_or((&value, ""));
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+}
+
+/// Authenticates a request by its API token. Anything but a live token of
+/// an active account is answered 401 `invalid_token` here, whatever the
+/// route: a script that sends a token means to use it, and must learn at
+/// once that it no longer works.
+async fn with_token(
+    state: &Portcullis,
+    presented: String,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let Some(secret) = ApiTokenSecret::parse(&presented) else {
+        return invalid_token();
+    };
+    let client = ClientInfo::of(request.extensions(), request.headers());
+    let found = match state
+        .auth()
+        .tokens()
+        .authenticate(&secret, &client.context())
+        .await
+    {
+        Ok(Some(found)) => found,
+        Ok(None) => return invalid_token(),
+        Err(err) => return crate::error::internal(err, &request, state),
+    };
+    if found.must_enrol && !enrolment_allows(request.uri().path()) {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "two_factor_enrolment_required",
+            "This account must set up two-factor authentication before its tokens work.",
+        )
+        .into_response();
+    }
+    request.extensions_mut().insert(Caller::from_token(found));
+    let mut response = next.run(request).await;
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 /// The answer to an account that must enrol a second factor before anything

@@ -1,6 +1,8 @@
-//! How sessions and audit events are shown, shared by the pages and the API.
+//! How sessions, tokens and audit events are shown, shared by the pages and
+//! the API.
 
 use portcullis_core::Session;
+use portcullis_core::domain::api_token::{ApiToken, TokenKind};
 use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -21,7 +23,7 @@ pub(crate) struct SessionView {
 }
 
 impl SessionView {
-    pub fn new(session: &Session, current: &Session) -> Self {
+    pub fn new(session: &Session, current: Option<&Session>) -> Self {
         Self {
             id: session.id.0,
             device: device(session.user_agent.as_deref()),
@@ -30,7 +32,38 @@ impl SessionView {
             last_seen_at: rfc3339(session.last_seen_at),
             expires_at: rfc3339(session.expires_at),
             remember: session.remember,
-            current: session.id == current.id,
+            current: current.is_some_and(|c| c.id == session.id),
+        }
+    }
+}
+
+/// An API token as its owner (or an administrator) sees it: never its
+/// secret, which only the answer that made it carries.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct TokenView {
+    pub id: i64,
+    pub name: String,
+    pub kind: TokenKind,
+    /// `null` for a login token: everything its owner may do.
+    pub scopes: Option<Vec<String>>,
+    pub created_at: String,
+    /// `null`: never expires.
+    pub expires_at: Option<String>,
+    pub last_used_at: Option<String>,
+    pub last_used_ip: Option<String>,
+}
+
+impl TokenView {
+    pub fn new(token: &ApiToken) -> Self {
+        Self {
+            id: token.id.0,
+            name: token.name.clone(),
+            kind: token.kind,
+            scopes: token.scopes.listed(),
+            created_at: rfc3339(token.created_at),
+            expires_at: token.expires_at.map(rfc3339),
+            last_used_at: token.last_used_at.map(rfc3339),
+            last_used_ip: token.last_used_ip.clone(),
         }
     }
 }

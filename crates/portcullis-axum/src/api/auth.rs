@@ -1,10 +1,11 @@
 //! `POST /api/register`, `POST /api/login`, `POST /api/logout`, `GET /api/me`.
 
+use crate::caller::{Caller, Credential};
 use crate::client::ClientInfo;
 use crate::csrf::CsrfToken;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::session::{self, AnySession, Authenticated};
+use crate::session::{self, AnySession};
 use crate::state::Portcullis;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -12,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use axum_extra::extract::CookieJar;
+use portcullis_core::domain::api_token::ME_READ;
 use portcullis_core::domain::session::Assurance;
 use portcullis_core::{LoginAttempt, Registered, User};
 use serde::{Deserialize, Serialize};
@@ -85,12 +87,13 @@ impl MeUser {
     }
 }
 
-/// A session's account, roles and CSRF token.
+/// A session's account, roles and CSRF token (`null` for a request made
+/// with an API token, which needs none).
 #[derive(Serialize)]
 pub(super) struct SessionBody {
     pub(super) user: MeUser,
     pub(super) roles: Vec<String>,
-    pub(super) csrf_token: String,
+    pub(super) csrf_token: Option<String>,
 }
 
 /// The first half of a login to an account with a second factor.
@@ -184,7 +187,7 @@ pub(super) async fn session_body(
     Ok(SessionBody {
         user: MeUser::of(state, success.user, two_factor).await?,
         roles: success.roles.into_iter().map(|r| r.name).collect(),
-        csrf_token,
+        csrf_token: Some(csrf_token),
     })
 }
 
@@ -204,15 +207,21 @@ async fn logout(
     Ok((jar.add(session::removal(&state)), StatusCode::NO_CONTENT).into_response())
 }
 
-/// A pending login gets 401 `two_factor_required`, as every route does.
+/// A pending login gets 401 `two_factor_required`, as every route does; a
+/// token needs `me:read`.
 async fn me(
     State(state): State<Portcullis>,
-    auth: Authenticated,
-    Extension(csrf): Extension<CsrfToken>,
+    caller: Caller,
+    csrf: Option<Extension<CsrfToken>>,
 ) -> Result<Json<SessionBody>, ApiError> {
+    caller.require_scope(ME_READ)?;
+    let csrf_token = match caller.credential {
+        Credential::Session(_) => csrf.map(|Extension(c)| c.0),
+        Credential::Token(_) => None,
+    };
     Ok(Json(SessionBody {
-        user: MeUser::of(&state, auth.user, auth.two_factor).await?,
-        roles: auth.roles.into_iter().map(|r| r.name).collect(),
-        csrf_token: csrf.0,
+        user: MeUser::of(&state, caller.user, caller.two_factor).await?,
+        roles: caller.roles.into_iter().map(|r| r.name).collect(),
+        csrf_token,
     }))
 }

@@ -6,6 +6,7 @@ pub(crate) use admin::audit as admin_audit;
 mod auth;
 mod email;
 mod sessions;
+pub(crate) mod tokens;
 mod two_factor;
 
 use crate::error::ApiError;
@@ -18,6 +19,7 @@ pub(crate) fn router() -> Router<Portcullis> {
         .merge(email::router())
         .merge(sessions::router())
         .merge(two_factor::router())
+        .merge(tokens::router())
         .merge(admin::router())
         .fallback(|| async {
             ApiError::new(

@@ -1,9 +1,10 @@
-//! `GET /api/sessions`, `DELETE /api/sessions/{id}`, `POST /api/sessions/revoke-others`.
+//! `GET /api/sessions`, `DELETE /api/sessions/{id}`, `POST /api/sessions/revoke-others`:
+//! the caller's own sessions, by session or by a token with `me:sessions`.
 
+use crate::caller::Caller;
 use crate::client::ClientInfo;
 use crate::error::ApiError;
 use crate::extract::ApiPath;
-use crate::session::Authenticated;
 use crate::state::Portcullis;
 use crate::views::SessionView;
 use axum::extract::State;
@@ -11,6 +12,7 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use portcullis_core::SessionId;
+use portcullis_core::domain::api_token::ME_SESSIONS;
 use serde::Serialize;
 
 /// The caller's live sessions.
@@ -34,39 +36,43 @@ pub(super) fn router() -> Router<Portcullis> {
 
 async fn list(
     State(state): State<Portcullis>,
-    auth: Authenticated,
+    caller: Caller,
 ) -> Result<Json<SessionList>, ApiError> {
-    let sessions = state.auth().sessions().list(&auth.user).await?;
+    caller.require_scope(ME_SESSIONS)?;
+    let sessions = state.auth().sessions().list(&caller.user).await?;
     let views: Vec<SessionView> = sessions
         .iter()
-        .map(|s| SessionView::new(s, &auth.session))
+        .map(|s| SessionView::new(s, caller.session()))
         .collect();
     Ok(Json(SessionList { sessions: views }))
 }
 
 async fn revoke(
     State(state): State<Portcullis>,
-    auth: Authenticated,
+    caller: Caller,
     client: ClientInfo,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
+    caller.require_scope(ME_SESSIONS)?;
     state
         .auth()
         .sessions()
-        .revoke_session(&auth.user, SessionId(id), &client.context())
+        .revoke_session(&caller.user, SessionId(id), &client.context())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn revoke_others(
     State(state): State<Portcullis>,
-    auth: Authenticated,
+    caller: Caller,
     client: ClientInfo,
 ) -> Result<Json<Revoked>, ApiError> {
+    caller.require_scope(ME_SESSIONS)?;
+    let keep = caller.session().map(|s| s.id);
     let revoked = state
         .auth()
         .sessions()
-        .revoke_other_sessions(&auth.user, auth.session.id, &client.context())
+        .revoke_other_sessions(&caller.user, keep, &client.context())
         .await?;
     Ok(Json(Revoked { revoked }))
 }

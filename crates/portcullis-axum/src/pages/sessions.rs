@@ -33,7 +33,7 @@ async fn list(
     let sessions = state.auth().sessions().list(&auth.user).await?;
     let views: Vec<SessionView> = sessions
         .iter()
-        .map(|s| SessionView::new(s, &auth.session))
+        .map(|s| SessionView::new(s, Some(&auth.session)))
         .collect();
     Ok(page.render(
         &state,
@@ -73,7 +73,7 @@ async fn revoke_others(
     state
         .auth()
         .sessions()
-        .revoke_other_sessions(&auth.user, auth.session.id, &client.context())
+        .revoke_other_sessions(&auth.user, Some(auth.session.id), &client.context())
         .await?;
     let jar = Flash::OthersRevoked.set(&state, jar);
     Ok((jar, Redirect::to("/account/sessions")).into_response())

@@ -9,6 +9,7 @@ use crate::domain::session::Session;
 use crate::domain::user::User;
 use crate::error::Error;
 use crate::notify::Notice;
+use crate::services::tokens::Tokens;
 use crate::store::TokenPurpose;
 
 /// The form of a password change.
@@ -88,7 +89,10 @@ impl EmailFlows<'_> {
                 .detail("tokens_revoked", tokens),
         )
         .await;
-        d.tell(&user, |to| Notice::PasswordChanged {
+        Tokens { d }
+            .revoked_many(user.id, tokens, "password_changed", None, ctx)
+            .await;
+        d.tell(user, |to| Notice::PasswordChanged {
             to,
             username: user.username.clone(),
         });

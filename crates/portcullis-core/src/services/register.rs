@@ -294,7 +294,7 @@ impl Deps {
         let token = self
             .issue_link(Some(user), TokenPurpose::Confirm, None, event)
             .await?;
-        self.tell(&user, |to| Notice::ConfirmEmail {
+        self.tell(user, |to| Notice::ConfirmEmail {
             to,
             username: user.username.clone(),
             token,

@@ -5,7 +5,7 @@ use super::EmailFlows;
 use crate::audit::{AuditKind, RequestContext};
 use crate::error::Error;
 use crate::notify::Notice;
-use crate::services::tokens::ALL_KINDS;
+use crate::services::tokens::{ALL_KINDS, Tokens};
 use crate::store::TokenPurpose;
 use crate::token::SecretToken;
 
@@ -106,6 +106,9 @@ impl EmailFlows<'_> {
                 .detail("tokens_revoked", tokens),
         )
         .await;
+        Tokens { d }
+            .revoked_many(user.id, tokens, "password_reset", None, ctx)
+            .await;
         d.tell(&user, |to| Notice::PasswordResetDone {
             to,
             username: user.username.clone(),

@@ -97,14 +97,18 @@ impl Sessions<'_> {
         Ok(())
     }
 
-    /// Ends every session of the user but `current`; returns how many.
+    /// Ends every session of the user but `current` (every one, when the
+    /// request came with a token instead); returns how many.
     pub async fn revoke_other_sessions(
         &self,
         user: &User,
-        current: SessionId,
+        current: Option<SessionId>,
         ctx: &RequestContext,
     ) -> Result<u64, Error> {
-        let count = self.d.store.delete_other_sessions(user.id, current).await?;
+        let count = match current {
+            Some(current) => self.d.store.delete_other_sessions(user.id, current).await?,
+            None => self.d.store.delete_sessions_of(user.id).await?,
+        };
         if count > 0 {
             self.d
                 .record(

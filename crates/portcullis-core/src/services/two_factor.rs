@@ -283,7 +283,7 @@ impl TwoFactor<'_> {
         tx.commit().await?;
         d.record(d.event(AuditKind::TwoFactorEnabled, ctx).by(user.id))
             .await;
-        d.tell(&user, |to| Notice::TwoFactorEnabled {
+        d.tell(user, |to| Notice::TwoFactorEnabled {
             to,
             username: user.username.clone(),
         });
@@ -326,7 +326,7 @@ impl TwoFactor<'_> {
         tx.commit().await?;
         d.record(d.event(AuditKind::TwoFactorDisabled, ctx).by(user.id))
             .await;
-        d.tell(&user, |to| Notice::TwoFactorDisabled {
+        d.tell(user, |to| Notice::TwoFactorDisabled {
             to,
             username: user.username.clone(),
             by_operator: false,
@@ -363,7 +363,7 @@ impl TwoFactor<'_> {
                 .by(user.id),
         )
         .await;
-        d.tell(&user, |to| Notice::RecoveryCodesRegenerated {
+        d.tell(user, |to| Notice::RecoveryCodesRegenerated {
             to,
             username: user.username.clone(),
         });

@@ -243,10 +243,7 @@ pub async fn a_use_is_recorded_at_most_once_per_interval(f: &Fixture) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(
-        read.token.last_used_at,
-        Some(first)
-    );
+    assert_eq!(read.token.last_used_at, Some(first));
     assert_eq!(read.token.last_used_ip.as_deref(), Some("192.0.2.1"));
     let later = first + Duration::minutes(2);
     f.store
@@ -259,10 +256,7 @@ pub async fn a_use_is_recorded_at_most_once_per_interval(f: &Fixture) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(
-        read.token.last_used_at,
-        Some(later)
-    );
+    assert_eq!(read.token.last_used_at, Some(later));
     assert_eq!(read.token.last_used_ip, None);
 }
 

@@ -36,5 +36,6 @@ mod rate_limits;
 mod register;
 mod reset_probes;
 mod sessions;
+mod tokens;
 mod totp;
 mod two_factor;

@@ -44,7 +44,7 @@ fn next_step(app: &TestApp) {
 
 /// Turns two-factor on for the logged-in `browser` through the API;
 /// returns the base32 key and the recovery codes.
-async fn enrol(app: &TestApp, browser: &Browser) -> (String, Vec<String>) {
+pub(crate) async fn enrol(app: &TestApp, browser: &Browser) -> (String, Vec<String>) {
     let token = csrf(browser).await;
     let setup: Value = browser
         .post_json_with("/api/2fa/setup", &token, &json!({}))

@@ -4,6 +4,7 @@
 
 pub(crate) mod audit;
 mod roles;
+mod tokens;
 mod users;
 
 use crate::error::ApiError;
@@ -16,6 +17,7 @@ pub(super) fn router() -> Router<Portcullis> {
         .merge(audit::router())
         .merge(users::router())
         .merge(roles::router())
+        .merge(tokens::router())
 }
 
 /// A 400 naming the query or body field at fault.

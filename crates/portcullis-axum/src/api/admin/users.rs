@@ -146,7 +146,7 @@ async fn create(
 
 async fn show(
     State(state): State<Portcullis>,
-    Admin { auth, granted }: Admin<UsersRead>,
+    Admin { caller, granted }: Admin<UsersRead>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<UserDetailBody>, ApiError> {
     let detail = state.auth().accounts().detail(&granted, UserId(id)).await?;
@@ -155,7 +155,7 @@ async fn show(
         sessions: detail
             .sessions
             .iter()
-            .map(|s| SessionView::new(s, &auth.session))
+            .map(|s| SessionView::new(s, caller.session()))
             .collect(),
         user: detail.user,
         roles: detail.roles,

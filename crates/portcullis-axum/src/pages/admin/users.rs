@@ -233,7 +233,7 @@ fn field_map(errors: &portcullis_core::FieldErrors) -> Value {
 
 async fn show(
     State(state): State<Portcullis>,
-    Admin { auth, granted }: Admin<UsersRead>,
+    Admin { caller, granted }: Admin<UsersRead>,
     page: PageCtx,
     PagePath(id): PagePath<i64>,
 ) -> Result<Response, PageError> {
@@ -242,7 +242,7 @@ async fn show(
     let sessions: Vec<SessionView> = detail
         .sessions
         .iter()
-        .map(|s| SessionView::new(s, &auth.session))
+        .map(|s| SessionView::new(s, caller.session()))
         .collect();
     let actor = granted.actor();
     // Offer only what would succeed: managing this account needs its
@@ -262,7 +262,7 @@ async fn show(
         user: detail.user,
         roles: detail.roles,
     };
-    let is_self = user.user.id == auth.user.id;
+    let is_self = user.user.id == caller.user.id;
     let two_factor_enabled = detail.two_factor_enabled;
     Ok(page.render(
         &state,
@@ -403,7 +403,8 @@ async fn reset_two_factor(
 /// with `HX-Request`, the answer is the updated row.
 async fn action(
     State(state): State<Portcullis>,
-    Admin { auth, granted }: Admin<UsersManage>,
+    Admin { granted, .. }: Admin<UsersManage>,
+    auth: Authenticated,
     client: ClientInfo,
     headers: HeaderMap,
     PagePath((id, action)): PagePath<(i64, String)>,

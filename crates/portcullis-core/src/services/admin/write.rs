@@ -14,7 +14,7 @@ use crate::domain::user::{AccountKind, User, UserId};
 use crate::domain::username::Username;
 use crate::error::Error;
 use crate::notify::Notice;
-use crate::services::tokens::ALL_KINDS;
+use crate::services::tokens::{ALL_KINDS, Tokens};
 use crate::store::{ProfileUpdate, TokenPurpose};
 
 /// Changes an administrator makes to an account's profile.
@@ -170,6 +170,9 @@ impl Accounts<'_> {
             &a.actor,
         ))
         .await;
+        Tokens { d }
+            .revoked_many(id, tokens, "password_set", Some(&a.actor), ctx)
+            .await;
         Ok(())
     }
 

@@ -21,6 +21,7 @@ use crate::audit::{AuditKind, RequestContext};
 use crate::domain::api_token::{ApiToken, Scopes};
 use crate::domain::user::{ADMIN_ROLE, Role, User, UserId};
 use crate::error::Error;
+use crate::policy::TwoFactorPolicy;
 use crate::store::ResolvedToken;
 use crate::token::ApiTokenSecret;
 use time::Duration;
@@ -54,6 +55,9 @@ pub struct TokenCaller {
     pub permissions: PermissionSet,
     /// Whether the account has a confirmed second factor.
     pub two_factor: bool,
+    /// The account must enrol a second factor (the policy requires one
+    /// for it and it has none) before its tokens may do anything else.
+    pub must_enrol: bool,
 }
 
 impl TokenCaller {
@@ -73,7 +77,7 @@ impl TokenCaller {
         self.token.scopes.allows_self_service(scope)
     }
 
-    fn from_resolved(found: ResolvedToken) -> Self {
+    fn from_resolved(found: ResolvedToken, policy: &TwoFactorPolicy) -> Self {
         let ResolvedToken {
             token,
             user,
@@ -85,6 +89,10 @@ impl TokenCaller {
             roles.iter().flat_map(|(_, p)| p.iter().cloned()),
         );
         let permissions = token.scopes.narrow(&owner);
+        // Services cannot enrol (they never log in); people can.
+        let must_enrol = !user.is_service()
+            && !two_factor
+            && policy.requires(roles.iter().map(|(r, _)| r.name.as_str()));
         let roles = match &token.scopes {
             Scopes::Owner => roles.into_iter().map(|(r, _)| r).collect(),
             Scopes::Only(_) => roles
@@ -103,6 +111,7 @@ impl TokenCaller {
             roles,
             permissions,
             two_factor,
+            must_enrol,
         }
     }
 }
@@ -138,7 +147,10 @@ impl Tokens<'_> {
                 .touch_api_token(found.token.id, now, ctx.ip.as_deref(), now - TOUCH_INTERVAL)
                 .await?;
         }
-        Ok(Some(TokenCaller::from_resolved(found)))
+        Ok(Some(TokenCaller::from_resolved(
+            found,
+            &d.security.two_factor,
+        )))
     }
 
     async fn revoked_token_used(
