@@ -1,5 +1,5 @@
 //! The command line: `portcullis [serve]`, `migrate`, `create-admin`, and
-//! the operator commands `users`, `roles` and `audit`. Each subcommand enum
+//! the operator commands `users`, `roles`, `tokens` and `audit`. Each subcommand enum
 //! owns its `run`, with one `match`; operator commands act as the system
 //! actor (every permission, audited as `"actor": "system"`).
 
@@ -7,11 +7,13 @@ mod audit;
 mod output;
 mod roles;
 mod serve;
+mod tokens;
 mod users;
 
 pub use audit::AuditCommand;
 pub use roles::RolesCommand;
 pub use serve::{CreateAdminArgs, ServeArgs};
+pub use tokens::TokensCommand;
 pub use users::UsersCommand;
 
 use crate::settings::Settings;
@@ -60,6 +62,9 @@ pub enum Command {
     /// Read the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// API tokens: mint them for service accounts, list and revoke anyone's.
+    #[command(subcommand)]
+    Tokens(TokensCommand),
 }
 
 impl Cli {
@@ -119,6 +124,7 @@ impl Command {
             Command::Users(command) => command.run(&open(&settings).await?).await,
             Command::Roles(command) => command.run(&open(&settings).await?).await,
             Command::Audit(command) => command.run(&open(&settings).await?).await,
+            Command::Tokens(command) => command.run(&open(&settings).await?).await,
         }
     }
 }

@@ -21,20 +21,25 @@ pub enum UsersCommand {
         #[arg(long, default_value_t = 100)]
         limit: i64,
     },
-    /// Create an account (active; add --confirmed if you vouch for the address).
+    /// Create an account (active; add --confirmed if you vouch for the
+    /// address), or with --service NAME a service account: no email, no
+    /// password, no login; it acts through `portcullis tokens create`.
     Create {
-        #[arg(long)]
-        username: String,
-        #[arg(long)]
-        email: String,
+        #[arg(long, required_unless_present = "service", conflicts_with = "service")]
+        username: Option<String>,
+        #[arg(long, required_unless_present = "service", conflicts_with = "service")]
+        email: Option<String>,
+        /// Create a service account of this name instead.
+        #[arg(long, value_name = "NAME")]
+        service: Option<String>,
         /// A role to grant (repeatable).
         #[arg(long = "role")]
         roles: Vec<String>,
         /// Mark the email address confirmed.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "service")]
         confirmed: bool,
         /// Read the password from the first line of standard input.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "service")]
         password_stdin: bool,
     },
     /// One account in detail: roles, permissions, login tracking, sessions.
@@ -112,12 +117,31 @@ impl UsersCommand {
                 limit,
             } => list(services, json, offset, limit).await?,
             UsersCommand::Create {
+                service: Some(name),
+                roles,
+                ..
+            } => {
+                let user = accounts
+                    .create_service(&manage, &name, &roles, &ctx)
+                    .await
+                    .map_err(fail)?;
+                println!(
+                    "Created service account {} (id {}). Give it tokens with \
+                     `portcullis tokens create {}`.",
+                    user.username, user.id, user.username
+                );
+            }
+            UsersCommand::Create {
                 username,
                 email,
                 roles,
                 confirmed,
                 password_stdin,
+                ..
             } => {
+                let (Some(username), Some(email)) = (username, email) else {
+                    bail!("give --username and --email, or --service NAME");
+                };
                 let password = password_from_stdin(password_stdin)?;
                 let registration = services
                     .auth

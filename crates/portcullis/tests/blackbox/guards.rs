@@ -6,7 +6,8 @@ use axum::Router;
 use axum::routing::{get, post};
 use portcullis_axum::guard::{self, RequirePermission};
 use portcullis_axum::{
-    CurrentUser, Portcullis, RequireConfirmed, RequireRecentLogin, RequireTwoFactor, WebConfig,
+    Bearer, CurrentUser, Portcullis, RequireConfirmed, RequireRecentLogin, RequireTwoFactor,
+    WebConfig,
 };
 use portcullis_core::{ManualClock, RequestContext};
 use reqwest::StatusCode;
@@ -34,11 +35,25 @@ async fn fresh(RequireRecentLogin(auth): RequireRecentLogin<60>) -> String {
     format!("{} logged in within the minute", auth.user.username)
 }
 
-crate::common::on_both_backends!(guards_answer_anonymous_users_editors_and_admins_as_each_expects);
+async fn whoami(Bearer(caller): Bearer) -> String {
+    format!("{} by token", caller.user.username)
+}
 
-async fn guards_answer_anonymous_users_editors_and_admins_as_each_expects(backend: Backend) {
-    // A database via the test harness; then our own app on top of it.
-    let base = spawn!(backend);
+crate::common::on_both_backends!(
+    guards_answer_anonymous_users_editors_and_admins_as_each_expects,
+    the_same_guards_answer_api_tokens_with_their_scopes_applied,
+);
+
+/// An embedding application on the test database: its own routes behind
+/// the guards, Portcullis's beside them; accounts `plain`, `eddie` (role
+/// `editor`: posts:delete, reports:read) and `boss` (admin).
+struct Embedded {
+    url: String,
+    clock: Arc<ManualClock>,
+    services: portcullis::Services,
+}
+
+async fn embedded(base: &crate::common::TestApp) -> Embedded {
     let settings = test_settings(&base.db_url);
     let clock = Arc::new(ManualClock::starting_now());
     let services = portcullis::Services::open(&settings, clock.clone())
@@ -56,6 +71,7 @@ async fn guards_answer_anonymous_users_editors_and_admins_as_each_expects(backen
         .route("/members", get(members))
         .route("/vault", get(vault))
         .route("/fresh", get(fresh))
+        .route("/api/whoami", get(whoami))
         .merge(
             Router::new()
                 .route("/api/vault", get(|| async { "[]" }))
@@ -121,6 +137,21 @@ async fn guards_answer_anonymous_users_editors_and_admins_as_each_expects(backen
             .await
             .unwrap();
     }
+    Embedded {
+        url,
+        clock,
+        services,
+    }
+}
+
+async fn guards_answer_anonymous_users_editors_and_admins_as_each_expects(backend: Backend) {
+    // A database via the test harness; then our own app on top of it.
+    let base = spawn!(backend);
+    let Embedded {
+        url,
+        clock,
+        services,
+    } = embedded(&base).await;
 
     let anonymous = Browser::new(&url);
     for path in ["/hello", "/editors", "/admins", "/posts/delete", "/members"] {
@@ -249,5 +280,91 @@ async fn guards_answer_anonymous_users_editors_and_admins_as_each_expects(backen
         (StatusCode::OK, "boss came in with two factors".into())
     );
     assert_eq!(two.get("/api/vault").await.status(), StatusCode::OK);
+    services.database.close().await;
+}
+
+async fn the_same_guards_answer_api_tokens_with_their_scopes_applied(backend: Backend) {
+    let base = spawn!(backend);
+    let Embedded { url, services, .. } = embedded(&base).await;
+    let auth = services.auth.clone();
+    let ctx = RequestContext::cli();
+    let eddie = auth
+        .accounts()
+        .find(
+            &portcullis_core::Actor::system()
+                .authorize::<portcullis_core::access::UsersRead>()
+                .unwrap(),
+            "eddie",
+        )
+        .await
+        .unwrap();
+    let mint = |scopes: &[&str]| {
+        let auth = auth.clone();
+        let eddie = eddie.clone();
+        let ctx = ctx.clone();
+        let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
+        async move {
+            let request = portcullis_core::services::tokens::TokenRequest {
+                name: "script".into(),
+                scopes,
+                ..Default::default()
+            };
+            auth.tokens()
+                .create_personal(
+                    &eddie,
+                    &portcullis_core::domain::api_token::Scopes::Owner,
+                    &request,
+                    &ctx,
+                )
+                .await
+                .unwrap()
+                .secret
+                .expose()
+                .to_owned()
+        }
+    };
+    let reports_only = mint(&["reports:read"]).await;
+    let whole_role = mint(&["reports:read", "posts:delete"]).await;
+    let get = |token: String, path: &'static str| {
+        let url = url.clone();
+        async move {
+            let response = reqwest::Client::new()
+                .get(format!("{url}{path}"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            (status, response.text().await.unwrap())
+        }
+    };
+    let expect = [
+        ("/hello", [200, 200]),
+        ("/api/reports", [200, 200]),
+        // A permission the token does not carry.
+        ("/posts/delete", [403, 200]),
+        // The role counts only if the token carries all it holds.
+        ("/editors", [403, 200]),
+        ("/admins", [403, 403]),
+        // Step-up is for people at a browser.
+        ("/vault", [403, 403]),
+        ("/api/whoami", [200, 200]),
+    ];
+    for (path, statuses) in expect {
+        for (token, status) in [&reports_only, &whole_role].into_iter().zip(statuses) {
+            let (got, body) = get(token.clone(), path).await;
+            assert_eq!(got, status, "{path}: {body}");
+        }
+    }
+    let (_, body) = get(whole_role.clone(), "/posts/delete").await;
+    assert_eq!(body, "eddie deleted a post");
+    let (_, body) = get(reports_only.clone(), "/posts/delete").await;
+    assert!(body.contains("insufficient_scope"), "{body}");
+    // Bearer is for tokens only: a browser session is not one.
+    let browser = Browser::new(&url);
+    browser.login("eddie", PASSWORD).await;
+    let response = browser.get("/api/whoami").await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(response.headers()["www-authenticate"], "Bearer");
     services.database.close().await;
 }

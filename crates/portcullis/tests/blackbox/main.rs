@@ -35,6 +35,7 @@ mod races;
 mod rate_limits;
 mod register;
 mod reset_probes;
+mod service_accounts;
 mod sessions;
 mod tokens;
 mod totp;
