@@ -26,6 +26,8 @@ pub(crate) enum Flash {
     TwoFactorDisabled,
     CodeAttemptsExhausted,
     Reauthenticated,
+    TokenRevoked,
+    TokensRevoked,
 }
 
 /// A flash message as a template sees it.
@@ -35,7 +37,7 @@ pub(crate) struct FlashView {
     pub message: &'static str,
 }
 
-const ALL: [Flash; 16] = [
+const ALL: [Flash; 18] = [
     Flash::LoginRequired,
     Flash::LoggedIn,
     Flash::LoggedOut,
@@ -52,6 +54,8 @@ const ALL: [Flash; 16] = [
     Flash::TwoFactorDisabled,
     Flash::CodeAttemptsExhausted,
     Flash::Reauthenticated,
+    Flash::TokenRevoked,
+    Flash::TokensRevoked,
 ];
 
 impl Flash {
@@ -73,6 +77,8 @@ impl Flash {
             Flash::TwoFactorDisabled => "two_factor_disabled",
             Flash::CodeAttemptsExhausted => "code_attempts_exhausted",
             Flash::Reauthenticated => "reauthenticated",
+            Flash::TokenRevoked => "token_revoked",
+            Flash::TokensRevoked => "tokens_revoked",
         }
     }
 
@@ -108,6 +114,8 @@ impl Flash {
                 ("danger", "Too many wrong codes. Please log in again.")
             }
             Flash::Reauthenticated => ("success", "Thank you. You may go on."),
+            Flash::TokenRevoked => ("success", "The token has been revoked."),
+            Flash::TokensRevoked => ("success", "All your tokens have been revoked."),
         };
         FlashView { category, message }
     }

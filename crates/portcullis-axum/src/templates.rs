@@ -22,6 +22,11 @@ const EMBEDDED: &[(&str, &str)] = &[
     ),
     ("error.html", include_str!("../templates/error.html")),
     ("sessions.html", include_str!("../templates/sessions.html")),
+    ("tokens.html", include_str!("../templates/tokens.html")),
+    (
+        "token_created.html",
+        include_str!("../templates/token_created.html"),
+    ),
     (
         "admin/_nav.html",
         include_str!("../templates/admin/_nav.html"),

@@ -7,6 +7,7 @@ mod auth;
 mod email;
 mod password;
 mod sessions;
+mod tokens;
 mod two_factor;
 
 use crate::csrf::{CsrfToken, UsedCsrf};
@@ -28,6 +29,7 @@ pub(crate) fn router() -> Router<Portcullis> {
         .merge(auth::router())
         .merge(account::router())
         .merge(sessions::router())
+        .merge(tokens::router())
         .merge(admin::router())
         .merge(password::router())
         .merge(email::router())

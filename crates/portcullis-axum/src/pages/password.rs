@@ -20,6 +20,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::CookieJar;
 use portcullis_core::PasswordChange;
+use portcullis_core::domain::api_token::TokenKind;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -193,11 +194,22 @@ async fn change(
         .change_password(&auth.user, &auth.session, change, &client.context())
         .await
     {
-        Ok(()) => Ok((
-            Flash::PasswordChanged.set(&state, jar),
-            Redirect::to("/profile"),
-        )
-            .into_response()),
+        Ok(()) => {
+            // Named tokens survive a password change: offer to end them too.
+            let named = state
+                .auth()
+                .tokens()
+                .list(auth.user.id)
+                .await?
+                .iter()
+                .any(|t| t.kind != TokenKind::Login);
+            let to = if named {
+                "/account/tokens?password_changed=1"
+            } else {
+                "/profile"
+            };
+            Ok((Flash::PasswordChanged.set(&state, jar), Redirect::to(to)).into_response())
+        }
         Err(err) => Ok(FormFailure::from_error(err)?.render(
             page,
             &state,

@@ -38,5 +38,6 @@ mod reset_probes;
 mod service_accounts;
 mod sessions;
 mod tokens;
+mod tokens_pages;
 mod totp;
 mod two_factor;
