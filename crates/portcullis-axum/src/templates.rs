@@ -28,6 +28,10 @@ const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../templates/token_created.html"),
     ),
     (
+        "admin/service_new.html",
+        include_str!("../templates/admin/service_new.html"),
+    ),
+    (
         "admin/_nav.html",
         include_str!("../templates/admin/_nav.html"),
     ),

@@ -15,6 +15,7 @@ on_both_backends!(
     no_one_mints_tokens_for_a_person_or_beyond_what_the_service_holds,
     administrators_list_and_revoke_tokens_only_of_accounts_they_may_act_on,
     service_accounts_are_made_and_given_tokens_over_the_api,
+    the_admin_pages_make_a_service_account_mint_its_token_once_and_revoke_it,
 );
 
 /// Runs the CLI against the app's database; its stdout on success.
@@ -329,4 +330,68 @@ async fn service_accounts_are_made_and_given_tokens_over_the_api(backend: Backen
     );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no password"));
+}
+
+async fn the_admin_pages_make_a_service_account_mint_its_token_once_and_revoke_it(
+    backend: Backend,
+) {
+    let app = spawn!(backend);
+    let root = app.admin("root").await;
+    let (status, users) = root.page("/admin/users").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(users.contains("/admin/service-accounts/new"));
+    let made = root
+        .submit(
+            "/admin/service-accounts/new",
+            "/admin/service-accounts",
+            &[("username", "ci-bot"), ("role", "")],
+        )
+        .await;
+    assert_eq!(made.status(), StatusCode::SEE_OTHER);
+    let page_path = crate::common::location(&made);
+    let (_, page) = root.page(&page_path).await;
+    assert!(page.contains("service account: no email"), "{page}");
+    assert!(page.contains("No tokens."));
+    let minted = root
+        .submit(
+            &page_path,
+            &format!("{page_path}/tokens"),
+            &[("name", "deploys"), ("scopes", "me:read"), ("days", "7")],
+        )
+        .await;
+    assert_eq!(minted.status(), StatusCode::CREATED);
+    let html = minted.text().await.unwrap();
+    let document = scraper::Html::parse_document(&html);
+    let secret = document
+        .select(&scraper::Selector::parse("input#secret").unwrap())
+        .next()
+        .unwrap()
+        .value()
+        .attr("value")
+        .unwrap()
+        .to_owned();
+    let script = Script::new(&app, &secret);
+    assert_eq!(script.get("/api/me").await.0, StatusCode::OK);
+    let (_, page) = root.page(&page_path).await;
+    assert!(page.contains("deploys") && !page.contains(&secret[4..]));
+    // A bad name answers the form again, with the reason.
+    let refused = root
+        .submit(
+            "/admin/service-accounts/new",
+            "/admin/service-accounts",
+            &[("username", "no spaces allowed")],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let revoked = root
+        .submit(&page_path, &format!("{page_path}/tokens/revoke-all"), &[])
+        .await;
+    assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
+    assert_eq!(script.get("/api/me").await.0, StatusCode::UNAUTHORIZED);
+    // A plain user gets none of it.
+    let alice = app.logged_in("alice").await;
+    assert_eq!(
+        alice.get("/admin/service-accounts/new").await.status(),
+        StatusCode::FORBIDDEN
+    );
 }

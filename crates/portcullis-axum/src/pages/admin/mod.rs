@@ -5,6 +5,8 @@
 
 mod audit;
 mod roles;
+mod tokens;
+mod user;
 mod users;
 
 use crate::error::PageError;
@@ -21,6 +23,7 @@ pub(super) fn router() -> Router<Portcullis> {
         .route("/admin", get(home))
         .merge(users::router())
         .merge(roles::router())
+        .merge(tokens::router())
         .merge(audit::router())
 }
 
