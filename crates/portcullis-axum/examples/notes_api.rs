@@ -61,7 +61,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let db = Database::connect(&StoreConfig::new("sqlite::memory:")).await?;
     db.migrate().await?;
     let secret: Vec<u8> = (0..32).map(|_| rand::random::<u8>()).collect();
-    let auth = AuthService::builder(db.store()).secret(&secret, &[]).build()?;
+    let auth = AuthService::builder(db.store())
+        .secret(&secret, &[])
+        .build()?;
     let password = seed(&auth).await?;
 
     let portcullis = Portcullis::new(

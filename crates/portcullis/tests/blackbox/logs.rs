@@ -106,6 +106,49 @@ async fn the_log_names_route_templates_and_never_the_tokens_of_emailed_links(bac
     let mangled = format!("/auth/reset-passwords/{}", token_of(&reset));
     assert_eq!(visitor.get(&mangled).await.status(), StatusCode::NOT_FOUND);
 
+    // API tokens: one minted, used, revoked and presented again, and a
+    // mistyped one; none may reach the log, nor their random parts.
+    let minted: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/api/token", server.base))
+        .json(&serde_json::json!({"username": "alice", "password": NEW_PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let api_token = minted["token"].as_str().unwrap().to_owned();
+    let bearer = |token: String, method: reqwest::Method, path: &'static str| {
+        let base = server.base.clone();
+        async move {
+            reqwest::Client::new()
+                .request(method, format!("{base}{path}"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(
+        bearer(api_token.clone(), reqwest::Method::GET, "/api/me").await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        bearer(api_token.clone(), reqwest::Method::DELETE, "/api/token").await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        bearer(api_token.clone(), reqwest::Method::GET, "/api/me").await,
+        StatusCode::UNAUTHORIZED
+    );
+    let typo = format!("{}x", &api_token[..api_token.len() - 1]);
+    assert_eq!(
+        bearer(typo, reqwest::Method::GET, "/api/me").await,
+        StatusCode::UNAUTHORIZED
+    );
+    tokens.push(api_token[4..47].to_owned());
+
     // A route of the nested API router, with an id we can find the line by.
     let out = crate::cli::portcullis(
         &url,
