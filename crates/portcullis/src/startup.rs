@@ -146,7 +146,12 @@ fn security(settings: &Settings) -> SecurityPolicy {
                 .reveal_taken
                 .unwrap_or(settings.mode == Mode::Dev),
         },
-        tokens: portcullis_core::policy::TokenPolicy::default(),
+        tokens: portcullis_core::policy::TokenPolicy {
+            login_lifetime: duration(settings.tokens.login_token_lifetime),
+            default_lifetime: duration(settings.tokens.default_lifetime),
+            max_lifetime: duration(settings.tokens.max_lifetime),
+            allow_no_expiry: settings.tokens.allow_no_expiry,
+        },
     }
 }
 

@@ -75,6 +75,7 @@ pub struct Settings {
     pub confirm: ConfirmSettings,
     pub registration: RegistrationSettings,
     pub two_factor: TwoFactorSettings,
+    pub tokens: TokenSettings,
     /// Roles created or updated at every start (TOML `[[roles]]` tables).
     pub roles: Vec<RoleSettings>,
 }
@@ -101,6 +102,7 @@ impl Default for Settings {
             confirm: ConfirmSettings::default(),
             registration: RegistrationSettings::default(),
             two_factor: TwoFactorSettings::default(),
+            tokens: TokenSettings::default(),
             roles: Vec::new(),
         }
     }
@@ -128,6 +130,7 @@ impl fmt::Debug for Settings {
             .field("confirm", &self.confirm)
             .field("registration", &self.registration)
             .field("two_factor", &self.two_factor)
+            .field("tokens", &self.tokens)
             .field("roles", &self.roles)
             .finish()
     }

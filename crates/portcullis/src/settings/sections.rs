@@ -261,3 +261,32 @@ pub struct TwoFactorSettings {
     /// Holders of these roles must set up a second factor.
     pub required_for_roles: Vec<String>,
 }
+
+/// How long API tokens live.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TokenSettings {
+    /// Lifetime of a token from `POST /api/token`.
+    #[serde(with = "humantime_serde")]
+    pub login_token_lifetime: Duration,
+    /// Lifetime of a personal or service token made without one.
+    #[serde(with = "humantime_serde")]
+    pub default_lifetime: Duration,
+    /// The longest lifetime a personal or service token may be given.
+    #[serde(with = "humantime_serde")]
+    pub max_lifetime: Duration,
+    /// Whether a personal or service token may be made to never expire.
+    pub allow_no_expiry: bool,
+}
+
+impl Default for TokenSettings {
+    fn default() -> Self {
+        let policy = portcullis_core::policy::TokenPolicy::default();
+        Self {
+            login_token_lifetime: std_duration(policy.login_lifetime),
+            default_lifetime: std_duration(policy.default_lifetime),
+            max_lifetime: std_duration(policy.max_lifetime),
+            allow_no_expiry: policy.allow_no_expiry,
+        }
+    }
+}

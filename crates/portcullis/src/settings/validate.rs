@@ -92,6 +92,22 @@ impl Settings {
                 format!("{role:?} is not a valid role name"),
             ));
         }
+        let tokens = &self.tokens;
+        for (key, lifetime) in [
+            ("tokens.login_token_lifetime", tokens.login_token_lifetime),
+            ("tokens.default_lifetime", tokens.default_lifetime),
+            ("tokens.max_lifetime", tokens.max_lifetime),
+        ] {
+            if lifetime < Duration::from_secs(60) {
+                return Err(invalid(key, "must be at least 1m"));
+            }
+        }
+        if tokens.default_lifetime > tokens.max_lifetime {
+            return Err(invalid(
+                "tokens.default_lifetime",
+                "must not be longer than tokens.max_lifetime",
+            ));
+        }
         for previous in &self.previous_secrets {
             if previous.len() < 32 {
                 return Err(invalid(

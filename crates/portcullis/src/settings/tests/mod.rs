@@ -325,3 +325,36 @@ fn registration_can_be_closed_and_taken_addresses_hidden() {
     assert!(!s.registration.enabled);
     assert_eq!(s.registration.reveal_taken, Some(false));
 }
+
+#[test]
+fn token_lifetimes_are_read_and_kept_in_order() {
+    let loaded = Settings::load(
+        None,
+        env(&[
+            ("PORTCULLIS_TOKENS__DEFAULT_LIFETIME", "7d"),
+            ("PORTCULLIS_TOKENS__ALLOW_NO_EXPIRY", "true"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(
+        loaded.tokens.default_lifetime,
+        Duration::from_secs(7 * 86400)
+    );
+    assert!(loaded.tokens.allow_no_expiry);
+    assert_eq!(loaded.tokens.max_lifetime, Duration::from_secs(366 * 86400));
+
+    let longer = Settings::load(
+        None,
+        env(&[
+            ("PORTCULLIS_TOKENS__DEFAULT_LIFETIME", "400d"),
+            ("PORTCULLIS_TOKENS__MAX_LIFETIME", "366d"),
+        ]),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(longer.contains("tokens.default_lifetime"), "{longer}");
+    let short = load_toml("tokens", "[tokens]\nlogin_token_lifetime = \"5s\"\n", &[])
+        .unwrap_err()
+        .to_string();
+    assert!(short.contains("tokens.login_token_lifetime"), "{short}");
+}
