@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 /// Rows per page in the admin UI, and the API's default.
 pub(crate) const PAGE_SIZE: i64 = 25;
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct UserListQuery {
     /// Prefix of the username or email.

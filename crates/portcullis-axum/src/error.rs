@@ -30,16 +30,40 @@ pub struct ApiError {
     pub challenge: Option<String>,
 }
 
-#[derive(Serialize)]
-struct ApiErrorBody<'a> {
-    error: ApiErrorInner<'a>,
+/// The body of every JSON error answer.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub(crate) struct ApiErrorBody {
+    error: ApiErrorDetail,
 }
 
-#[derive(Serialize)]
-struct ApiErrorInner<'a> {
-    code: &'a str,
-    message: &'a str,
-    fields: &'a BTreeMap<String, String>,
+/// What went wrong.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ApiErrorDetail {
+    /// A stable machine-readable code (`invalid_credentials`, `csrf_failed`, ...).
+    code: &'static str,
+    /// What went wrong, for a person.
+    message: String,
+    /// Per-field messages, by field name.
+    fields: BTreeMap<String, String>,
+}
+
+/// The answers every operation may give besides its own: a refusal (4xx)
+/// with an [`ApiErrorBody`].
+#[derive(utoipa::IntoResponses)]
+#[expect(
+    dead_code,
+    reason = "describes answers in the OpenAPI document; never built"
+)]
+pub(crate) enum Refusals {
+    /// The request was refused; `error.code` says why.
+    #[response(
+        status = "4XX",
+        description = "Refused: invalid input (400, 422), not authenticated (401), not allowed \
+            (403), not found (404), conflict (409), too large (413), wrong content type (415) \
+            or rate-limited (429, with `Retry-After`)."
+    )]
+    Refused(ApiErrorBody),
 }
 
 impl ApiError {
@@ -85,10 +109,10 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ApiErrorBody {
-            error: ApiErrorInner {
+            error: ApiErrorDetail {
                 code: self.code,
-                message: &self.message,
-                fields: &self.fields,
+                message: self.message,
+                fields: self.fields,
             },
         };
         let mut response = (self.status, Json(body)).into_response();

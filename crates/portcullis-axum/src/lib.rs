@@ -43,6 +43,7 @@ pub mod guard;
 mod headers;
 mod health;
 mod next;
+mod openapi;
 mod pages;
 mod qr;
 mod session;

@@ -5,7 +5,7 @@ use crate::cookies::CookieNames;
 use crate::csrf::CsrfKey;
 use crate::templates::Templates;
 use crate::timeout::RequestTimeoutLayer;
-use crate::{api, assets, csrf, error, headers, health, pages, session};
+use crate::{assets, csrf, error, headers, health, openapi, pages, session};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
@@ -75,7 +75,7 @@ impl Portcullis {
     pub fn routes(&self) -> Router {
         Router::new()
             .merge(pages::router())
-            .nest("/api", api::router())
+            .merge(openapi::api_router().split_for_parts().0)
             .merge(health::router())
             .merge(assets::router())
             .with_state(self.clone())

@@ -23,6 +23,7 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("error.html", include_str!("../templates/error.html")),
     ("sessions.html", include_str!("../templates/sessions.html")),
     ("tokens.html", include_str!("../templates/tokens.html")),
+    ("api_docs.html", include_str!("../templates/api_docs.html")),
     (
         "token_created.html",
         include_str!("../templates/token_created.html"),

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 /// A session as its owner sees it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub(crate) struct SessionView {
     pub id: i64,
     /// "Firefox 120 on Linux", from the user agent.
@@ -39,7 +39,7 @@ impl SessionView {
 
 /// An API token as its owner (or an administrator) sees it: never its
 /// secret, which only the answer that made it carries.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub(crate) struct TokenView {
     pub id: i64,
     pub name: String,

@@ -274,6 +274,7 @@ impl NewAuditEvent {
 }
 
 /// A recorded event.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AuditEvent {
     /// Position in the log; newer events have higher ids.

@@ -3,30 +3,32 @@
 use crate::caller::{Caller, Credential};
 use crate::client::ClientInfo;
 use crate::csrf::CsrfToken;
-use crate::error::ApiError;
+use crate::error::{ApiError, Refusals};
 use crate::extract::ApiJson;
 use crate::session::{self, AnySession};
 use crate::state::Portcullis;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use axum_extra::extract::CookieJar;
 use portcullis_core::domain::api_token::ME_READ;
 use portcullis_core::domain::session::Assurance;
 use portcullis_core::{LoginAttempt, Registered, User};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(super) fn router() -> Router<Portcullis> {
-    Router::new()
-        .route("/register", post(register))
-        .route("/login", post(login))
-        .route("/logout", post(logout))
-        .route("/me", get(me))
+pub(super) fn router() -> OpenApiRouter<Portcullis> {
+    OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RegisterBody {
     username: String,
@@ -36,7 +38,7 @@ struct RegisterBody {
     password_confirm: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct LoginBody {
     /// Username or email.
@@ -47,13 +49,14 @@ struct LoginBody {
     remember: bool,
 }
 
-#[derive(Serialize)]
-struct UserBody {
-    user: User,
+/// An account.
+#[derive(Serialize, ToSchema)]
+pub(super) struct UserBody {
+    pub(super) user: User,
 }
 
 /// The account as its owner sees it through the API.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(super) struct MeUser {
     #[serde(flatten)]
     user: User,
@@ -89,7 +92,7 @@ impl MeUser {
 
 /// A session's account, roles and CSRF token (`null` for a request made
 /// with an API token, which needs none).
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(super) struct SessionBody {
     pub(super) user: MeUser,
     pub(super) roles: Vec<String>,
@@ -97,19 +100,42 @@ pub(super) struct SessionBody {
 }
 
 /// The first half of a login to an account with a second factor.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct SecondFactorBody {
     two_factor_required: bool,
     csrf_token: String,
 }
 
+/// A completed login, or the first half of one waiting for a second factor.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+enum LoginAnswer {
+    Done(Box<SessionBody>),
+    SecondFactor(SecondFactorBody),
+}
+
 /// What a registration answers when taken addresses are not revealed: the
 /// same for a new address and for one that is taken.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Accepted {
     message: String,
 }
 
+/// Registers an account. With `registration.reveal_taken` the new account
+/// is answered (201); otherwise a new and a taken address both get the same
+/// 202, and the address's owner is told by email.
+#[utoipa::path(
+    post,
+    path = "/register",
+    operation_id = "register",
+    tag = "account",
+    request_body = RegisterBody,
+    responses(
+        (status = 201, description = "The new account", body = UserBody),
+        (status = 202, description = "Accepted; a confirmation email follows", body = Accepted),
+        Refusals,
+    ),
+)]
 async fn register(
     State(state): State<Portcullis>,
     client: ClientInfo,
@@ -143,6 +169,20 @@ async fn register(
     }
 }
 
+/// Logs in: sets the session cookie and answers the session's CSRF token.
+/// An account with a second factor gets `two_factor_required` and finishes
+/// at `POST /api/login/2fa`.
+#[utoipa::path(
+    post,
+    path = "/login",
+    operation_id = "login",
+    tag = "account",
+    request_body = LoginBody,
+    responses(
+        (status = 200, description = "Logged in, or waiting for the second factor", body = LoginAnswer),
+        Refusals,
+    ),
+)]
 async fn login(
     State(state): State<Portcullis>,
     jar: CookieJar,
@@ -167,14 +207,15 @@ async fn login(
     let csrf_token = state.inner.csrf.for_session(success.token.hash().as_str());
     if !success.session.assurance.is_complete() {
         let jar = jar.add(session::cookie_for(&state, &success.token, false));
-        let body = SecondFactorBody {
+        let body = LoginAnswer::SecondFactor(SecondFactorBody {
             two_factor_required: true,
             csrf_token,
-        };
+        });
         return Ok((jar, Json(body)).into_response());
     }
     let jar = jar.add(session::cookie_for(&state, &success.token, body.remember));
-    Ok((jar, Json(session_body(&state, success, csrf_token).await?)).into_response())
+    let body = LoginAnswer::Done(Box::new(session_body(&state, success, csrf_token).await?));
+    Ok((jar, Json(body)).into_response())
 }
 
 /// The answer to a completed login.
@@ -191,6 +232,16 @@ pub(super) async fn session_body(
     })
 }
 
+/// Ends the session (also one waiting for its second factor) and clears
+/// the cookie.
+#[utoipa::path(
+    post,
+    path = "/logout",
+    operation_id = "logout",
+    tag = "account",
+    security(("session" = [], "csrf" = [])),
+    responses((status = 204, description = "Logged out"), Refusals),
+)]
 async fn logout(
     State(state): State<Portcullis>,
     jar: CookieJar,
@@ -207,8 +258,17 @@ async fn logout(
     Ok((jar.add(session::removal(&state)), StatusCode::NO_CONTENT).into_response())
 }
 
-/// A pending login gets 401 `two_factor_required`, as every route does; a
-/// token needs `me:read`.
+/// The caller's account and roles, and (for a session) its CSRF token. A
+/// login waiting for its second factor gets 401 `two_factor_required`, as
+/// every route does.
+#[utoipa::path(
+    get,
+    path = "/me",
+    operation_id = "me",
+    tag = "account",
+    security(("session" = []), ("bearer" = ["me:read"])),
+    responses((status = 200, description = "The caller", body = SessionBody), Refusals),
+)]
 async fn me(
     State(state): State<Portcullis>,
     caller: Caller,

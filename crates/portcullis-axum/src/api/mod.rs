@@ -11,10 +11,12 @@ mod two_factor;
 
 use crate::error::ApiError;
 use crate::state::Portcullis;
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
 
-pub(crate) fn router() -> Router<Portcullis> {
-    Router::new()
+/// The API's routes, each mounted with its description (see
+/// [`crate::openapi`]). Nested under `/api`.
+pub(crate) fn router() -> OpenApiRouter<Portcullis> {
+    OpenApiRouter::new()
         .merge(auth::router())
         .merge(email::router())
         .merge(sessions::router())

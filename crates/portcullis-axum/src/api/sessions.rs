@@ -3,37 +3,50 @@
 
 use crate::caller::Caller;
 use crate::client::ClientInfo;
-use crate::error::ApiError;
+use crate::error::{ApiError, Refusals};
 use crate::extract::ApiPath;
 use crate::state::Portcullis;
 use crate::views::SessionView;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
 use portcullis_core::SessionId;
 use portcullis_core::domain::api_token::ME_SESSIONS;
 use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The caller's live sessions.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct SessionList {
     sessions: Vec<SessionView>,
 }
 
 /// How many sessions were ended.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Revoked {
     revoked: u64,
 }
 
-pub(super) fn router() -> Router<Portcullis> {
-    Router::new()
-        .route("/sessions", get(list))
-        .route("/sessions/{id}", delete(revoke))
-        .route("/sessions/revoke-others", post(revoke_others))
+pub(super) fn router() -> OpenApiRouter<Portcullis> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(revoke))
+        .routes(routes!(revoke_others))
 }
 
+/// The caller's live sessions, newest first.
+#[utoipa::path(
+    get,
+    path = "/sessions",
+    operation_id = "list_sessions",
+    tag = "sessions",
+    security(("session" = []), ("bearer" = ["me:sessions"])),
+    responses(
+        (status = 200, description = "The sessions", body = SessionList),
+        Refusals,
+    ),
+)]
 async fn list(
     State(state): State<Portcullis>,
     caller: Caller,
@@ -47,6 +60,19 @@ async fn list(
     Ok(Json(SessionList { sessions: views }))
 }
 
+/// Ends one of the caller's sessions (another account's session is 404).
+#[utoipa::path(
+    delete,
+    path = "/sessions/{id}",
+    operation_id = "revoke_session",
+    tag = "sessions",
+    security(("session" = [], "csrf" = []), ("bearer" = ["me:sessions"])),
+    params(("id" = i64, Path, description = "The session's id")),
+    responses(
+        (status = 204, description = "The session is ended"),
+        Refusals,
+    ),
+)]
 async fn revoke(
     State(state): State<Portcullis>,
     caller: Caller,
@@ -62,6 +88,18 @@ async fn revoke(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Ends every session of the caller but the current one.
+#[utoipa::path(
+    post,
+    path = "/sessions/revoke-others",
+    operation_id = "revoke_other_sessions",
+    tag = "sessions",
+    security(("session" = [], "csrf" = []), ("bearer" = ["me:sessions"])),
+    responses(
+        (status = 200, description = "How many sessions ended", body = Revoked),
+        Refusals,
+    ),
+)]
 async fn revoke_others(
     State(state): State<Portcullis>,
     caller: Caller,

@@ -6,29 +6,30 @@
 
 use crate::caller::{Bearer, Caller, Credential};
 use crate::client::ClientInfo;
-use crate::error::ApiError;
+use crate::error::{ApiError, Refusals};
 use crate::extract::{ApiJson, ApiPath};
 use crate::state::Portcullis;
 use crate::views::TokenView;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, post};
-use axum::{Json, Router};
 use portcullis_core::domain::api_token::{ApiTokenId, ME_TOKENS, Scopes};
 use portcullis_core::policy::Expiry;
 use portcullis_core::services::tokens::{IssuedToken, TokenRequest};
 use portcullis_core::{Error, LoginAttempt};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(super) fn router() -> Router<Portcullis> {
-    Router::new()
-        .route("/token", post(login).delete(revoke_presented))
-        .route("/tokens", post(create).get(list).delete(revoke_all))
-        .route("/tokens/{id}", delete(revoke))
+pub(super) fn router() -> OpenApiRouter<Portcullis> {
+    OpenApiRouter::new()
+        .routes(routes!(login, revoke_presented))
+        .routes(routes!(create, list, revoke_all))
+        .routes(routes!(revoke))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct TokenLoginBody {
     /// Username or email.
@@ -40,7 +41,7 @@ struct TokenLoginBody {
 }
 
 /// A login token (RFC 6749's token response, as the tutorials expect).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct TokenLoginAnswer {
     token: String,
     token_type: &'static str,
@@ -49,14 +50,14 @@ struct TokenLoginAnswer {
 }
 
 /// How long a new token lives: seconds, or `"never"` (if allowed).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub(crate) enum ExpiresIn {
     Seconds(u64),
     Word(Never),
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub(crate) enum Never {
     #[serde(rename = "never")]
     Never,
@@ -75,7 +76,8 @@ impl ExpiresIn {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = NewTokenBody)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateBody {
     pub(crate) name: String,
@@ -94,7 +96,7 @@ impl CreateBody {
 }
 
 /// A token just made: its view and, this once, its secret.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct CreatedToken {
     #[serde(flatten)]
     pub(crate) view: TokenView,
@@ -110,16 +112,30 @@ impl CreatedToken {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct TokenList {
     pub(crate) tokens: Vec<TokenView>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct RevokedTokens {
     pub(crate) revoked: u64,
 }
 
+/// Trades a password (and the TOTP or a recovery code as `otp`, for an
+/// account with a second factor) for a login token carrying everything the
+/// account may do. The login's rate limits and lockout apply.
+#[utoipa::path(
+    post,
+    path = "/token",
+    operation_id = "token_login",
+    tag = "tokens",
+    request_body = TokenLoginBody,
+    responses(
+        (status = 200, description = "A login token", body = TokenLoginAnswer),
+        Refusals,
+    ),
+)]
 async fn login(
     State(state): State<Portcullis>,
     client: ClientInfo,
@@ -157,6 +173,18 @@ async fn login(
     }))
 }
 
+/// Revokes the token this request presents.
+#[utoipa::path(
+    delete,
+    path = "/token",
+    operation_id = "revoke_presented_token",
+    tag = "tokens",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "The token is revoked"),
+        Refusals,
+    ),
+)]
 async fn revoke_presented(
     State(state): State<Portcullis>,
     Bearer(caller): Bearer,
@@ -173,6 +201,18 @@ async fn revoke_presented(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The caller's tokens (never their secrets).
+#[utoipa::path(
+    get,
+    path = "/tokens",
+    operation_id = "list_tokens",
+    tag = "tokens",
+    security(("session" = []), ("bearer" = ["me:tokens"])),
+    responses(
+        (status = 200, description = "The tokens", body = TokenList),
+        Refusals,
+    ),
+)]
 async fn list(
     State(state): State<Portcullis>,
     caller: Caller,
@@ -187,6 +227,21 @@ async fn list(
 /// Through a session, only soon after the owner proved who they are (a
 /// token outlives the session that made it); through a token, with
 /// `me:tokens` and no scope the token lacks.
+/// Makes a personal access token with the given scopes; its secret is
+/// answered this once. Through a session, only soon after a login; through
+/// a token, with no scope that token lacks.
+#[utoipa::path(
+    post,
+    path = "/tokens",
+    operation_id = "create_token",
+    tag = "tokens",
+    security(("session" = [], "csrf" = []), ("bearer" = ["me:tokens"])),
+    request_body = CreateBody,
+    responses(
+        (status = 201, description = "The new token, with its secret", body = CreatedToken),
+        Refusals,
+    ),
+)]
 async fn create(
     State(state): State<Portcullis>,
     caller: Caller,
@@ -212,6 +267,19 @@ async fn create(
     Ok((StatusCode::CREATED, Json(CreatedToken::of(&issued))).into_response())
 }
 
+/// Revokes one of the caller's tokens.
+#[utoipa::path(
+    delete,
+    path = "/tokens/{id}",
+    operation_id = "revoke_token",
+    tag = "tokens",
+    security(("session" = [], "csrf" = []), ("bearer" = ["me:tokens"])),
+    params(("id" = i64, Path, description = "The token's id")),
+    responses(
+        (status = 204, description = "The token is revoked"),
+        Refusals,
+    ),
+)]
 async fn revoke(
     State(state): State<Portcullis>,
     caller: Caller,
@@ -227,6 +295,18 @@ async fn revoke(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Revokes every token of the caller.
+#[utoipa::path(
+    delete,
+    path = "/tokens",
+    operation_id = "revoke_all_tokens",
+    tag = "tokens",
+    security(("session" = [], "csrf" = []), ("bearer" = ["me:tokens"])),
+    responses(
+        (status = 200, description = "How many tokens were revoked", body = RevokedTokens),
+        Refusals,
+    ),
+)]
 async fn revoke_all(
     State(state): State<Portcullis>,
     caller: Caller,

@@ -3,53 +3,54 @@
 //! turning it off, new recovery codes, and confirming one's password again
 //! (`POST /api/reauthenticate`) for changes that want a recent login.
 
-use super::auth::session_body;
+use super::auth::{SessionBody, session_body};
 use crate::client::ClientInfo;
-use crate::error::ApiError;
+use crate::error::{ApiError, Refusals};
 use crate::extract::ApiJson;
 use crate::guard::RequireRecentLogin;
 use crate::qr;
 use crate::session::{self, Authenticated, PendingLogin};
 use crate::state::Portcullis;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Json, Router};
 use axum_extra::extract::CookieJar;
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(super) fn router() -> Router<Portcullis> {
-    Router::new()
-        .route("/login/2fa", post(login))
-        .route("/2fa/setup", post(setup))
-        .route("/2fa/enable", post(enable))
-        .route("/2fa/disable", post(disable))
-        .route("/2fa/recovery-codes", post(regenerate))
-        .route("/reauthenticate", post(reauthenticate))
+pub(super) fn router() -> OpenApiRouter<Portcullis> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(setup))
+        .routes(routes!(enable))
+        .routes(routes!(disable))
+        .routes(routes!(regenerate))
+        .routes(routes!(reauthenticate))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CodeBody {
     token: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DisableBody {
     password: String,
     token: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PasswordBody {
     password: String,
 }
 
 /// A pending enrolment: what an authenticator app needs.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct SetupBody {
     secret: String,
     otpauth_uri: String,
@@ -57,11 +58,25 @@ struct SetupBody {
 }
 
 /// Recovery codes, shown once.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct CodesBody {
     recovery_codes: Vec<String>,
 }
 
+/// Completes a login waiting for its second factor with a TOTP or a
+/// recovery code as `token`. Too many wrong codes abandon the login.
+#[utoipa::path(
+    post,
+    path = "/login/2fa",
+    operation_id = "login_second_factor",
+    tag = "two-factor",
+    security(("session" = [], "csrf" = [])),
+    request_body = CodeBody,
+    responses(
+        (status = 200, description = "Logged in", body = SessionBody),
+        Refusals,
+    ),
+)]
 async fn login(
     State(state): State<Portcullis>,
     jar: CookieJar,
@@ -98,6 +113,19 @@ async fn login(
     }
 }
 
+/// Starts enrolment (within a few minutes of logging in): a new secret, its
+/// `otpauth://` URI and a QR code as SVG.
+#[utoipa::path(
+    post,
+    path = "/2fa/setup",
+    operation_id = "two_factor_setup",
+    tag = "two-factor",
+    security(("session" = [], "csrf" = [])),
+    responses(
+        (status = 200, description = "What an authenticator app needs", body = SetupBody),
+        Refusals,
+    ),
+)]
 async fn setup(
     State(state): State<Portcullis>,
     RequireRecentLogin(auth): RequireRecentLogin,
@@ -116,6 +144,20 @@ async fn setup(
     }))
 }
 
+/// Finishes enrolment with a current code; answers the recovery codes,
+/// this once.
+#[utoipa::path(
+    post,
+    path = "/2fa/enable",
+    operation_id = "two_factor_enable",
+    tag = "two-factor",
+    security(("session" = [], "csrf" = [])),
+    request_body = CodeBody,
+    responses(
+        (status = 200, description = "Enrolled; the recovery codes", body = CodesBody),
+        Refusals,
+    ),
+)]
 async fn enable(
     State(state): State<Portcullis>,
     RequireRecentLogin(auth): RequireRecentLogin,
@@ -132,6 +174,19 @@ async fn enable(
     }))
 }
 
+/// Turns the second factor off, with the password and a current code.
+#[utoipa::path(
+    post,
+    path = "/2fa/disable",
+    operation_id = "two_factor_disable",
+    tag = "two-factor",
+    security(("session" = [], "csrf" = [])),
+    request_body = DisableBody,
+    responses(
+        (status = 204, description = "The second factor is off"),
+        Refusals,
+    ),
+)]
 async fn disable(
     State(state): State<Portcullis>,
     RequireRecentLogin(auth): RequireRecentLogin,
@@ -152,6 +207,19 @@ async fn disable(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Replaces the recovery codes, with the password.
+#[utoipa::path(
+    post,
+    path = "/2fa/recovery-codes",
+    operation_id = "regenerate_recovery_codes",
+    tag = "two-factor",
+    security(("session" = [], "csrf" = [])),
+    request_body = PasswordBody,
+    responses(
+        (status = 200, description = "The new recovery codes", body = CodesBody),
+        Refusals,
+    ),
+)]
 async fn regenerate(
     State(state): State<Portcullis>,
     RequireRecentLogin(auth): RequireRecentLogin,
@@ -168,6 +236,19 @@ async fn regenerate(
     }))
 }
 
+/// Confirms the password again, for changes that want a recent login.
+#[utoipa::path(
+    post,
+    path = "/reauthenticate",
+    operation_id = "reauthenticate",
+    tag = "two-factor",
+    security(("session" = [], "csrf" = [])),
+    request_body = PasswordBody,
+    responses(
+        (status = 204, description = "Confirmed"),
+        Refusals,
+    ),
+)]
 async fn reauthenticate(
     State(state): State<Portcullis>,
     auth: Authenticated,

@@ -59,6 +59,7 @@ impl std::fmt::Display for ApiTokenId {
 }
 
 /// How a token came to be, which decides what it carries and what ends it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TokenKind {

@@ -105,6 +105,7 @@ impl RoleName {
 }
 
 /// A role with its permissions and how many users hold it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RoleInfo {
     /// The role's name, unique.

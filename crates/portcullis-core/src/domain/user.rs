@@ -6,6 +6,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 /// Database identity of a user.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct UserId(pub i64);
@@ -17,6 +18,7 @@ impl std::fmt::Display for UserId {
 }
 
 /// An account.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct User {
     /// The account's row id.
@@ -58,6 +60,7 @@ pub struct User {
 }
 
 /// What an account is for.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum AccountKind {
@@ -102,6 +105,7 @@ impl User {
 }
 
 /// A named group of permissions. Built in: `admin`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Role {
     /// The role's name, unique.

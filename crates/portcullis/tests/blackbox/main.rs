@@ -27,6 +27,7 @@ mod instances;
 mod lockout;
 mod login;
 mod logs;
+mod openapi;
 mod outbox;
 mod password_policy;
 mod password_reset;

@@ -1,24 +1,26 @@
 //! `GET /api/admin/audit`: the audit log, newest first, filtered.
 
 use super::bad;
-use crate::error::ApiError;
+use crate::error::{ApiError, Refusals};
 use crate::extract::ApiQuery;
 use crate::guard::Admin;
 use crate::state::Portcullis;
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use portcullis_core::access::{AuditRead, Authorized};
 use portcullis_core::{AuditEvent, AuditFilter, AuditKind};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(super) fn router() -> Router<Portcullis> {
-    Router::new().route("/admin/audit", get(audit))
+pub(super) fn router() -> OpenApiRouter<Portcullis> {
+    OpenApiRouter::new().routes(routes!(audit))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct AuditQuery {
     /// Username or email of the user the events concern (as actor or target).
@@ -31,7 +33,7 @@ pub(crate) struct AuditQuery {
     pub limit: Option<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct AuditPage {
     total: i64,
     offset: i64,
@@ -94,6 +96,19 @@ pub(crate) async fn filter(
     })
 }
 
+/// The audit log, newest first, filtered.
+#[utoipa::path(
+    get,
+    path = "/admin/audit",
+    operation_id = "admin_audit",
+    tag = "admin",
+    security(("session" = []), ("bearer" = ["audit:read"])),
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "A page of events", body = AuditPage),
+        Refusals,
+    ),
+)]
 async fn audit(
     State(state): State<Portcullis>,
     Admin { granted, .. }: Admin<AuditRead>,

@@ -9,11 +9,11 @@ mod users;
 
 use crate::error::ApiError;
 use crate::state::Portcullis;
-use axum::Router;
 use axum::http::StatusCode;
+use utoipa_axum::router::OpenApiRouter;
 
-pub(super) fn router() -> Router<Portcullis> {
-    Router::new()
+pub(super) fn router() -> OpenApiRouter<Portcullis> {
+    OpenApiRouter::new()
         .merge(audit::router())
         .merge(users::router())
         .merge(roles::router())

@@ -1,46 +1,52 @@
 //! `/api/admin/roles`: list, create, read, update, delete.
 
+use crate::caller::Caller;
 use crate::client::ClientInfo;
-use crate::error::ApiError;
+use crate::error::{ApiError, Refusals};
 use crate::extract::{ApiJson, ApiPath};
 use crate::guard::Admin;
-use crate::session::Authenticated;
 use crate::state::Portcullis;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use portcullis_core::access::{RolesManage, UsersRead};
 use portcullis_core::{RoleInfo, RoleSpec};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(super) fn router() -> Router<Portcullis> {
-    Router::new()
-        .route("/admin/roles", get(list).post(create))
-        .route(
-            "/admin/roles/{name}",
-            get(show).patch(update).delete(remove),
-        )
+pub(super) fn router() -> OpenApiRouter<Portcullis> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update, remove))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct RoleList {
     roles: Vec<RoleInfo>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct RoleBody {
     role: RoleInfo,
 }
 
 /// Whoever may read users may see what their roles mean; so may whoever
 /// manages roles.
-async fn list(
-    State(state): State<Portcullis>,
-    auth: Authenticated,
-) -> Result<Json<RoleList>, ApiError> {
-    let actor = auth.actor();
+#[utoipa::path(
+    get,
+    path = "/admin/roles",
+    operation_id = "admin_list_roles",
+    tag = "admin",
+    security(("session" = []), ("bearer" = ["users:read"]), ("bearer" = ["roles:manage"])),
+    responses(
+        (status = 200, description = "Every role", body = RoleList),
+        Refusals,
+    ),
+)]
+async fn list(State(state): State<Portcullis>, caller: Caller) -> Result<Json<RoleList>, ApiError> {
+    let actor = caller.actor();
     let roles = state.auth().roles();
     let roles = match actor.authorize::<RolesManage>() {
         Ok(granted) => roles.list(&granted).await?,
@@ -49,7 +55,8 @@ async fn list(
     Ok(Json(RoleList { roles }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = NewRoleBody)]
 #[serde(deny_unknown_fields)]
 struct CreateBody {
     name: String,
@@ -61,6 +68,19 @@ struct CreateBody {
     grantable_by: Vec<String>,
 }
 
+/// Creates a role; the caller must hold every permission it gets.
+#[utoipa::path(
+    post,
+    path = "/admin/roles",
+    operation_id = "admin_create_role",
+    tag = "admin",
+    security(("session" = [], "csrf" = []), ("bearer" = ["roles:manage"])),
+    request_body = CreateBody,
+    responses(
+        (status = 201, description = "The new role", body = RoleBody),
+        Refusals,
+    ),
+)]
 async fn create(
     State(state): State<Portcullis>,
     Admin { granted, .. }: Admin<RolesManage>,
@@ -81,12 +101,25 @@ async fn create(
     Ok((StatusCode::CREATED, Json(RoleBody { role })).into_response())
 }
 
+/// One role, for holders of `users:read` or `roles:manage`.
+#[utoipa::path(
+    get,
+    path = "/admin/roles/{name}",
+    operation_id = "admin_get_role",
+    tag = "admin",
+    security(("session" = []), ("bearer" = ["users:read"]), ("bearer" = ["roles:manage"])),
+    params(("name" = String, Path, description = "The role's name")),
+    responses(
+        (status = 200, description = "The role", body = RoleBody),
+        Refusals,
+    ),
+)]
 async fn show(
     State(state): State<Portcullis>,
-    auth: Authenticated,
+    caller: Caller,
     ApiPath(name): ApiPath<String>,
 ) -> Result<Json<RoleBody>, ApiError> {
-    let actor = auth.actor();
+    let actor = caller.actor();
     let roles = state.auth().roles();
     let role = match actor.authorize::<RolesManage>() {
         Ok(granted) => roles.get(&granted, &name).await?,
@@ -95,7 +128,8 @@ async fn show(
     Ok(Json(RoleBody { role }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = RoleUpdateBody)]
 #[serde(deny_unknown_fields)]
 struct UpdateBody {
     description: Option<String>,
@@ -103,6 +137,21 @@ struct UpdateBody {
     grantable_by: Option<Vec<String>>,
 }
 
+/// Changes a role; the caller must hold every permission it has after the
+/// change, and may not edit a role they hold.
+#[utoipa::path(
+    patch,
+    path = "/admin/roles/{name}",
+    operation_id = "admin_update_role",
+    tag = "admin",
+    security(("session" = [], "csrf" = []), ("bearer" = ["roles:manage"])),
+    params(("name" = String, Path, description = "The role's name")),
+    request_body = UpdateBody,
+    responses(
+        (status = 200, description = "The role", body = RoleBody),
+        Refusals,
+    ),
+)]
 async fn update(
     State(state): State<Portcullis>,
     Admin { granted, .. }: Admin<RolesManage>,
@@ -122,6 +171,19 @@ async fn update(
     Ok(Json(RoleBody { role }))
 }
 
+/// Deletes a role; the caller must hold every permission it has.
+#[utoipa::path(
+    delete,
+    path = "/admin/roles/{name}",
+    operation_id = "admin_delete_role",
+    tag = "admin",
+    security(("session" = [], "csrf" = []), ("bearer" = ["roles:manage"])),
+    params(("name" = String, Path, description = "The role's name")),
+    responses(
+        (status = 204, description = "The role is deleted"),
+        Refusals,
+    ),
+)]
 async fn remove(
     State(state): State<Portcullis>,
     Admin { granted, .. }: Admin<RolesManage>,

@@ -4,32 +4,33 @@
 use super::bad;
 use crate::admin_query::UserListQuery;
 use crate::client::ClientInfo;
-use crate::error::ApiError;
+use crate::error::{ApiError, Refusals};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::guard::Admin;
 use crate::state::Portcullis;
 use crate::views::SessionView;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
 use portcullis_core::access::{ReadsUsers, UsersManage, UsersRead};
 use portcullis_core::{AccountAction, Error, User, UserEdit, UserId, UserWithRoles};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(super) fn router() -> Router<Portcullis> {
-    Router::new()
-        .route("/admin/users", get(list).post(create))
-        .route("/admin/users/{id}", get(show).patch(update).delete(remove))
-        .route("/admin/users/{id}/roles", post(grant_role))
-        .route("/admin/users/{id}/reset-2fa", post(reset_two_factor))
-        .route("/admin/users/{id}/{action}", post(action))
-        .route("/admin/users/{id}/roles/{role}", delete(revoke_role))
+pub(super) fn router() -> OpenApiRouter<Portcullis> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update, remove))
+        .routes(routes!(grant_role))
+        .routes(routes!(reset_two_factor))
+        .routes(routes!(action))
+        .routes(routes!(revoke_role))
 }
 
 /// A page of the user list.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct UserPage {
     total: i64,
     offset: i64,
@@ -38,7 +39,8 @@ struct UserPage {
 }
 
 /// One account with its roles.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = AdminUserBody)]
 struct UserBody {
     user: User,
     roles: Vec<String>,
@@ -54,7 +56,7 @@ impl From<UserWithRoles> for UserBody {
 }
 
 /// One account in detail.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct UserDetailBody {
     user: User,
     roles: Vec<String>,
@@ -68,13 +70,13 @@ struct UserDetailBody {
 }
 
 /// Whether a reset removed anything.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Reset {
     two_factor_was_enabled: bool,
 }
 
 /// How many sessions an action ended.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Revoked {
     revoked: u64,
 }
@@ -89,6 +91,19 @@ async fn with_roles(
     Ok(accounts.with_roles(by, user).await?.into())
 }
 
+/// Lists and searches accounts, with their roles.
+#[utoipa::path(
+    get,
+    path = "/admin/users",
+    operation_id = "admin_list_users",
+    tag = "admin",
+    security(("session" = []), ("bearer" = ["users:read"])),
+    params(UserListQuery),
+    responses(
+        (status = 200, description = "A page of accounts", body = UserPage),
+        Refusals,
+    ),
+)]
 async fn list(
     State(state): State<Portcullis>,
     Admin { granted, .. }: Admin<UsersRead>,
@@ -106,7 +121,8 @@ async fn list(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = NewUserBody)]
 #[serde(deny_unknown_fields)]
 struct CreateBody {
     username: String,
@@ -118,6 +134,20 @@ struct CreateBody {
     confirmed: bool,
 }
 
+/// Creates an account. Granting roles needs every permission they hold
+/// (or a role named in their `grantable_by`).
+#[utoipa::path(
+    post,
+    path = "/admin/users",
+    operation_id = "admin_create_user",
+    tag = "admin",
+    security(("session" = [], "csrf" = []), ("bearer" = ["users:manage"])),
+    request_body = CreateBody,
+    responses(
+        (status = 201, description = "The new account", body = UserBody),
+        Refusals,
+    ),
+)]
 async fn create(
     State(state): State<Portcullis>,
     Admin { granted, .. }: Admin<UsersManage>,
@@ -144,6 +174,19 @@ async fn create(
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
+/// One account with its roles, permissions, second factor and sessions.
+#[utoipa::path(
+    get,
+    path = "/admin/users/{id}",
+    operation_id = "admin_get_user",
+    tag = "admin",
+    security(("session" = []), ("bearer" = ["users:read"])),
+    params(("id" = i64, Path, description = "The account's id")),
+    responses(
+        (status = 200, description = "The account", body = UserDetailBody),
+        Refusals,
+    ),
+)]
 async fn show(
     State(state): State<Portcullis>,
     Admin { caller, granted }: Admin<UsersRead>,
@@ -165,7 +208,8 @@ async fn show(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = UserUpdateBody)]
 #[serde(deny_unknown_fields)]
 struct UpdateBody {
     username: Option<String>,
@@ -186,6 +230,21 @@ mod double_option {
     }
 }
 
+/// Changes an account's username, email (unconfirmed again; outstanding
+/// links are voided) or display name.
+#[utoipa::path(
+    patch,
+    path = "/admin/users/{id}",
+    operation_id = "admin_update_user",
+    tag = "admin",
+    security(("session" = [], "csrf" = []), ("bearer" = ["users:manage"])),
+    params(("id" = i64, Path, description = "The account's id")),
+    request_body = UpdateBody,
+    responses(
+        (status = 200, description = "The account", body = UserBody),
+        Refusals,
+    ),
+)]
 async fn update(
     State(state): State<Portcullis>,
     Admin { granted, .. }: Admin<UsersManage>,
@@ -206,6 +265,19 @@ async fn update(
     Ok(Json(with_roles(&state, &granted, user.id).await?))
 }
 
+/// Deletes an account.
+#[utoipa::path(
+    delete,
+    path = "/admin/users/{id}",
+    operation_id = "admin_delete_user",
+    tag = "admin",
+    security(("session" = [], "csrf" = []), ("bearer" = ["users:manage"])),
+    params(("id" = i64, Path, description = "The account's id")),
+    responses(
+        (status = 204, description = "The account is deleted"),
+        Refusals,
+    ),
+)]
 async fn remove(
     State(state): State<Portcullis>,
     Admin { granted, .. }: Admin<UsersManage>,
@@ -220,12 +292,26 @@ async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct GrantBody {
     role: String,
 }
 
+/// Grants a role.
+#[utoipa::path(
+    post,
+    path = "/admin/users/{id}/roles",
+    operation_id = "admin_grant_role",
+    tag = "admin",
+    security(("session" = [], "csrf" = []), ("bearer" = ["users:manage"])),
+    params(("id" = i64, Path, description = "The account's id")),
+    request_body = GrantBody,
+    responses(
+        (status = 200, description = "The account", body = UserBody),
+        Refusals,
+    ),
+)]
 async fn grant_role(
     State(state): State<Portcullis>,
     Admin { granted, .. }: Admin<UsersManage>,
@@ -241,27 +327,85 @@ async fn grant_role(
     Ok(Json(with_roles(&state, &granted, UserId(id)).await?))
 }
 
-/// `activate`, `deactivate`, `unlock`, `revoke-sessions`.
+/// What `POST /api/admin/users/{id}/{action}` does.
+#[derive(Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+enum UserAction {
+    /// Lets the account log in again.
+    Activate,
+    /// Stops the account logging in and ends its sessions and tokens.
+    Deactivate,
+    /// Lifts a lockout.
+    Unlock,
+    /// Ends every session of the account.
+    RevokeSessions,
+}
+
+impl From<UserAction> for AccountAction {
+    fn from(action: UserAction) -> Self {
+        match action {
+            UserAction::Activate => AccountAction::Activate,
+            UserAction::Deactivate => AccountAction::Deactivate,
+            UserAction::Unlock => AccountAction::Unlock,
+            UserAction::RevokeSessions => AccountAction::RevokeSessions,
+        }
+    }
+}
+
+/// The account after an action, or how many sessions `revoke-sessions` ended.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+enum ActionAnswer {
+    Account(Box<UserBody>),
+    Revoked(Revoked),
+}
+
+/// Activates, deactivates or unlocks an account, or ends its sessions.
+#[utoipa::path(
+    post,
+    path = "/admin/users/{id}/{action}",
+    operation_id = "admin_user_action",
+    tag = "admin",
+    security(("session" = [], "csrf" = []), ("bearer" = ["users:manage"])),
+    params(("id" = i64, Path, description = "The account's id"), ("action" = inline(UserAction), Path, description = "What to do")),
+    responses(
+        (status = 200, description = "The account, or how many sessions ended", body = ActionAnswer),
+        Refusals,
+    ),
+)]
 async fn action(
     State(state): State<Portcullis>,
     Admin { granted, .. }: Admin<UsersManage>,
     client: ClientInfo,
-    ApiPath((id, action)): ApiPath<(i64, String)>,
-) -> Result<Response, ApiError> {
-    let action = AccountAction::parse(&action)
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such action."))?;
+    ApiPath((id, action)): ApiPath<(i64, UserAction)>,
+) -> Result<Json<ActionAnswer>, ApiError> {
+    let action = AccountAction::from(action);
     let ended = state
         .auth()
         .accounts()
         .apply(&granted, action, UserId(id), &client.context())
         .await?;
     if action == AccountAction::RevokeSessions {
-        return Ok(Json(Revoked { revoked: ended }).into_response());
+        return Ok(Json(ActionAnswer::Revoked(Revoked { revoked: ended })));
     }
-    Ok(Json(with_roles(&state, &granted, UserId(id)).await?).into_response())
+    Ok(Json(ActionAnswer::Account(Box::new(
+        with_roles(&state, &granted, UserId(id)).await?,
+    ))))
 }
 
 /// Removes the account's second factors and ends its sessions.
+#[utoipa::path(
+    post,
+    path = "/admin/users/{id}/reset-2fa",
+    operation_id = "admin_reset_two_factor",
+    tag = "admin",
+    security(("session" = [], "csrf" = []), ("bearer" = ["users:manage"])),
+    params(("id" = i64, Path, description = "The account's id")),
+    responses(
+        (status = 200, description = "Whether there was a second factor", body = Reset),
+        Refusals,
+    ),
+)]
 async fn reset_two_factor(
     State(state): State<Portcullis>,
     Admin { granted, .. }: Admin<UsersManage>,
@@ -278,6 +422,19 @@ async fn reset_two_factor(
     }))
 }
 
+/// Revokes a role.
+#[utoipa::path(
+    delete,
+    path = "/admin/users/{id}/roles/{role}",
+    operation_id = "admin_revoke_role",
+    tag = "admin",
+    security(("session" = [], "csrf" = []), ("bearer" = ["users:manage"])),
+    params(("id" = i64, Path, description = "The account's id"), ("role" = String, Path, description = "The role's name")),
+    responses(
+        (status = 204, description = "The role is revoked"),
+        Refusals,
+    ),
+)]
 async fn revoke_role(
     State(state): State<Portcullis>,
     Admin { granted, .. }: Admin<UsersManage>,

@@ -9,6 +9,7 @@ use crate::error::Error;
 use std::collections::HashMap;
 
 /// A user with their roles, for listings.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct UserWithRoles {
     /// The account.
