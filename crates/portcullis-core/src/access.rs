@@ -315,6 +315,34 @@ capability!(
 
 /// Proof that an actor held `C`'s permission when it was checked. Only
 /// [`Actor::authorize`] makes one.
+///
+/// An administrative use case takes one, so a caller that skipped the
+/// check has nothing to pass and does not compile. A proof cannot be built
+/// by hand:
+///
+/// ```compile_fail
+/// use portcullis_core::access::{Actor, Authorized, UsersManage};
+/// let forged: Authorized<UsersManage> = Authorized {
+///     actor: Actor::system(),
+///     capability: std::marker::PhantomData,
+/// };
+/// ```
+///
+/// nor turned into a proof of another permission:
+///
+/// ```compile_fail
+/// use portcullis_core::access::{Actor, Authorized, UsersManage, UsersRead};
+/// let read: Authorized<UsersRead> = Actor::system().authorize().unwrap();
+/// let manage: Authorized<UsersManage> = read;
+/// ```
+///
+/// while the check itself is the way in:
+///
+/// ```
+/// use portcullis_core::access::{Actor, Authorized, UsersManage};
+/// let granted: Authorized<UsersManage> = Actor::system().authorize().unwrap();
+/// assert!(granted.actor().is_system());
+/// ```
 #[derive(Debug, Clone)]
 pub struct Authorized<C: Capability> {
     actor: Actor,
