@@ -157,7 +157,7 @@ struct DocsView {
     title: String,
     version: String,
     /// Paragraphs.
-    description: Vec<String>,
+    description: Vec<Vec<Segment>>,
     tags: Vec<TagView>,
     schemas: Vec<NamedJson>,
 }
@@ -174,11 +174,11 @@ struct OperationView {
     anchor: String,
     method: String,
     path: String,
-    summary: String,
-    description: String,
+    summary: Vec<Segment>,
+    description: Vec<Segment>,
     security: Vec<String>,
     parameters: Vec<ParameterView>,
-    body: Option<String>,
+    body: Option<BodyView>,
     responses: Vec<ResponseView>,
 }
 
@@ -194,8 +194,35 @@ struct ParameterView {
 #[derive(Serialize)]
 struct ResponseView {
     status: String,
-    description: String,
-    body: Option<String>,
+    description: Vec<Segment>,
+    body: Option<BodyView>,
+}
+
+/// A body: its media type and schema, linked when it is a component.
+#[derive(Serialize)]
+struct BodyView {
+    media: String,
+    schema: String,
+    linked: bool,
+}
+
+/// A run of text; `code` runs were between backticks.
+#[derive(Serialize)]
+struct Segment {
+    text: String,
+    code: bool,
+}
+
+/// Text with `code` spans, as the descriptions write them.
+fn prose(text: &str) -> Vec<Segment> {
+    text.split('`')
+        .enumerate()
+        .filter(|(_, part)| !part.is_empty())
+        .map(|(i, part)| Segment {
+            text: part.to_owned(),
+            code: i % 2 == 1,
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -220,11 +247,25 @@ fn schema_label(schema: &Value) -> String {
     }
 }
 
-fn content_schema(value: &Value) -> Option<String> {
+fn content_schema(value: &Value) -> Option<BodyView> {
     let content = value.get("content")?.as_object()?;
     let (media, body) = content.iter().next()?;
-    let schema = body.get("schema").map(schema_label).unwrap_or_default();
-    Some(format!("{media}: {schema}"))
+    let schema = body.get("schema");
+    Some(BodyView {
+        media: media.clone(),
+        schema: schema.map(schema_label).unwrap_or_default(),
+        linked: schema.is_some_and(|s| s.get("$ref").is_some()),
+    })
+}
+
+/// How the page names a security scheme, and where it sorts.
+fn scheme_words(scheme: &str) -> (usize, &str) {
+    match scheme {
+        SESSION => (0, "session"),
+        CSRF => (1, "CSRF header"),
+        BEARER => (2, "bearer token"),
+        other => (3, other),
+    }
 }
 
 fn security_words(operation: &Value) -> Vec<String> {
@@ -238,17 +279,20 @@ fn security_words(operation: &Value) -> Vec<String> {
             if requirement.is_empty() {
                 return "anyone".to_owned();
             }
-            requirement
-                .iter()
+            let mut schemes: Vec<(&String, &Value)> = requirement.iter().collect();
+            schemes.sort_by_key(|(scheme, _)| scheme_words(scheme).0);
+            schemes
+                .into_iter()
                 .map(|(scheme, scopes)| {
+                    let name = scheme_words(scheme).1;
                     let scopes: Vec<&str> = scopes
                         .as_array()
                         .map(|s| s.iter().filter_map(Value::as_str).collect())
                         .unwrap_or_default();
                     if scopes.is_empty() {
-                        scheme.clone()
+                        name.to_owned()
                     } else {
-                        format!("{scheme} ({})", scopes.join(", "))
+                        format!("{name} ({})", scopes.join(", "))
                     }
                 })
                 .collect::<Vec<_>>()
@@ -301,10 +345,7 @@ impl DocsView {
         Some(Self {
             title: text(info, "title"),
             version: text(info, "version"),
-            description: text(info, "description")
-                .split("\n\n")
-                .map(str::to_owned)
-                .collect(),
+            description: text(info, "description").split("\n\n").map(prose).collect(),
             tags,
             schemas,
         })
@@ -335,7 +376,7 @@ impl OperationView {
                 map.iter()
                     .map(|(status, response)| ResponseView {
                         status: status.clone(),
-                        description: text(response, "description"),
+                        description: prose(&text(response, "description")),
                         body: content_schema(response),
                     })
                     .collect()
@@ -347,8 +388,8 @@ impl OperationView {
                 .replace(['/', '{', '}'], "-")
                 .to_ascii_lowercase(),
             path: path.to_owned(),
-            summary: text(operation, "summary"),
-            description: text(operation, "description"),
+            summary: prose(&text(operation, "summary")),
+            description: prose(&text(operation, "description")),
             security: security_words(operation),
             parameters,
             body: operation.get("requestBody").and_then(content_schema),

@@ -139,7 +139,7 @@ async fn the_docs_page_names_every_operation_without_scripts_or_outside_resource
             );
         }
     }
-    for scheme in ["session", "bearer (me:read)"] {
+    for scheme in ["session + CSRF header", "bearer token (me:read)"] {
         assert!(html.contains(scheme), "{scheme}");
     }
     assert!(html.contains("<h3 id=\"schema-Error\">"));
