@@ -11,6 +11,7 @@
 pub(crate) mod api_tokens;
 pub(crate) mod audit;
 pub(crate) mod email_tokens;
+pub(crate) mod identities;
 pub(crate) mod rate_limits;
 pub(crate) mod roles;
 pub(crate) mod sessions;

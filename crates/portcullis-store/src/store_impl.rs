@@ -11,6 +11,7 @@
 pub(crate) mod api_tokens;
 pub(crate) mod audit;
 pub(crate) mod email_tokens;
+pub(crate) mod identities;
 pub(crate) mod rate_limits;
 pub(crate) mod roles;
 pub(crate) mod sessions;
@@ -54,6 +55,11 @@ macro_rules! impl_store {
             unique_field_of = $unique
         );
         $crate::store_impl::two_factor::impl_two_factor_store!(
+            store = $store,
+            db = $db,
+            unique_field_of = $unique
+        );
+        $crate::store_impl::identities::impl_identity_store!(
             store = $store,
             db = $db,
             unique_field_of = $unique

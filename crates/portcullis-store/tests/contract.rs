@@ -16,6 +16,8 @@ mod audit;
 mod email_tokens;
 #[path = "contract/harness.rs"]
 mod harness;
+#[path = "contract/identities.rs"]
+mod identities;
 #[path = "contract/own_sessions.rs"]
 mod own_sessions;
 #[path = "contract/profiles.rs"]
@@ -41,6 +43,7 @@ mod cases {
     pub use super::api_tokens::*;
     pub use super::audit::*;
     pub use super::email_tokens::*;
+    pub use super::identities::*;
     pub use super::own_sessions::*;
     pub use super::profiles::*;
     pub use super::rate_limits::*;
@@ -171,6 +174,13 @@ contract! {
     a_use_is_recorded_at_most_once_per_interval,
     purging_forgets_old_revoked_and_expired_tokens_only,
     tokens_go_with_their_account,
+    // external identities
+    an_identity_is_linked_found_listed_and_unlinked_by_its_owner_only,
+    one_provider_account_links_to_one_local_account_even_in_a_race,
+    identities_go_with_their_account,
+    a_flow_is_taken_once_with_every_field,
+    live_flows_are_capped_and_expired_ones_make_room,
+    a_pending_identity_is_found_by_its_browser_and_taken_once,
     // schema
     migrating_twice_is_harmless,
     migration_0002_applies_on_top_of_0001_and_keeps_existing_users,

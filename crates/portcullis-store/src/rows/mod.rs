@@ -3,8 +3,10 @@
 //! same Rust types (timestamps through [`Timestamp`]).
 
 mod api_tokens;
+mod identities;
 
 pub(crate) use api_tokens::{ApiTokenRow, ResolvedTokenRow, scopes_to};
+pub(crate) use identities::{IdentityRow, OidcFlowRow, PendingIdentityRow};
 
 use crate::timestamp::Timestamp;
 use portcullis_core::domain::role::RoleInfo;

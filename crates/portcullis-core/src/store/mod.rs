@@ -4,6 +4,10 @@
 //! The traits are narrow on purpose: each method is one statement's worth of
 //! work, and none of them decides policy (expiry, lockout, who may do what).
 
+mod identities;
+
+pub use identities::{IdentityStore, NewIdentity};
+
 use crate::access::PermissionSet;
 use crate::audit::{AuditEvent, AuditFilter, NewAuditEvent};
 use crate::domain::api_token::{ApiToken, ApiTokenId, Scopes, TokenKind};
@@ -645,6 +649,7 @@ pub trait Store:
     + EmailStore
     + TwoFactorStore
     + ApiTokenStore
+    + IdentityStore
 {
     /// Succeeds when the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
@@ -668,6 +673,7 @@ pub trait Transaction:
     + EmailStore
     + TwoFactorStore
     + ApiTokenStore
+    + IdentityStore
 {
     /// Keeps everything done in the transaction.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
