@@ -3,6 +3,7 @@
 //! the services apply them and the store only counts.
 
 pub mod email;
+pub mod identity;
 pub mod lockout;
 pub mod password;
 pub mod rate_limit;
@@ -11,6 +12,7 @@ pub mod tokens;
 pub mod two_factor;
 
 pub use email::EmailPolicy;
+pub use identity::{AccountWithAddress, Assertion, Decision, ProviderPolicy};
 pub use lockout::LockoutPolicy;
 pub use password::PasswordPolicy;
 pub use rate_limit::{Limit, RateLimitPolicy, RateLimited};
