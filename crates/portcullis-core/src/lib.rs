@@ -25,6 +25,7 @@ pub mod error;
 pub mod hashing;
 pub mod notify;
 pub mod policy;
+pub mod provider;
 pub mod sealing;
 pub mod services;
 pub mod store;
