@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod oidc_provider;
 mod smtp;
 
 mod account_sessions;
@@ -27,6 +28,7 @@ mod instances;
 mod lockout;
 mod login;
 mod logs;
+mod oidc_harness;
 mod openapi;
 mod outbox;
 mod password_policy;
