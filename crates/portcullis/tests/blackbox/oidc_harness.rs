@@ -1,6 +1,7 @@
 //! The OpenID providers the sign-in tests use, tested on their own as a
 //! relying party would use them: the real provider's authorization code flow
-//! with PKCE, its control endpoints, prompt=login, max_age and logout.
+//! with PKCE, its control endpoints, prompt=login, max_age and logout; and
+//! that each misbehaviour of the fake produces the token it claims.
 
 use crate::oidc_provider::{ClientSpec, TestUser};
 use base64::Engine as _;
@@ -501,5 +502,198 @@ mod real {
         let response = rp.browser.get(url).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
         assert!(!provider.stderr().is_empty());
+    }
+}
+
+mod fake {
+    use super::*;
+    use crate::fake_provider::{FAKE_KID, FakeProvider, Misbehaviour, ROTATED_KID};
+
+    /// A started fake, a relying party for it, and one authorization's ID
+    /// token issued under `misbehaviour`, with its request.
+    async fn token_under(
+        misbehaviour: Misbehaviour,
+    ) -> (FakeProvider, RelyingParty, String, Request) {
+        let fake = FakeProvider::start(vec![client()]).await;
+        fake.set_user(&TestUser::new("mallory-target").with_email("target@example.com", true));
+        fake.misbehave(misbehaviour);
+        let rp = RelyingParty::new(&fake.issuer()).await;
+        let request = Request::new();
+        let callback = rp.authorize(&request, &[]).await;
+        assert!(callback.hops.len() == 1, "the fake redirects straight back");
+        let token = rp.id_token(&callback, &request).await;
+        (fake, rp, token, request)
+    }
+
+    #[tokio::test]
+    async fn honest_tokens_verify_with_the_claims() {
+        let (fake, rp, token, request) = token_under(Misbehaviour::Honest).await;
+        let claims = rp.verify(&token).await.expect("an honest token verifies");
+        assert_eq!(claims["sub"], "mallory-target");
+        assert_eq!(claims["email"], "target@example.com");
+        assert_eq!(claims["email_verified"], true);
+        assert_eq!(claims["nonce"], request.nonce.as_str());
+        assert_eq!(segment(&token, 0)["kid"], FAKE_KID);
+        assert_eq!(fake.token_requests(), 1);
+
+        // Userinfo answers for the access token.
+        let request = Request::new();
+        let callback = rp.authorize(&request, &[]).await;
+        let (_, body) = rp.redeem(&callback.code(), &request.pkce.verifier).await;
+        let info: Value = rp
+            .back
+            .get(rp.endpoint("userinfo_endpoint"))
+            .bearer_auth(body["access_token"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(info["sub"], "mallory-target");
+    }
+
+    #[tokio::test]
+    async fn honest_codes_are_single_use_and_need_the_verifier() {
+        let (_fake, rp, _, _) = token_under(Misbehaviour::Honest).await;
+        let request = Request::new();
+        let callback = rp.authorize(&request, &[]).await;
+        let (status, body) = rp
+            .redeem(
+                &callback.code(),
+                "a-wrong-verifier-of-enough-length-0123456789",
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["error"], "invalid_grant");
+        let request = Request::new();
+        let callback = rp.authorize(&request, &[]).await;
+        rp.id_token(&callback, &request).await;
+        let (status, body) = rp.redeem(&callback.code(), &request.pkce.verifier).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["error"], "invalid_grant");
+    }
+
+    #[tokio::test]
+    async fn wrong_signature_names_a_published_kid_but_does_not_verify() {
+        let (_fake, rp, token, _) = token_under(Misbehaviour::WrongSignature).await;
+        assert_eq!(segment(&token, 0)["kid"], FAKE_KID);
+        let err = rp.verify(&token).await.expect_err("a forged signature");
+        assert_eq!(
+            *err.kind(),
+            jsonwebtoken::errors::ErrorKind::InvalidSignature
+        );
+        // The claims themselves are the honest ones.
+        assert_eq!(segment(&token, 1)["sub"], "mallory-target");
+    }
+
+    #[tokio::test]
+    async fn alg_none_has_no_signature() {
+        let (_fake, rp, token, request) = token_under(Misbehaviour::AlgNone).await;
+        assert_eq!(segment(&token, 0)["alg"], "none");
+        assert!(token.ends_with('.'), "an empty signature: {token}");
+        assert_eq!(segment(&token, 1)["nonce"], request.nonce.as_str());
+        assert!(rp.verify(&token).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn wrong_audience_is_signed_for_another_client() {
+        let (_fake, rp, token, _) = token_under(Misbehaviour::WrongAudience).await;
+        assert_eq!(segment(&token, 1)["aud"], "another-client");
+        let err = rp.verify(&token).await.expect_err("another audience");
+        assert_eq!(
+            *err.kind(),
+            jsonwebtoken::errors::ErrorKind::InvalidAudience
+        );
+    }
+
+    #[tokio::test]
+    async fn wrong_issuer_is_signed_as_another_provider() {
+        let (fake, rp, token, _) = token_under(Misbehaviour::WrongIssuer).await;
+        assert_ne!(segment(&token, 1)["iss"], fake.issuer().as_str());
+        let err = rp.verify(&token).await.expect_err("another issuer");
+        assert_eq!(*err.kind(), jsonwebtoken::errors::ErrorKind::InvalidIssuer);
+    }
+
+    #[tokio::test]
+    async fn expired_is_signed_but_past_its_exp() {
+        let (_fake, rp, token, _) = token_under(Misbehaviour::Expired).await;
+        let err = rp.verify(&token).await.expect_err("an expired token");
+        assert_eq!(
+            *err.kind(),
+            jsonwebtoken::errors::ErrorKind::ExpiredSignature
+        );
+    }
+
+    #[tokio::test]
+    async fn nonce_mismatch_verifies_with_another_nonce() {
+        let (_fake, rp, token, request) = token_under(Misbehaviour::NonceMismatch).await;
+        let claims = rp
+            .verify(&token)
+            .await
+            .expect("signed and addressed correctly");
+        assert_ne!(claims["nonce"], request.nonce.as_str());
+        assert!(claims["nonce"].is_string());
+    }
+
+    #[tokio::test]
+    async fn unknown_kid_appears_in_the_jwks_on_the_next_fetch() {
+        let fake = FakeProvider::start(vec![client()]).await;
+        let rp = RelyingParty::new(&fake.issuer()).await;
+        // A relying party's cached JWKS, fetched before the token.
+        let cached = rp.jwks().await;
+        assert!(cached.find(ROTATED_KID).is_none());
+
+        fake.misbehave(Misbehaviour::UnknownKid);
+        let request = Request::new();
+        let callback = rp.authorize(&request, &[]).await;
+        let token = rp.id_token(&callback, &request).await;
+        assert_eq!(segment(&token, 0)["kid"], ROTATED_KID);
+        assert!(verify_with(&cached, &token, &fake.issuer()).is_err());
+
+        let before = fake.jwks_fetches();
+        let refreshed = rp.jwks().await;
+        assert_eq!(fake.jwks_fetches(), before + 1);
+        assert!(refreshed.find(ROTATED_KID).is_some());
+        assert!(refreshed.find(FAKE_KID).is_some());
+        let claims =
+            verify_with(&refreshed, &token, &fake.issuer()).expect("verifies after refresh");
+        assert_eq!(claims["nonce"], request.nonce.as_str());
+    }
+
+    #[tokio::test]
+    async fn replayed_code_is_accepted_twice_by_the_fake() {
+        let (fake, rp, _, _) = token_under(Misbehaviour::ReplayedCode).await;
+        let request = Request::new();
+        let callback = rp.authorize(&request, &[]).await;
+        let first = rp.id_token(&callback, &request).await;
+        let second = rp.id_token(&callback, &request).await;
+        for token in [&first, &second] {
+            let claims = rp.verify(token).await.expect("honest tokens");
+            assert_eq!(claims["nonce"], request.nonce.as_str());
+        }
+        assert_eq!(fake.token_requests(), 3);
+    }
+
+    #[tokio::test]
+    async fn unregistered_redirect_uris_and_clients_are_refused() {
+        let fake = FakeProvider::start(vec![client()]).await;
+        let rp = RelyingParty::new(&fake.issuer()).await;
+        let mut url = Url::parse(&rp.endpoint("authorization_endpoint")).unwrap();
+        url.query_pairs_mut()
+            .append_pair("client_id", CLIENT_ID)
+            .append_pair("redirect_uri", "http://127.0.0.1:9/elsewhere");
+        let response = rp.browser.get(url).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+
+        let response = rp
+            .back
+            .post(rp.endpoint("token_endpoint"))
+            .basic_auth(CLIENT_ID, Some("not the secret"))
+            .form(&[("grant_type", "authorization_code"), ("code", "x")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
 }
