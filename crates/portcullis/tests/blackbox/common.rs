@@ -294,7 +294,7 @@ impl Browser {
         for (name, value) in headers {
             defaults.insert(*name, value.parse().unwrap());
         }
-        let client = reqwest::Client::builder()
+        let client = http_client()
             .default_headers(defaults)
             .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
@@ -460,4 +460,16 @@ pub fn set_cookies(response: &Response) -> Vec<String> {
         .iter()
         .map(|v| v.to_str().unwrap().to_owned())
         .collect()
+}
+
+/// A client builder for the tests' own HTTP. The build holds rustls
+/// without a default crypto provider (the server's provider client brings
+/// its own, ring), so the tests install ring as the process default first.
+pub fn http_client() -> reqwest::ClientBuilder {
+    static RING: std::sync::Once = std::sync::Once::new();
+    RING.call_once(|| {
+        // Another caller may have installed it first; either way ring is in.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+    reqwest::Client::builder()
 }

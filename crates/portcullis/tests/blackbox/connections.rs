@@ -265,7 +265,7 @@ async fn a_handler_slower_than_the_request_timeout_gets_503(backend: Backend) {
     let app = spawn!(backend, |s| s.http.request_timeout = timeout);
     let lock = hold_write_lock(&app).await;
 
-    let client = reqwest::Client::builder()
+    let client = crate::common::http_client()
         .timeout(timeout * 10)
         .build()
         .unwrap();

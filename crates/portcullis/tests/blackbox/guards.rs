@@ -328,7 +328,9 @@ async fn the_same_guards_answer_api_tokens_with_their_scopes_applied(backend: Ba
     let get = |token: String, path: &'static str| {
         let url = url.clone();
         async move {
-            let response = reqwest::Client::new()
+            let response = crate::common::http_client()
+                .build()
+                .unwrap()
                 .get(format!("{url}{path}"))
                 .bearer_auth(token)
                 .send()

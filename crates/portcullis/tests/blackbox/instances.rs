@@ -13,7 +13,7 @@ on_both_backends!(
 
 /// A cookie-less client sending exactly `cookie` to `base`.
 async fn replay(base: &str, path: &str, cookie: &str) -> StatusCode {
-    reqwest::Client::builder()
+    crate::common::http_client()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()

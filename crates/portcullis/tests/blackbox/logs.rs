@@ -108,7 +108,9 @@ async fn the_log_names_route_templates_and_never_the_tokens_of_emailed_links(bac
 
     // API tokens: one minted, used, revoked and presented again, and a
     // mistyped one; none may reach the log, nor their random parts.
-    let minted: serde_json::Value = reqwest::Client::new()
+    let minted: serde_json::Value = crate::common::http_client()
+        .build()
+        .unwrap()
         .post(format!("{}/api/token", server.base))
         .json(&serde_json::json!({"username": "alice", "password": NEW_PASSWORD}))
         .send()
@@ -121,7 +123,9 @@ async fn the_log_names_route_templates_and_never_the_tokens_of_emailed_links(bac
     let bearer = |token: String, method: reqwest::Method, path: &'static str| {
         let base = server.base.clone();
         async move {
-            reqwest::Client::new()
+            crate::common::http_client()
+                .build()
+                .unwrap()
                 .request(method, format!("{base}{path}"))
                 .bearer_auth(token)
                 .send()
@@ -222,7 +226,7 @@ async fn a_hostile_request_id_is_replaced_by_a_fresh_one_in_the_answer_and_the_l
     let (_db, url) = database(Backend::Sqlite).await.unwrap();
     let mail = MailSink::start().await;
     let server = Server::start(&url, &mail, &[], &[]).await;
-    let client = reqwest::Client::new();
+    let client = crate::common::http_client().build().unwrap();
     let long = "A".repeat(500);
     let hostile: Vec<&[u8]> = vec![
         b"<script>alert(1)</script>",

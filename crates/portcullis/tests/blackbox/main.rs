@@ -29,6 +29,7 @@ mod instances;
 mod lockout;
 mod login;
 mod logs;
+mod oidc_client;
 mod oidc_harness;
 mod openapi;
 mod outbox;

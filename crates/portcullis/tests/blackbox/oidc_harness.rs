@@ -113,13 +113,13 @@ impl Request {
 
 impl RelyingParty {
     async fn new(issuer: &str) -> Self {
-        let browser = reqwest::Client::builder()
+        let browser = crate::common::http_client()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .build()
             .unwrap();
-        let back = reqwest::Client::builder().no_proxy().build().unwrap();
+        let back = crate::common::http_client().no_proxy().build().unwrap();
         let discovery: Value = back
             .get(format!("{issuer}/.well-known/openid-configuration"))
             .send()

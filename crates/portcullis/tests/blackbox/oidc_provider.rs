@@ -190,7 +190,7 @@ impl OidcProvider {
             _stdin: child.stdin.take(),
             child,
             stderr,
-            http: reqwest::Client::builder().no_proxy().build().unwrap(),
+            http: crate::common::http_client().no_proxy().build().unwrap(),
         })
     }
 

@@ -21,7 +21,7 @@ const COOKIE: &str = "portcullis_session";
 
 /// A request carrying exactly the given session cookie, from a client with no jar.
 async fn with_cookie(base: &str, path: &str, value: &str) -> reqwest::Response {
-    reqwest::Client::builder()
+    crate::common::http_client()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
@@ -274,7 +274,7 @@ async fn over_https_cookies_are_secure_and_host_prefixed(backend: Backend) {
     let csrf_pair = csrf_cookie.split(';').next().unwrap().to_owned();
     let token = crate::common::csrf_in(&response.text().await.unwrap()).unwrap();
     let post = |path: &'static str, fields: Vec<(&'static str, String)>| {
-        let client = reqwest::Client::builder()
+        let client = crate::common::http_client()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();

@@ -36,7 +36,7 @@ pub(crate) struct Script {
 impl Script {
     pub(crate) fn new(app: &TestApp, token: &str) -> Self {
         Self {
-            client: reqwest::Client::new(),
+            client: crate::common::http_client().build().unwrap(),
             base: app.base.clone(),
             token: token.to_owned(),
         }
@@ -74,7 +74,9 @@ impl Script {
 
 /// `POST /api/token` as the tutorial's client sends it.
 pub(crate) async fn token_login(app: &TestApp, body: Value) -> (StatusCode, Value) {
-    let response = reqwest::Client::new()
+    let response = crate::common::http_client()
+        .build()
+        .unwrap()
         .post(format!("{}/api/token", app.base))
         .json(&body)
         .send()
