@@ -65,6 +65,26 @@ impl CsrfKey {
     pub fn for_anonymous(&self, cookie: &str) -> String {
         URL_SAFE_NO_PAD.encode(mac(&self.0, format!("anonymous:{cookie}").as_bytes()))
     }
+
+    /// The token an anonymous browser must present, if its CSRF cookie has
+    /// the shape of one this server sets; `None` (no token is valid) for a
+    /// missing or malformed cookie.
+    pub fn for_anonymous_cookie(&self, cookie: Option<&str>) -> Option<String> {
+        cookie
+            .filter(|value| SecretToken::parse(value).is_some())
+            .map(|value| self.for_anonymous(value))
+    }
+}
+
+/// Whether the presented token is the expected one (in constant time).
+/// Nothing matches when either is missing.
+pub(crate) fn tokens_match(expected: Option<&str>, presented: Option<&str>) -> bool {
+    match (expected, presented) {
+        (Some(expected), Some(presented)) => {
+            bool::from(expected.as_bytes().ct_eq(presented.as_bytes()))
+        }
+        _ => false,
+    }
 }
 
 fn mac(key: &[u8], data: &[u8]) -> Vec<u8> {
@@ -98,12 +118,9 @@ pub(crate) async fn verify(
     let mut new_cookie = None;
     let expected = match &auth {
         Some(SessionKey(hash)) => Some(inner.csrf.for_session(hash)),
-        None => match jar.get(&inner.cookies.csrf).map(|c| c.value().to_owned()) {
-            Some(value) if SecretToken::parse(&value).is_some() => {
-                Some(inner.csrf.for_anonymous(&value))
-            }
-            _ => None,
-        },
+        None => inner
+            .csrf
+            .for_anonymous_cookie(jar.get(&inner.cookies.csrf).map(|c| c.value())),
     };
 
     let bearer = request
@@ -117,13 +134,7 @@ pub(crate) async fn verify(
                 Ok(found) => found,
                 Err(response) => return response,
             };
-        let valid = match (&expected, &presented) {
-            (Some(expected), Some(presented)) => {
-                bool::from(expected.as_bytes().ct_eq(presented.as_bytes()))
-            }
-            _ => false,
-        };
-        if !valid {
+        if !tokens_match(expected.as_deref(), presented.as_deref()) {
             // The request's span names the route; the path itself may hold
             // an emailed token.
             tracing::info!("CSRF check failed");
@@ -196,10 +207,16 @@ async fn presented_token(
         )
         .into_response()
     })?;
-    let token = url::form_urlencoded::parse(&bytes)
-        .find(|(key, _)| key == FIELD)
-        .map(|(_, value)| value.into_owned());
+    let token = token_in_form(&bytes);
     Ok((token, Body::from(bytes)))
+}
+
+/// The `csrf_token` field of a url-encoded form body (the first, if there
+/// are several).
+pub(crate) fn token_in_form(body: &[u8]) -> Option<String> {
+    url::form_urlencoded::parse(body)
+        .find(|(key, _)| key == FIELD)
+        .map(|(_, value)| value.into_owned())
 }
 
 fn rejection(json: bool) -> Response {

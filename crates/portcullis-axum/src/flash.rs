@@ -59,7 +59,8 @@ const ALL: [Flash; 18] = [
 ];
 
 impl Flash {
-    fn code(self) -> &'static str {
+    /// What the cookie carries for this message.
+    pub fn code(self) -> &'static str {
         match self {
             Flash::LoginRequired => "login_required",
             Flash::LoggedIn => "logged_in",
@@ -132,7 +133,11 @@ impl Flash {
 
     /// The pending flash in `jar`, if any.
     pub fn pending(state: &Portcullis, jar: &CookieJar) -> Option<Self> {
-        let code = jar.get(&state.inner.cookies.flash)?.value().to_owned();
+        Self::from_code(jar.get(&state.inner.cookies.flash)?.value())
+    }
+
+    /// The message a flash cookie's value names, if it names one.
+    pub fn from_code(code: &str) -> Option<Self> {
         ALL.into_iter().find(|f| f.code() == code)
     }
 }

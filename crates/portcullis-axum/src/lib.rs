@@ -39,6 +39,8 @@ mod csrf;
 mod error;
 mod extract;
 mod flash;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod guard;
 mod headers;
 mod health;

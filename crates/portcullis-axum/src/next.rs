@@ -56,6 +56,68 @@ fn percent_decode(input: &str) -> String {
         .unwrap_or_default()
 }
 
+/// What `safe_next` promises, checked independently of how it decides: the
+/// value is a path on this site (one leading `/`, no `\\`, no control
+/// character, and resolved against `https://site.example/` it stays there)
+/// as given and after each percent-decoding a browser, a proxy or an
+/// application might apply, and decoding it settles within four rounds.
+/// Its property tests and the fuzz target hold it to this.
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn is_same_site_path(path: &str) -> bool {
+    let Ok(base) = url::Url::parse("https://site.example/") else {
+        return false;
+    };
+    let mut layer = path.to_owned();
+    for _ in 0..4 {
+        let plain = layer.starts_with('/')
+            && !layer.starts_with("//")
+            && !layer.contains('\\')
+            && !layer.chars().any(char::is_control);
+        let stays = base.join(&layer).is_ok_and(|url| {
+            url.scheme() == "https"
+                && url.host_str() == Some("site.example")
+                && url.port().is_none()
+                && url.username().is_empty()
+                && url.password().is_none()
+        });
+        if !plain || !stays {
+            return false;
+        }
+        let decoded = strict_percent_decode(&layer);
+        if decoded == layer {
+            return true;
+        }
+        layer = decoded;
+    }
+    false
+}
+
+/// Every `%XX` with two hex digits as its byte, everything else as it is.
+#[cfg(any(test, feature = "fuzzing"))]
+fn strict_percent_decode(input: &str) -> String {
+    let bytes = input.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            (byte, _, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -198,7 +198,7 @@ pub(crate) async fn resolve(
 /// The token of an `Authorization: Bearer` header (scheme in any case), if
 /// the request has one. Such a request is a script's: its cookies are
 /// ignored, and it needs no CSRF token.
-fn bearer_token(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.as_bytes();
     // "Bearer" with no token (HTTP drops the trailing space) is a bad
     // token too, not an anonymous request; a value that is not text is.

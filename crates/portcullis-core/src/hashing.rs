@@ -127,13 +127,7 @@ impl std::fmt::Debug for PasswordHasher {
 impl PasswordHasher {
     /// Builds a hasher; fails if the parameters are out of argon2's range.
     pub fn new(config: HashingConfig) -> Result<Self, Error> {
-        let params = Params::new(
-            config.memory_kib,
-            config.iterations,
-            config.parallelism,
-            None,
-        )
-        .map_err(|e| Error::internal(HashingFailure("invalid argon2 parameters", e.to_string())))?;
+        let params = params_of(config)?;
         let mut random = [0u8; 32];
         rand::fill(&mut random);
         // Working memory for this one hash only: the pool fills on first use,
@@ -252,6 +246,57 @@ fn verify_blocking(
             NO
         }
     }
+}
+
+/// Builds the argon2 parameters of `config`.
+fn params_of(config: HashingConfig) -> Result<Params, Error> {
+    Params::new(
+        config.memory_kib,
+        config.iterations,
+        config.parallelism,
+        None,
+    )
+    .map_err(|e| Error::internal(HashingFailure("invalid argon2 parameters", e.to_string())))
+}
+
+#[cfg(feature = "fuzzing")]
+pub(crate) fn format_name(stored: &str) -> &'static str {
+    match format_of(stored) {
+        HashFormat::Argon2 => "argon2",
+        HashFormat::Unknown => "unknown",
+    }
+}
+
+#[cfg(feature = "fuzzing")]
+pub(crate) fn parse_stored(stored: &str) -> Option<crate::fuzzing::StoredArgon2> {
+    let parsed = ParsedArgon2::parse(stored)?;
+    Some(crate::fuzzing::StoredArgon2 {
+        algorithm: parsed.algorithm.ident().as_str().to_owned(),
+        version: parsed.version.into(),
+        memory_kib: parsed.params.m_cost(),
+        iterations: parsed.params.t_cost(),
+        parallelism: parsed.params.p_cost(),
+        salt_len: parsed.salt.len(),
+        hash_len: parsed.expected.len(),
+    })
+}
+
+#[cfg(feature = "fuzzing")]
+pub(crate) fn hash_now(config: HashingConfig, password: &str) -> Result<String, Error> {
+    let params = params_of(config)?;
+    let mut blocks = vec![Block::new(); params.block_count()];
+    hash_blocking(&params, password, &mut blocks)
+}
+
+#[cfg(feature = "fuzzing")]
+pub(crate) fn verify_now(
+    config: HashingConfig,
+    password: &str,
+    stored: &str,
+) -> Result<Verified, Error> {
+    let params = params_of(config)?;
+    let mut blocks = vec![Block::new(); params.block_count()];
+    Ok(verify_blocking(&params, password, stored, &mut blocks))
 }
 
 /// A stored argon2 PHC string, taken apart.

@@ -22,6 +22,8 @@ pub mod audit;
 pub mod clock;
 pub mod domain;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod hashing;
 pub mod notify;
 pub mod policy;

@@ -25,13 +25,29 @@ pub(super) fn merged(
     file: Option<&Path>,
     env: impl IntoIterator<Item = (String, String)>,
 ) -> Result<Settings, SettingsError> {
+    let text = match file {
+        Some(path) => {
+            Some(
+                std::fs::read_to_string(path).map_err(|source| SettingsError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?,
+            )
+        }
+        None => None,
+    };
+    merged_text(text.as_deref().zip(file), env)
+}
+
+/// The same for a file already read: its `text` and the `path` messages
+/// name it by.
+pub(super) fn merged_text(
+    file: Option<(&str, &Path)>,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<Settings, SettingsError> {
     let mut given = Table::new();
-    if let Some(path) = file {
-        let text = std::fs::read_to_string(path).map_err(|source| SettingsError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        let table: Table = toml::from_str(&text).map_err(|source| SettingsError::Syntax {
+    if let Some((text, path)) = file {
+        let table: Table = toml::from_str(text).map_err(|source| SettingsError::Syntax {
             path: path.to_owned(),
             source,
         })?;

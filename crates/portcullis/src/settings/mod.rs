@@ -9,6 +9,8 @@
 //! production mode (`secret` judges the secret); `error` words it all.
 
 mod error;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod keys;
 mod load;
 mod production;
