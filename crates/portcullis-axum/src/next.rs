@@ -24,11 +24,15 @@ pub fn safe_next(next: Option<&str>) -> &str {
     }
 }
 
+/// Percent-decodings a value may need before it settles; one that still
+/// changes after this many is refused.
+const MAX_DECODINGS: usize = 4;
+
 fn is_local_path(candidate: &str) -> bool {
     // Check the value as given and every percent-decoding of it, so that an
     // encoded `//` or `\` cannot slip through one layer of decoding.
     let mut current = candidate.to_owned();
-    for _ in 0..4 {
+    for _ in 0..=MAX_DECODINGS {
         if !looks_local(&current) {
             return false;
         }
@@ -49,18 +53,21 @@ fn looks_local(path: &str) -> bool {
         && path.len() <= 2048
 }
 
+/// One round of percent-decoding over the whole value. (Form decoding, as
+/// this once used, stops at the first `&` and would leave the rest of the
+/// value unchecked: `/x&%5Cevil` hid its backslash that way.) `+` stays a
+/// plus: in a path it is not a space.
 fn percent_decode(input: &str) -> String {
-    url::form_urlencoded::parse(format!("x={}", input.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
+    percent_encoding::percent_decode_str(input)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// What `safe_next` promises, checked independently of how it decides: the
 /// value is a path on this site (one leading `/`, no `\\`, no control
 /// character, and resolved against `https://site.example/` it stays there)
 /// as given and after each percent-decoding a browser, a proxy or an
-/// application might apply, and decoding it settles within four rounds.
+/// application might apply, and it settles after at most four decodings.
 /// Its property tests and the fuzz target hold it to this.
 #[cfg(any(test, feature = "fuzzing"))]
 pub(crate) fn is_same_site_path(path: &str) -> bool {
@@ -68,7 +75,8 @@ pub(crate) fn is_same_site_path(path: &str) -> bool {
         return false;
     };
     let mut layer = path.to_owned();
-    for _ in 0..4 {
+    // The value itself and up to four decodings of it.
+    for _ in 0..5 {
         let plain = layer.starts_with('/')
             && !layer.starts_with("//")
             && !layer.contains('\\')
@@ -161,5 +169,29 @@ mod tests {
         ] {
             assert_eq!(safe_next(Some(bad)), "/", "{bad:?} must be refused");
         }
+    }
+
+    #[test]
+    fn every_layer_is_judged_whole_not_up_to_the_first_ampersand() {
+        for bad in [
+            "/x&%5Cevil.example",
+            "/x&%09/evil.example",
+            "/x&y=%0d%0aSet-Cookie:x=y",
+            "/x&%255C",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?} must be refused");
+        }
+        for ok in ["/x&y=1", "/x?a=1&b=%2F", "/x&%25"] {
+            assert_eq!(safe_next(Some(ok)), ok);
+        }
+    }
+
+    #[test]
+    fn a_value_still_changing_after_four_decodings_is_refused() {
+        // `A` encoded four times settles after four decodings (each one
+        // checked); encoded five times it does not.
+        assert_eq!(safe_next(Some("/%25252541")), "/%25252541");
+        assert_eq!(safe_next(Some("/%2525252541")), "/");
+        assert_eq!(safe_next(Some("/%2525252F%2525252Fevil")), "/");
     }
 }
