@@ -85,10 +85,14 @@ pub(crate) fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) ->
     if !is_trusted(peer, trusted) {
         return peer;
     }
-    let lines: Vec<&str> = headers
+    // A line is read whatever bytes it holds: skipping one that is not
+    // ASCII would let a client void the entries a proxy appended to its own
+    // (`<client's value>, <real address>` on one line) and be taken for the
+    // proxy. Its bytes that are not text only spoil the entry they are in.
+    let lines: Vec<std::borrow::Cow<'_, str>> = headers
         .get_all("x-forwarded-for")
         .iter()
-        .filter_map(|v| v.to_str().ok())
+        .map(|v| String::from_utf8_lossy(v.as_bytes()))
         .collect();
     let mut nearest = peer;
     for hop in lines.iter().rev().flat_map(|line| line.rsplit(',')) {
@@ -115,6 +119,7 @@ pub(crate) fn parse_hop(hop: &str) -> Option<IpAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderValue;
 
     fn headers(xff: &[&str]) -> HeaderMap {
         let mut map = HeaderMap::new();
@@ -185,6 +190,29 @@ mod tests {
             client_ip(ip("127.0.0.1"), &headers(&["[2001:db8::1]:443"]), &trusted),
             ip("2001:db8::1")
         );
+    }
+
+    #[test]
+    fn bytes_that_are_not_text_spoil_only_their_own_entry() {
+        let trusted: Vec<IpNet> = vec!["127.0.0.0/8".parse().unwrap()];
+        // What the client sent, and the real address a proxy appended to it
+        // on the same line.
+        let mut map = HeaderMap::new();
+        map.append(
+            "x-forwarded-for",
+            HeaderValue::from_bytes(b"\xff\xfe, 198.51.100.7").unwrap(),
+        );
+        assert_eq!(
+            client_ip(ip("127.0.0.1"), &map, &trusted),
+            ip("198.51.100.7")
+        );
+        // Such an entry ends the walk like any other malformed one.
+        let mut map = HeaderMap::new();
+        map.append(
+            "x-forwarded-for",
+            HeaderValue::from_bytes(b"198.51.100.7, \xff, 127.0.0.9").unwrap(),
+        );
+        assert_eq!(client_ip(ip("127.0.0.1"), &map, &trusted), ip("127.0.0.9"));
     }
 
     #[test]
