@@ -11,7 +11,14 @@
 use super::keys::Kind;
 use ipnet::IpNet;
 use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 use toml::Value;
+
+/// The longest duration any key accepts: a century. Durations are added to
+/// dates and clock readings (expiries, lockouts, timeouts), and far past
+/// that they overflow the calendar (after the year 9999) or the clock;
+/// nothing a server does needs longer.
+pub(crate) const MAX_DURATION: Duration = Duration::from_secs(100 * 31_557_600);
 
 /// A value as it was given.
 #[derive(Debug, Clone, Copy)]
@@ -86,9 +93,14 @@ fn from_text(kind: Kind, text: &str) -> Result<Value, String> {
             Ok(_) => Err(format!("{text:?} is more than {max}")),
             Err(_) => Err(refused()),
         },
-        Kind::Duration => humantime::parse_duration(trimmed)
-            .map(|_| Value::String(trimmed.to_owned()))
-            .map_err(|_| refused()),
+        Kind::Duration => match humantime::parse_duration(trimmed) {
+            Ok(d) if d > MAX_DURATION => Err(format!(
+                "{text:?} is longer than {}, the longest duration accepted",
+                humantime::format_duration(MAX_DURATION)
+            )),
+            Ok(_) => Ok(Value::String(trimmed.to_owned())),
+            Err(_) => Err(refused()),
+        },
         Kind::Url => url::Url::parse(trimmed)
             .map(|_| Value::String(trimmed.to_owned()))
             .map_err(|_| refused()),
@@ -201,6 +213,22 @@ mod tests {
             Ok(Value::Integer(10))
         );
         assert!(parse(number, Raw::Toml(&Value::Integer(-3))).is_err());
+    }
+
+    #[test]
+    fn durations_past_a_century_are_refused_before_they_overflow_a_date() {
+        assert_eq!(
+            env(Kind::Duration, "100y"),
+            Ok(Value::String("100y".into()))
+        );
+        assert_eq!(
+            env(Kind::Duration, "101y"),
+            Err("\"101y\" is longer than 100years, the longest duration accepted".into())
+        );
+        // Past the year 9999: this one used to load, and overflowed the
+        // first expiry computed from it.
+        assert!(env(Kind::Duration, "10000y").is_err());
+        assert!(env(Kind::Duration, "18446744073709551615s").is_err());
     }
 
     #[test]

@@ -128,6 +128,22 @@ fn one_value_of_a_limit_can_be_set_alone() {
 }
 
 #[test]
+fn a_duration_past_a_century_names_its_key() {
+    let err = Settings::load(None, env(&[("PORTCULLIS_LOCKOUT__DURATION", "10000y")])).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "configuration key lockout.duration (PORTCULLIS_LOCKOUT__DURATION): \
+         \"10000y\" is longer than 100years, the longest duration accepted; example: 15m"
+    );
+    let from_file = load_toml("huge-duration", "[mail]\nreset_token_ttl = \"200y\"\n", &[]);
+    assert!(
+        from_file.unwrap_err().to_string().starts_with(
+            "configuration key mail.reset_token_ttl (PORTCULLIS_MAIL__RESET_TOKEN_TTL)"
+        ),
+    );
+}
+
+#[test]
 fn a_bad_value_names_the_key_the_variable_and_an_example() {
     let err =
         Settings::load(None, env(&[("PORTCULLIS_SESSION__IDLE_TIMEOUT", "soon")])).unwrap_err();
