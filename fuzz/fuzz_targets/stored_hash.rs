@@ -6,14 +6,17 @@
 //! and parses back to the same parameters, with values argon2 allows; a
 //! stored value it refuses never verifies; a fresh hash of the password
 //! parses with the configured parameters and verifies that password and no
-//! other; a sealed value opens to what was sealed, and any one character
+//! other; a stored hash asking for more work than the bounds is refused
+//! without being computed; a sealed value opens to what was sealed, and any one character
 //! changed in it no longer opens.
 #![no_main]
 
 use argon2::password_hash::phc::PasswordHash;
 use libfuzzer_sys::fuzz_target;
 use portcullis_core::HashingConfig;
-use portcullis_core::fuzzing::{hash, parse_argon2, stored_format, verify};
+use portcullis_core::fuzzing::{
+    MAX_STORED_MEMORY_KIB, MAX_STORED_WORK, hash, parse_argon2, stored_format, verify,
+};
 use portcullis_core::sealing::SecretBox;
 
 /// The cheapest parameters argon2 allows, so that every input is quick.
@@ -49,8 +52,15 @@ fuzz_target!(|data: &[u8]| {
                 Some(parsed.clone()),
                 "{stored} → {written}"
             );
-            let verified = verify(CHEAP, password, stored).expect("cheap parameters are valid");
-            assert!(!verified.needs_rehash || verified.matches);
+            // Over the bounds it is refused before any work; within them
+            // only cheap ones are computed here, to keep runs quick.
+            let work = u64::from(parsed.memory_kib) * u64::from(parsed.iterations);
+            let over = parsed.memory_kib > MAX_STORED_MEMORY_KIB || work > MAX_STORED_WORK;
+            if over || work <= 4096 {
+                let verified = verify(CHEAP, password, stored).expect("cheap parameters are valid");
+                assert!(!verified.needs_rehash || verified.matches);
+                assert!(!(over && verified.matches), "{stored} is over the bounds");
+            }
         }
         None => {
             let verified = verify(CHEAP, password, stored).expect("cheap parameters are valid");

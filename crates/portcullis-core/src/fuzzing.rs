@@ -36,6 +36,13 @@ pub fn parse_argon2(stored: &str) -> Option<StoredArgon2> {
     hashing::parse_stored(stored)
 }
 
+/// The most memory (KiB) a stored hash may ask for when the configuration
+/// asks for less; a stored hash over it never verifies.
+pub const MAX_STORED_MEMORY_KIB: u32 = hashing::MAX_STORED_MEMORY_KIB;
+/// The most work (memory × passes) a stored hash may ask for when the
+/// configuration asks for less; a stored hash over it never verifies.
+pub const MAX_STORED_WORK: u64 = hashing::MAX_STORED_WORK;
+
 /// Hashes `password` under `config` on this thread, as the blocking half of
 /// [`PasswordHasher::hash`](crate::PasswordHasher::hash) does.
 pub fn hash(config: HashingConfig, password: &str) -> Result<String, Error> {

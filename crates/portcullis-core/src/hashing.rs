@@ -27,6 +27,16 @@ use tokio::sync::Semaphore;
 /// Bytes of salt in a new hash (the PHC recommendation).
 const SALT_LEN: usize = 16;
 
+/// The most memory a stored hash may ask for (in KiB) unless the
+/// configuration asks for more: 1 GiB, libsodium's "sensitive" level. A
+/// stored string names its own cost, and without a bound one row with
+/// `m=4294967295` (4 TiB) or `t=4294967295` would take the server's memory
+/// or a hashing thread for good at its next login.
+pub(crate) const MAX_STORED_MEMORY_KIB: u32 = 1024 * 1024;
+/// The most work (memory × passes, in KiB) a stored hash may ask for
+/// unless the configuration asks for more: that same level's 1 GiB × 4.
+pub(crate) const MAX_STORED_WORK: u64 = 4 * 1024 * 1024;
+
 /// Cost parameters of argon2id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HashingConfig {
@@ -231,6 +241,14 @@ fn verify_blocking(
                 tracing::warn!("stored argon2 hash does not parse");
                 return NO;
             };
+            if !parsed.affordable(params) {
+                tracing::warn!(
+                    m = parsed.params.m_cost(),
+                    t = parsed.params.t_cost(),
+                    "stored argon2 hash asks for more work than any hash is given; not computed"
+                );
+                return NO;
+            }
             let matches = parsed.matches(password, blocks);
             let current = parsed.algorithm == Algorithm::Argon2id
                 && parsed.params.m_cost() == params.m_cost()
@@ -321,6 +339,15 @@ impl ParsedArgon2 {
             salt: phc.salt?,
             expected: phc.hash?,
         })
+    }
+
+    /// Whether verifying it costs no more than [`MAX_STORED_MEMORY_KIB`]
+    /// and [`MAX_STORED_WORK`], or than the configured `params` if those ask
+    /// for more.
+    fn affordable(&self, params: &Params) -> bool {
+        let work = |p: &Params| u64::from(p.m_cost()) * u64::from(p.t_cost());
+        self.params.m_cost() <= MAX_STORED_MEMORY_KIB.max(params.m_cost())
+            && work(&self.params) <= MAX_STORED_WORK.max(work(params))
     }
 
     /// Recomputes the hash of `password` with the stored parameters and
@@ -437,6 +464,38 @@ mod tests {
             }
         );
         assert!(!hasher.verify("pw-654321", &costly).await.unwrap().matches);
+    }
+
+    #[tokio::test]
+    async fn a_stored_hash_asking_for_absurd_work_is_refused_without_computing_it() {
+        let hasher = cheap(1024);
+        let real = hasher.hash("pw-123456").await.unwrap();
+        let (_, output) = real.rsplit_once('$').unwrap();
+        // Each would take terabytes or days if computed; refused, they
+        // answer at once.
+        for cost in [
+            "m=4294967295,t=1,p=1",
+            "m=8,t=4294967295,p=1",
+            "m=1048577,t=1,p=1",
+            "m=1048576,t=5,p=1",
+        ] {
+            let stored = format!("$argon2id$v=19${cost}$c29tZXNhbHRzb21lc2FsdA${output}");
+            assert!(ParsedArgon2::parse(&stored).is_some(), "{stored}");
+            let verified = hasher.verify("pw-123456", &stored).await.unwrap();
+            assert!(!verified.matches, "{cost}");
+        }
+    }
+
+    #[test]
+    fn the_configured_cost_is_always_affordable() {
+        let costly = Params::new(2 * MAX_STORED_MEMORY_KIB, 3, 1, None).unwrap();
+        let stored = format!(
+            "$argon2id$v=19$m={},t=3,p=1$c29tZXNhbHRzb21lc2FsdA$Zb6l6iFmKBnEe4vUUJj3LjgeVhhybLN2jiVDA7WxXyg",
+            2 * MAX_STORED_MEMORY_KIB
+        );
+        let parsed = ParsedArgon2::parse(&stored).unwrap();
+        assert!(parsed.affordable(&costly));
+        assert!(!parsed.affordable(&Params::default()));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
