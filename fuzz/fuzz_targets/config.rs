@@ -7,8 +7,8 @@
 //! at fault (a refusal by the settings types, past the key table's checks,
 //! would not name the variable or an example, so it must never happen); a
 //! configuration it accepts holds only durations that today's date and the
-//! monotonic clock can take, and written back out as a file it loads again
-//! to the same settings.
+//! monotonic clock can take and argon2 parameters argon2 takes, and written
+//! back out as a file it loads again to the same settings.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -131,6 +131,17 @@ fuzz_target!(|data: &[u8]| {
             "{key} = {d:?} overflows"
         );
     }
+    let password = &settings.password;
+    assert!(
+        argon2::Params::new(
+            password.memory_kib,
+            password.iterations,
+            password.parallelism,
+            None
+        )
+        .is_ok(),
+        "argon2 refuses the accepted {password:?}"
+    );
     let written = to_toml(&settings).expect("settings write out");
     let again = load(Some(&written), Vec::new())
         .unwrap_or_else(|e| panic!("the written settings do not load: {e}\n{written}"));

@@ -7,6 +7,8 @@ use std::time::Duration;
 /// The shortest idle timeout: below it a pause to read a page ends the
 /// session, and the touch interval (a quarter of it) writes too often.
 const MIN_IDLE: Duration = Duration::from_secs(60);
+/// The most lanes argon2 has (2^24 - 1).
+const MAX_LANES: u32 = 0xFF_FFFF;
 /// The longest any session may last.
 const MAX_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
 
@@ -16,7 +18,15 @@ impl Settings {
         if self.database.max_connections == 0 {
             return Err(invalid("database.max_connections", "must be at least 1"));
         }
-        if self.password.memory_kib < 8 * self.password.parallelism.max(1) {
+        if self.password.parallelism == 0 || self.password.parallelism > MAX_LANES {
+            return Err(invalid(
+                "password.parallelism",
+                format!("must be between 1 and {MAX_LANES}"),
+            ));
+        }
+        // In u64: 8 × a large u32 wrapped around to a small number and let
+        // any memory cost through.
+        if u64::from(self.password.memory_kib) < 8 * u64::from(self.password.parallelism) {
             return Err(invalid(
                 "password.memory_kib",
                 "must be at least 8 × password.parallelism",
@@ -24,9 +34,6 @@ impl Settings {
         }
         if self.password.iterations == 0 {
             return Err(invalid("password.iterations", "must be at least 1"));
-        }
-        if self.password.parallelism == 0 {
-            return Err(invalid("password.parallelism", "must be at least 1"));
         }
         self.session.validate()?;
         if self.password.min_length < 1

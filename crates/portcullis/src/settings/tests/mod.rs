@@ -128,6 +128,37 @@ fn one_value_of_a_limit_can_be_set_alone() {
 }
 
 #[test]
+fn argon2_parameters_are_checked_in_its_own_range() {
+    let with = |vars: &[(&str, &str)]| Settings::load(None, env(vars)).map_err(|e| e.to_string());
+    // 8 × 536870912 is 2^32: in u32 it wrapped to 0, and any memory passed.
+    let err = with(&[
+        ("PORTCULLIS_PASSWORD__PARALLELISM", "536870912"),
+        ("PORTCULLIS_PASSWORD__MEMORY_KIB", "8"),
+    ])
+    .unwrap_err();
+    assert!(
+        err.starts_with("configuration key password.parallelism (PORTCULLIS_PASSWORD__PARALLELISM): must be between 1 and 16777215"),
+        "{err}"
+    );
+    let err = with(&[
+        ("PORTCULLIS_PASSWORD__PARALLELISM", "16777215"),
+        ("PORTCULLIS_PASSWORD__MEMORY_KIB", "19456"),
+    ])
+    .unwrap_err();
+    assert!(
+        err.contains("must be at least 8 × password.parallelism"),
+        "{err}"
+    );
+    assert!(with(&[("PORTCULLIS_PASSWORD__PARALLELISM", "0")]).is_err());
+    let s = with(&[
+        ("PORTCULLIS_PASSWORD__PARALLELISM", "4"),
+        ("PORTCULLIS_PASSWORD__MEMORY_KIB", "32"),
+    ])
+    .unwrap();
+    assert_eq!((s.password.parallelism, s.password.memory_kib), (4, 32));
+}
+
+#[test]
 fn a_duration_past_a_century_names_its_key() {
     let err = Settings::load(None, env(&[("PORTCULLIS_LOCKOUT__DURATION", "10000y")])).unwrap_err();
     assert_eq!(
