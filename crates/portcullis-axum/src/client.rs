@@ -236,4 +236,58 @@ mod tests {
             ip("192.0.2.1")
         );
     }
+
+    mod properties {
+        use super::*;
+        use axum::http::HeaderValue;
+        use proptest::prelude::*;
+
+        fn address() -> impl Strategy<Value = IpAddr> {
+            prop_oneof![
+                any::<[u8; 4]>().prop_map(IpAddr::from),
+                any::<[u16; 8]>().prop_map(IpAddr::from),
+                // Few enough to fall in the trusted ranges now and then.
+                (0u8..4, 0u8..4).prop_map(|(a, b)| IpAddr::from([10, 0, a, b])),
+                (0u8..4).prop_map(|b| IpAddr::from([127, 0, 0, b])),
+            ]
+        }
+
+        fn network() -> impl Strategy<Value = IpNet> {
+            (address(), 0u8..=128).prop_map(|(ip, bits)| {
+                let max = if ip.is_ipv4() { 32 } else { 128 };
+                IpNet::new(ip, bits % (max + 1)).unwrap()
+            })
+        }
+
+        fn entry() -> impl Strategy<Value = String> {
+            prop_oneof![
+                address().prop_map(|ip| ip.to_string()),
+                (address(), any::<u16>())
+                    .prop_map(|(ip, port)| SocketAddr::new(ip, port).to_string()),
+                "[ -~]{0,12}",
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(1024))]
+
+            /// A peer that is not a trusted proxy is the client, whatever
+            /// it writes in `X-Forwarded-For`.
+            #[test]
+            fn an_untrusted_peers_header_is_never_read(
+                peer in address(),
+                trusted in proptest::collection::vec(network(), 0..4),
+                lines in proptest::collection::vec(proptest::collection::vec(entry(), 0..5), 0..4),
+            ) {
+                prop_assume!(!is_trusted(peer, &trusted));
+                let mut headers = HeaderMap::new();
+                for line in &lines {
+                    if let Ok(value) = HeaderValue::from_str(&line.join(", ")) {
+                        headers.append("x-forwarded-for", value);
+                    }
+                }
+                prop_assert_eq!(client_ip(peer, &headers, &trusted), peer);
+            }
+        }
+    }
 }

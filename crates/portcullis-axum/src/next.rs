@@ -194,4 +194,78 @@ mod tests {
         assert_eq!(safe_next(Some("/%2525252541")), "/");
         assert_eq!(safe_next(Some("/%2525252F%2525252Fevil")), "/");
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// What redirect tricks are made of, to be put together at random.
+        const PIECES: &[&str] = &[
+            "/",
+            "//",
+            "\\",
+            "%",
+            "%2F",
+            "%2f",
+            "%5C",
+            "%25",
+            "%252F",
+            "%09",
+            "%0A",
+            "%00",
+            "2F",
+            "25",
+            "5C",
+            "&",
+            "?",
+            "#",
+            "=",
+            "+",
+            ".",
+            "..",
+            ":",
+            "@",
+            "\t",
+            "\n",
+            " ",
+            "a",
+            "evil.example",
+            "https:",
+            "javascript:",
+            "\u{ff0f}",
+            "\u{e9}",
+            "%C3%A9",
+            "%FF",
+        ];
+
+        fn same_site_or_root(input: &str) -> Result<(), TestCaseError> {
+            let out = safe_next(Some(input));
+            prop_assert!(out == "/" || out == input, "{:?} became {:?}", input, out);
+            prop_assert!(
+                is_same_site_path(out),
+                "safe_next({:?}) = {:?} is not a same-site path",
+                input,
+                out
+            );
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2048))]
+
+            /// Whatever comes in, what goes out is a path on this site.
+            #[test]
+            fn every_output_is_a_same_site_path(
+                pieces in proptest::collection::vec(proptest::sample::select(PIECES), 0..16),
+            ) {
+                same_site_or_root(&pieces.concat())?;
+            }
+
+            #[test]
+            fn every_output_of_any_text_is_a_same_site_path(input in any::<String>()) {
+                same_site_or_root(&input)?;
+                same_site_or_root(&format!("/{input}"))?;
+            }
+        }
+    }
 }

@@ -202,4 +202,37 @@ mod tests {
         assert_eq!(checksum("a"), "4GEHKN");
         assert_eq!(checksum("123456789"), "3jZRME");
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Every generated token of either kind parses, as the kind it is.
+            #[test]
+            fn generated_tokens_always_parse(_round in 0u8..32) {
+                let session = SecretToken::generate();
+                prop_assert_eq!(SecretToken::parse(session.expose()).map(|t| t.hash()), Some(session.hash()));
+                prop_assert!(ApiTokenSecret::parse(session.expose()).is_none());
+                let api = ApiTokenSecret::generate();
+                prop_assert_eq!(ApiTokenSecret::parse(api.expose()).map(|t| t.hash()), Some(api.hash()));
+                prop_assert!(SecretToken::parse(api.expose()).is_none());
+            }
+
+            /// The checksum catches every single-character change: to any
+            /// other character, anywhere in the token.
+            #[test]
+            fn every_single_character_change_is_refused(
+                at in 0usize..53,
+                replacement in proptest::sample::select(BASE62.as_slice()),
+            ) {
+                let token = ApiTokenSecret::generate();
+                let mut typo = token.expose().as_bytes().to_vec();
+                prop_assume!(typo[at] != replacement);
+                typo[at] = replacement;
+                let typo = String::from_utf8(typo).unwrap();
+                prop_assert!(ApiTokenSecret::parse(&typo).is_none(), "{} parses", typo);
+            }
+        }
+    }
 }

@@ -103,4 +103,84 @@ mod tests {
         let pw = Password::parse("correct horse battery").unwrap();
         assert_eq!(format!("{pw:?}"), "Password(<redacted>)");
     }
+
+    mod properties {
+        use super::*;
+        use crate::hashing::{HashingConfig, PasswordHasher};
+        use proptest::prelude::*;
+        use unicode_normalization::UnicodeNormalization;
+
+        /// Pieces whose normal forms differ: composed and decomposed
+        /// accents, compatibility characters (ligatures, full-width,
+        /// superscripts, the ohm and angstrom signs), Hangul.
+        const PIECES: &[&str] = &[
+            "a",
+            "Z",
+            "7",
+            " ",
+            "\u{e9}",
+            "e\u{301}",
+            "\u{fb01}",
+            "fi",
+            "\u{ff11}",
+            "1",
+            "\u{b2}",
+            "2",
+            "\u{2126}",
+            "\u{3a9}",
+            "\u{212b}",
+            "\u{c5}",
+            "A\u{30a}",
+            "\u{ac00}",
+            "\u{1100}\u{1161}",
+            "\u{1e9b}\u{323}",
+            "\u{2163}",
+            "\u{fe64}",
+        ];
+
+        fn forms(s: &str) -> [String; 5] {
+            [
+                s.to_owned(),
+                s.nfc().collect(),
+                s.nfd().collect(),
+                s.nfkc().collect(),
+                s.nfkd().collect(),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(48))]
+
+            /// A password typed in any normal form verifies against a hash
+            /// made from any other, as login normalises what it is given.
+            #[test]
+            fn nfkc_equal_passwords_verify_alike(
+                pieces in proptest::collection::vec(proptest::sample::select(PIECES), 8..20),
+                hashed in 0usize..5,
+                typed in 0usize..5,
+            ) {
+                let text: String = pieces.concat();
+                let forms = forms(&text);
+                let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+                let hasher = PasswordHasher::new(HashingConfig {
+                    memory_kib: 1024,
+                    iterations: 1,
+                    parallelism: 1,
+                    max_concurrent: 1,
+                })
+                .unwrap();
+                let new = Password::parse(&forms[hashed]).unwrap();
+                prop_assert_eq!(new.expose(), normalise(&forms[typed]));
+                let stored = runtime.block_on(hasher.hash(new.expose())).unwrap();
+                let verified = runtime
+                    .block_on(hasher.verify(&normalise(&forms[typed]), &stored))
+                    .unwrap();
+                prop_assert!(verified.matches);
+                // And a password that differs after normalisation does not.
+                let other = format!("{}x", forms[typed]);
+                let verified = runtime.block_on(hasher.verify(&normalise(&other), &stored)).unwrap();
+                prop_assert!(!verified.matches);
+            }
+        }
+    }
 }
