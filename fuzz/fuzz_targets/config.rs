@@ -12,8 +12,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use portcullis::settings::SettingsError;
-use portcullis::settings::fuzzing::{FILE_NAME, KeyInfo, durations, env_name, keys, load, to_toml};
+use portcullis_config::SettingsError;
+use portcullis_config::fuzzing::{FILE_NAME, KeyInfo, durations, env_name, keys, load, to_toml};
 use std::time::Instant;
 
 /// `roles[2].name` → `roles.name`.

@@ -8,7 +8,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use portcullis::settings::fuzzing::duration;
+use portcullis_config::fuzzing::duration;
 use std::time::{Instant, SystemTime};
 
 fuzz_target!(|data: &[u8]| {

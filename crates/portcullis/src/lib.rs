@@ -8,7 +8,11 @@ pub mod dev_secret;
 pub mod mail;
 mod nofile;
 mod server;
-pub mod settings;
+/// Configuration: the `portcullis-config` crate, whose [`Settings`] the
+/// server is built from.
+pub mod settings {
+    pub use portcullis_config::*;
+}
 pub mod startup;
 pub mod telemetry;
 

@@ -11,7 +11,8 @@
 //! free of sockets and files, and embedders bring their own `Notifier`.
 
 pub mod render;
-pub mod settings;
+/// The `[mail]` and `[confirm]` sections (in `portcullis-config`).
+pub use portcullis_config::mail as settings;
 mod templates;
 pub mod transport;
 

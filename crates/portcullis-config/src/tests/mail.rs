@@ -1,7 +1,7 @@
 //! The `[mail]` and `[confirm]` sections.
 
 use super::{STRONG_SECRET, env};
-use crate::settings::{MailTransport, Mode, Settings, SmtpTls};
+use crate::{MailTransport, Mode, Settings, SmtpTls};
 
 /// Production without a mail server.
 const PRODUCTION: [(&str, &str); 3] = [

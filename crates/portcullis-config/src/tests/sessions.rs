@@ -1,7 +1,7 @@
 //! The bounds on session lifetimes.
 
 use super::env;
-use crate::settings::Settings;
+use crate::Settings;
 use std::time::Duration;
 
 fn with(vars: &[(&str, &str)]) -> Result<Settings, String> {

@@ -67,7 +67,7 @@ pub enum SettingsError {
 
 /// The error for `key` (a dotted name from the key table) holding a value
 /// that cannot be used, with `problem` saying why.
-pub(crate) fn invalid(key: &str, problem: impl Into<String>) -> SettingsError {
+pub fn invalid(key: &str, problem: impl Into<String>) -> SettingsError {
     match keys::find(key) {
         Some(found) => invalid_key(found, key, problem),
         // Only reachable if a check names a key the table lacks; a test

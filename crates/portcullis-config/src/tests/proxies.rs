@@ -2,7 +2,7 @@
 //! environment, under its own name or its old one.
 
 use super::{env, load_toml};
-use crate::settings::Settings;
+use crate::Settings;
 
 fn proxies(s: &Settings) -> Vec<String> {
     s.trusted_proxies.iter().map(ToString::to_string).collect()

@@ -1,7 +1,7 @@
 //! What production mode refuses.
 
 use super::{STRONG_SECRET, env, production};
-use crate::settings::Settings;
+use crate::Settings;
 
 fn refused(extra: &[(&str, &str)]) -> String {
     production(extra).unwrap_err().to_string()

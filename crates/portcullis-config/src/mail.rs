@@ -1,6 +1,6 @@
 //! The `[mail]` and `[confirm]` sections of the configuration.
 
-use crate::settings::{Mode, SettingsError, invalid};
+use crate::{Mode, SettingsError, invalid};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::IpAddr;

@@ -6,13 +6,19 @@
 //! `keys` lists every key with its type and an example; `load` reads
 //! and merges the sources by it (`value` reads one value); `validate`
 //! checks ranges and relations between keys, `production` the rules of
-//! production mode (`secret` judges the secret); `error` words it all.
+//! production mode (`secret` judges the secret); `error` words it all;
+//! `mail` holds the `[mail]` and `[confirm]` sections.
+//!
+//! A crate of its own (the server re-exports it as `portcullis::settings`)
+//! so that the fuzz targets build it without the server's dependencies.
+#![forbid(unsafe_code)]
 
 mod error;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod keys;
 mod load;
+pub mod mail;
 mod production;
 mod secret;
 mod sections;
@@ -21,9 +27,9 @@ mod tests;
 mod validate;
 mod value;
 
-pub use crate::mail::settings::{ConfirmSettings, MailSettings, MailTransport, SmtpTls};
 pub use error::SettingsError;
-pub(crate) use error::invalid;
+pub use error::invalid;
+pub use mail::{ConfirmSettings, MailSettings, MailTransport, SmtpTls};
 pub use sections::*;
 use serde::{Deserialize, Serialize};
 use std::fmt;
