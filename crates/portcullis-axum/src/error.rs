@@ -192,6 +192,14 @@ impl From<Error> for ApiError {
                 ApiError::new(StatusCode::BAD_REQUEST, "invalid_token", INVALID_TOKEN)
             }
             Error::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not_found", "Not found."),
+            Error::SignInFailed(reason) => {
+                let status = if reason == "unavailable" {
+                    StatusCode::SERVICE_UNAVAILABLE
+                } else {
+                    StatusCode::BAD_REQUEST
+                };
+                ApiError::new(status, "sign_in_failed", sign_in_failed(reason))
+            }
             Error::ReauthenticationRequired => ApiError::new(
                 StatusCode::FORBIDDEN,
                 "reauthentication_required",
@@ -216,6 +224,29 @@ impl From<Error> for ApiError {
                 INTERNAL,
             ),
         }
+    }
+}
+
+/// What a person is told when signing in with a provider failed for
+/// `reason` (the audit log has the reason itself).
+pub(crate) fn sign_in_failed(reason: &str) -> &'static str {
+    match reason {
+        "access_denied" => "Signing in with the provider was cancelled.",
+        "unavailable" => {
+            "The provider is temporarily unavailable. Try again in a few minutes, or log in with your password."
+        }
+        "unknown_state" | "missing_state" | "expired" | "other_browser" | "code_refused" => {
+            "That sign-in link has expired or was already used. Please start again."
+        }
+        "linked_elsewhere" => "That account at the provider is linked to another account.",
+        "registration_closed" => {
+            "No account here uses that address, and new accounts cannot be created."
+        }
+        "session_changed" => {
+            "You are no longer logged in as the account that started this. Please start again."
+        }
+        "not_fresh" => "The provider did not ask you to sign in again. Please try again.",
+        _ => "Signing in with the provider did not work. Please try again.",
     }
 }
 

@@ -93,6 +93,10 @@ pub enum AuditKind {
     /// A revoked API token was presented again (recorded once an hour per
     /// token): it may have leaked.
     TokenUsedAfterRevocation,
+    /// An OpenID provider's account was linked to a local one.
+    IdentityLinked,
+    /// A linked provider account was unlinked.
+    IdentityUnlinked,
 }
 
 impl AuditKind {
@@ -138,6 +142,8 @@ impl AuditKind {
         AuditKind::TokenCreated,
         AuditKind::TokenRevoked,
         AuditKind::TokenUsedAfterRevocation,
+        AuditKind::IdentityLinked,
+        AuditKind::IdentityUnlinked,
     ];
 
     /// The stored name, e.g. `login_failed`.
@@ -183,6 +189,8 @@ impl AuditKind {
             AuditKind::TokenCreated => "token_created",
             AuditKind::TokenRevoked => "token_revoked",
             AuditKind::TokenUsedAfterRevocation => "token_used_after_revocation",
+            AuditKind::IdentityLinked => "identity_linked",
+            AuditKind::IdentityUnlinked => "identity_unlinked",
         }
     }
 

@@ -60,6 +60,13 @@ pub enum Error {
     /// factor is over, and the visitor must start again at the password.
     #[error("the login attempt is over")]
     SecondFactorAbandoned,
+    /// Signing in with an OpenID provider failed: the provider refused or
+    /// was down, or the callback was not the answer to a flow this browser
+    /// started. The reason is short and stable (`access_denied`,
+    /// `unknown_state`, `signature`, ...), for the audit log (`oidc_<reason>`)
+    /// and for choosing the message; it is not for showing as it is.
+    #[error("signing in with the provider failed: {0}")]
+    SignInFailed(&'static str),
     /// The thing asked for does not exist.
     #[error("not found")]
     NotFound,

@@ -93,6 +93,31 @@ pub enum Notice {
         /// The account's username.
         username: String,
     },
+    /// "An account at `provider` can now sign in to your account."
+    IdentityLinked {
+        /// The recipient's address.
+        to: String,
+        /// The account's username.
+        username: String,
+        /// The provider's button name (`Google`).
+        provider: String,
+    },
+    /// Someone signed in with `provider` giving this address, which the
+    /// provider did not vouch for: a link (`/auth/oidc/complete/<token>`)
+    /// that links the provider account to the account holding the address,
+    /// or registers one. `token` is `None` when there is nothing the link
+    /// could do (no account has the address and registration is closed);
+    /// the mail then says so.
+    ProveAddress {
+        /// The recipient's address.
+        to: String,
+        /// The account holding the address, if one does.
+        username: Option<String>,
+        /// The provider's button name (`Google`).
+        provider: String,
+        /// The link's secret, if there is a link.
+        token: Option<SecretToken>,
+    },
     /// Sent to an address someone tried to register a new account with,
     /// or to change another account to, while it belongs to `username`.
     AddressInUse {
@@ -117,7 +142,9 @@ impl Notice {
             | Notice::TwoFactorEnabled { to, .. }
             | Notice::TwoFactorDisabled { to, .. }
             | Notice::RecoveryCodeUsed { to, .. }
-            | Notice::RecoveryCodesRegenerated { to, .. } => to,
+            | Notice::RecoveryCodesRegenerated { to, .. }
+            | Notice::IdentityLinked { to, .. }
+            | Notice::ProveAddress { to, .. } => to,
         }
     }
 
@@ -135,6 +162,8 @@ impl Notice {
             Notice::TwoFactorDisabled { .. } => "two_factor_disabled",
             Notice::RecoveryCodeUsed { .. } => "recovery_code_used",
             Notice::RecoveryCodesRegenerated { .. } => "recovery_codes_regenerated",
+            Notice::IdentityLinked { .. } => "identity_linked",
+            Notice::ProveAddress { .. } => "prove_address",
         }
     }
 }

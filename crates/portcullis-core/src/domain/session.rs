@@ -15,6 +15,8 @@ pub enum Assurance {
     PendingSecondFactor,
     /// A password alone.
     Password,
+    /// An OpenID provider alone (its own factors are its business).
+    Provider,
     /// A password and a second factor (a TOTP or recovery code).
     TwoFactor,
 }
@@ -25,6 +27,7 @@ impl Assurance {
         match self {
             Self::PendingSecondFactor => "pending_second_factor",
             Self::Password => "password",
+            Self::Provider => "provider",
             Self::TwoFactor => "two_factor",
         }
     }
@@ -34,6 +37,7 @@ impl Assurance {
     pub fn parse(name: &str) -> Self {
         match name {
             "password" => Self::Password,
+            "provider" => Self::Provider,
             "two_factor" => Self::TwoFactor,
             _ => Self::PendingSecondFactor,
         }

@@ -117,6 +117,7 @@ impl AuthServiceBuilder {
                 );
                 SecretBox::ephemeral()
             }),
+            providers: std::sync::Arc::new([]),
         }))
     }
 }

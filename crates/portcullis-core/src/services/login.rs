@@ -253,7 +253,7 @@ impl Sessions<'_> {
     /// A session that grants nothing but the second step, for
     /// `two_factor.pending_lifetime`. Remember-me waits in it for the
     /// session the second step opens.
-    async fn open_pending(
+    pub(crate) async fn open_pending(
         &self,
         user: User,
         remember: bool,

@@ -11,7 +11,9 @@
 //!   ([`email_change`]) and changing the password ([`password`]);
 //! - [`AuthService::accounts`]: administering accounts ([`admin`]);
 //! - [`AuthService::roles`]: roles and permissions ([`roles`]);
-//! - [`AuthService::audit`]: reading the audit log ([`audit`]).
+//! - [`AuthService::audit`]: reading the audit log ([`audit`]);
+//! - [`AuthService::identities`]: signing in with OpenID providers and the
+//!   identities they link ([`identities`]).
 //!
 //! Administrative use cases take an [`Authorized`](crate::access::Authorized)
 //! proof; see [`crate::access`]. What every use case shares (audit records,
@@ -22,6 +24,7 @@ pub mod audit;
 mod builder;
 pub mod confirm;
 pub mod email_change;
+pub mod identities;
 pub mod login;
 pub mod password;
 mod plumbing;
@@ -56,8 +59,10 @@ pub(crate) struct Deps {
     /// Role every new registration receives, if any.
     pub(crate) default_role: Option<String>,
     pub(crate) notifier: Arc<dyn Notifier>,
-    /// Seals what must be read back (TOTP seeds).
+    /// Seals what must be read back (TOTP seeds, PKCE verifiers).
     pub(crate) sealing: SecretBox,
+    /// The OpenID providers one may sign in with.
+    pub(crate) providers: Arc<[identities::ConfiguredProvider]>,
 }
 
 /// The authentication services over one [`Store`]. Cheap to clone.
@@ -103,6 +108,7 @@ impl AuthService {
             default_role: None,
             notifier: Arc::new(crate::notify::NoNotifier),
             sealing: SecretBox::ephemeral(),
+            providers: Arc::new([]),
         })
     }
 
@@ -139,6 +145,16 @@ impl AuthService {
     /// random key that does not survive a restart.
     pub fn with_sealing(self, sealing: SecretBox) -> Self {
         self.change(|d| d.sealing = sealing)
+    }
+
+    /// Lets accounts sign in with these OpenID providers.
+    pub fn with_providers(self, providers: Vec<identities::ConfiguredProvider>) -> Self {
+        self.change(|d| d.providers = providers.into())
+    }
+
+    /// Signing in with OpenID providers, and the identities they link.
+    pub fn identities(&self) -> identities::Identities<'_> {
+        identities::Identities { d: &self.deps }
     }
 
     /// Gives every new registration this role.

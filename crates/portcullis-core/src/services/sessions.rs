@@ -147,6 +147,7 @@ impl Sessions<'_> {
         .unwrap_or_default();
         self.d.store.purge_rate_limits(now - longest).await?;
         self.d.store.purge_email_tokens(now).await?;
+        self.d.store.purge_oidc_state(now).await?;
         self.d
             .store
             .purge_api_tokens(now - super::tokens::RETENTION)

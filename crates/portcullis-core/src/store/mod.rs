@@ -177,6 +177,9 @@ pub trait UserStore: Send + Sync {
         hash: &str,
         at: OffsetDateTime,
     ) -> Result<(), StoreError>;
+    /// Removes the account's password: it can sign in only through a
+    /// provider (or after setting a new one by a reset link).
+    async fn clear_password(&self, id: UserId, at: OffsetDateTime) -> Result<(), StoreError>;
     /// Shifts the current login to "last" and records this one at `at`.
     /// Ends the run of failed logins, unless the account was locked
     /// meanwhile: a lock set while this login was being checked stays.

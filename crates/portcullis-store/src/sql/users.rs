@@ -36,6 +36,10 @@ pub(crate) const CREDENTIAL_BY_LOGIN: &str = concat!(
 pub(crate) const SET_PASSWORD_HASH: &str =
     "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1";
 
+/// `$1` id, `$2` at.
+pub(crate) const CLEAR_PASSWORD: &str =
+    "UPDATE users SET password_hash = NULL, updated_at = $2 WHERE id = $1";
+
 /// `$1` id, `$2` at, `$3` ip. Right-hand sides see the row as it was before
 /// the UPDATE on both backends, so the shift and the count are one atomic step.
 /// A successful login ends the run of failures, but a lock that is in force

@@ -69,6 +69,20 @@ macro_rules! impl_user_store {
                 $crate::error::found(done.rows_affected())
             }
 
+            async fn clear_password(
+                &self,
+                id: portcullis_core::UserId,
+                at: time::OffsetDateTime,
+            ) -> Result<(), portcullis_core::StoreError> {
+                let done = sqlx::query::<$db>($crate::sql::users::CLEAR_PASSWORD)
+                    .bind(id.0)
+                    .bind($crate::timestamp::Timestamp::new(at))
+                    .execute(&mut *self.exec.conn().await?)
+                    .await
+                    .map_err($crate::error::backend)?;
+                $crate::error::found(done.rows_affected())
+            }
+
             async fn record_login(
                 &self,
                 id: portcullis_core::UserId,
