@@ -12,6 +12,10 @@ pub(crate) struct CookieNames {
     pub session: String,
     pub csrf: String,
     pub flash: String,
+    /// Binds a sign-in with a provider to the browser that started it.
+    pub oidc_browser: String,
+    /// The provider the session signed in through (for logging out there).
+    pub provider: String,
     secure: bool,
 }
 
@@ -22,6 +26,8 @@ impl CookieNames {
             session: format!("{prefix}portcullis_session"),
             csrf: format!("{prefix}portcullis_csrf"),
             flash: format!("{prefix}portcullis_flash"),
+            oidc_browser: format!("{prefix}portcullis_oidc"),
+            provider: format!("{prefix}portcullis_provider"),
             secure,
         }
     }

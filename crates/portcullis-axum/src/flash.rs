@@ -28,6 +28,8 @@ pub(crate) enum Flash {
     Reauthenticated,
     TokenRevoked,
     TokensRevoked,
+    IdentityLinked,
+    IdentityUnlinked,
 }
 
 /// A flash message as a template sees it.
@@ -37,7 +39,7 @@ pub(crate) struct FlashView {
     pub message: &'static str,
 }
 
-const ALL: [Flash; 18] = [
+const ALL: [Flash; 20] = [
     Flash::LoginRequired,
     Flash::LoggedIn,
     Flash::LoggedOut,
@@ -56,6 +58,8 @@ const ALL: [Flash; 18] = [
     Flash::Reauthenticated,
     Flash::TokenRevoked,
     Flash::TokensRevoked,
+    Flash::IdentityLinked,
+    Flash::IdentityUnlinked,
 ];
 
 impl Flash {
@@ -80,6 +84,8 @@ impl Flash {
             Flash::Reauthenticated => "reauthenticated",
             Flash::TokenRevoked => "token_revoked",
             Flash::TokensRevoked => "tokens_revoked",
+            Flash::IdentityLinked => "identity_linked",
+            Flash::IdentityUnlinked => "identity_unlinked",
         }
     }
 
@@ -117,6 +123,11 @@ impl Flash {
             Flash::Reauthenticated => ("success", "Thank you. You may go on."),
             Flash::TokenRevoked => ("success", "The token has been revoked."),
             Flash::TokensRevoked => ("success", "All your tokens have been revoked."),
+            Flash::IdentityLinked => (
+                "success",
+                "The account at the provider is linked: you can sign in with it now.",
+            ),
+            Flash::IdentityUnlinked => ("success", "The account at the provider is unlinked."),
         };
         FlashView { category, message }
     }

@@ -70,6 +70,14 @@ const EMBEDDED: &[(&str, &str)] = &[
     ),
     ("_field.html", include_str!("../templates/_field.html")),
     (
+        "identities.html",
+        include_str!("../templates/identities.html"),
+    ),
+    (
+        "oidc_continue.html",
+        include_str!("../templates/oidc_continue.html"),
+    ),
+    (
         "forgot_password.html",
         include_str!("../templates/forgot_password.html"),
     ),

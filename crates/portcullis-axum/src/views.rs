@@ -3,6 +3,7 @@
 
 use portcullis_core::Session;
 use portcullis_core::domain::api_token::{ApiToken, TokenKind};
+use portcullis_core::domain::identity::Identity;
 use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -33,6 +34,39 @@ impl SessionView {
             expires_at: rfc3339(session.expires_at),
             remember: session.remember,
             current: current.is_some_and(|c| c.id == session.id),
+        }
+    }
+}
+
+/// A linked provider account as its owner sees it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub(crate) struct IdentityView {
+    pub id: i64,
+    /// The configured provider's id (`google`).
+    pub provider: String,
+    /// The provider's button name (`Google`).
+    pub provider_name: String,
+    /// The address the provider gave when it was linked.
+    pub email: Option<String>,
+    pub created_at: String,
+    pub last_login_at: Option<String>,
+}
+
+impl IdentityView {
+    pub fn new(identity: &Identity, state: &crate::state::Portcullis) -> Self {
+        let name = state
+            .auth()
+            .identities()
+            .provider(&identity.provider)
+            .map_or(identity.provider.as_str(), |p| p.name())
+            .to_owned();
+        Self {
+            id: identity.id.0,
+            provider: identity.provider.clone(),
+            provider_name: name,
+            email: identity.email.clone(),
+            created_at: rfc3339(identity.created_at),
+            last_login_at: identity.last_login_at.map(rfc3339),
         }
     }
 }

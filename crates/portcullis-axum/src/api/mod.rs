@@ -5,6 +5,7 @@ mod admin;
 pub(crate) use admin::audit as admin_audit;
 mod auth;
 mod email;
+mod identities;
 mod sessions;
 pub(crate) mod tokens;
 mod two_factor;
@@ -22,6 +23,7 @@ pub(crate) fn router() -> OpenApiRouter<Portcullis> {
         .merge(sessions::router())
         .merge(two_factor::router())
         .merge(tokens::router())
+        .merge(identities::router())
         .merge(admin::router())
         .fallback(|| async {
             ApiError::new(

@@ -53,7 +53,7 @@ struct NextQuery {
 }
 
 /// A checkbox counts as ticked for any of the values browsers and Flask-WTF send.
-fn ticked(value: Option<&str>) -> bool {
+pub(super) fn ticked(value: Option<&str>) -> bool {
     matches!(
         value.map(str::to_ascii_lowercase).as_deref(),
         Some("on" | "y" | "yes" | "true" | "1")
@@ -266,10 +266,25 @@ async fn logout(
         .sessions()
         .logout(&session, &client.context())
         .await?;
+    // Logging out is local; a provider configured for it ends its own
+    // session too, and sends the browser back here.
+    let cookies = &state.inner.cookies;
+    let provider = jar.get(&cookies.provider).map(|c| c.value().to_owned());
+    let at_provider = match provider {
+        Some(provider) => {
+            state
+                .auth()
+                .identities()
+                .logout_url(&provider, state.config().public_url.as_str())
+                .await
+        }
+        None => None,
+    };
     let jar = Flash::LoggedOut
         .set(&state, jar)
-        .add(session::removal(&state));
-    Ok((jar, Redirect::to("/")).into_response())
+        .add(session::removal(&state))
+        .add(cookies.removal(&cookies.provider));
+    Ok((jar, Redirect::to(at_provider.as_deref().unwrap_or("/"))).into_response())
 }
 
 #[cfg(test)]

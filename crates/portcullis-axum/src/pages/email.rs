@@ -45,7 +45,13 @@ struct ChangeForm {
 }
 
 /// The page of a link: a button that spends it, or "invalid or expired".
-fn link_page(state: &Portcullis, page: PageCtx, valid: bool, action: &str, what: &str) -> Response {
+pub(super) fn link_page(
+    state: &Portcullis,
+    page: PageCtx,
+    valid: bool,
+    action: &str,
+    what: &str,
+) -> Response {
     let (status, error) = if valid {
         (StatusCode::OK, None)
     } else {

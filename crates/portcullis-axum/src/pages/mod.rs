@@ -5,6 +5,8 @@ mod account;
 mod admin;
 mod auth;
 mod email;
+mod identities;
+mod oidc;
 mod password;
 mod sessions;
 mod tokens;
@@ -34,6 +36,8 @@ pub(crate) fn router() -> Router<Portcullis> {
         .merge(password::router())
         .merge(email::router())
         .merge(two_factor::router())
+        .merge(oidc::router())
+        .merge(identities::router())
 }
 
 /// How a form submission failed, for re-rendering the form: the status,
@@ -150,6 +154,14 @@ impl PageCtx {
             json!(state.auth().registration().is_open()),
         );
         context.insert("csrf_token".into(), json!(self.csrf_token));
+        let providers: Vec<Value> = state
+            .auth()
+            .identities()
+            .providers()
+            .iter()
+            .map(|p| json!({"id": p.id(), "name": p.name()}))
+            .collect();
+        context.insert("providers".into(), json!(providers));
         context.insert(
             "current_user".into(),
             match &self.auth {

@@ -372,16 +372,17 @@ async fn download(
 async fn reauth_form(
     State(state): State<Portcullis>,
     Query(query): Query<NextQuery>,
-    _auth: Authenticated,
+    auth: Authenticated,
     page: PageCtx,
-) -> Response {
+) -> Result<Response, PageError> {
     let next = safe_next(query.next.as_deref()).to_owned();
-    page.render(
+    let linked = super::oidc::linked_providers(&state, &auth.user).await?;
+    Ok(page.render(
         &state,
         StatusCode::OK,
         "reauthenticate.html",
-        json!({"next": next, "errors": {}, "error": null}),
-    )
+        json!({"next": next, "errors": {}, "error": null, "linked_providers": linked}),
+    ))
 }
 
 async fn reauth(
@@ -403,11 +404,14 @@ async fn reauth(
         Ok(()) => {
             Ok((Flash::Reauthenticated.set(&state, jar), Redirect::to(&next)).into_response())
         }
-        Err(err) => Ok(super::FormFailure::from_error(err)?.render(
-            page,
-            &state,
-            "reauthenticate.html",
-            json!({"next": next}),
-        )),
+        Err(err) => {
+            let linked = super::oidc::linked_providers(&state, &auth.user).await?;
+            Ok(super::FormFailure::from_error(err)?.render(
+                page,
+                &state,
+                "reauthenticate.html",
+                json!({"next": next, "linked_providers": linked}),
+            ))
+        }
     }
 }

@@ -164,6 +164,31 @@ impl Renderer {
                 None,
                 self.reset_ttl,
             ),
+            Notice::IdentityLinked { username, .. } => (
+                "A sign-in provider was linked to your account",
+                username,
+                Some(self.link("account/identities")?),
+                None,
+                self.confirm_ttl,
+            ),
+            Notice::ProveAddress {
+                username, token, ..
+            } => (
+                "Continue signing in",
+                username.as_ref().unwrap_or(&NO_NAME),
+                token
+                    .as_ref()
+                    .map(|t| self.link(&format!("auth/oidc/complete/{}", t.expose())))
+                    .transpose()?,
+                None,
+                self.confirm_ttl,
+            ),
+        };
+        let provider = match notice {
+            Notice::IdentityLinked { provider, .. } | Notice::ProveAddress { provider, .. } => {
+                Some(provider.as_str())
+            }
+            _ => None,
         };
         let (by_operator, remaining) = match notice {
             Notice::TwoFactorDisabled { by_operator, .. } => (Some(*by_operator), None),
@@ -181,6 +206,7 @@ impl Renderer {
             "forgot_link": self.link("auth/forgot-password")?,
             "by_operator": by_operator,
             "remaining": remaining,
+            "provider": provider,
         });
         let kind = notice.kind();
         let text = self
@@ -202,6 +228,9 @@ impl Renderer {
         })
     }
 }
+
+/// The greeting's name when the mail goes to an address without an account.
+static NO_NAME: String = String::new();
 
 /// "1 hour", "24 hours", "30 minutes".
 fn valid_for(ttl: Duration) -> String {

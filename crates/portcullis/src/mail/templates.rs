@@ -68,6 +68,22 @@ pub(super) const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../templates/email/address_in_use.html"),
     ),
     (
+        "email/identity_linked.txt",
+        include_str!("../../templates/email/identity_linked.txt"),
+    ),
+    (
+        "email/identity_linked.html",
+        include_str!("../../templates/email/identity_linked.html"),
+    ),
+    (
+        "email/prove_address.txt",
+        include_str!("../../templates/email/prove_address.txt"),
+    ),
+    (
+        "email/prove_address.html",
+        include_str!("../../templates/email/prove_address.html"),
+    ),
+    (
         "email/two_factor_enabled.txt",
         include_str!("../../templates/email/two_factor_enabled.txt"),
     ),

@@ -52,7 +52,7 @@ pub enum Completion {
     /// if the account has one).
     SignedIn {
         /// The new session.
-        login: LoginSuccess,
+        login: Box<LoginSuccess>,
         /// Where to go afterwards.
         next: Option<String>,
         /// The provider it came through.
@@ -318,7 +318,7 @@ impl Identities<'_> {
         };
         d.store.touch_identity(linked.id, d.clock.now()).await?;
         Ok(Completion::SignedIn {
-            login,
+            login: Box::new(login),
             next: flow.next.clone(),
             provider: linked.provider.clone(),
         })
