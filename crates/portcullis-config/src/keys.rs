@@ -215,6 +215,50 @@ pub(crate) fn is_section(name: &str) -> bool {
     })
 }
 
+/// The key next to `name` whose last segment is a slip of the keyboard away
+/// from `name`'s (`database.urll`, `roles.nmae`).
+pub(crate) fn nearest(name: &str) -> Option<String> {
+    let (parent, last) = name.rsplit_once('.').unwrap_or(("", name));
+    KEYS.iter()
+        .filter_map(|k| {
+            let (row_parent, row_last) = k.name.rsplit_once('.').unwrap_or(("", k.name));
+            let slips = distance(last, row_last);
+            (row_parent == parent && slips > 0 && slips <= 2 && slips * 3 <= row_last.len())
+                .then_some((slips, row_last))
+        })
+        .min_by_key(|(slips, _)| *slips)
+        .map(|(_, row_last)| match parent {
+            "" => row_last.to_owned(),
+            parent => format!("{parent}.{row_last}"),
+        })
+}
+
+/// Edits (insertions, deletions, substitutions, swaps of neighbours) from
+/// `a` to `b`.
+fn distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (rows[i - 1][j] + 1)
+                .min(rows[i][j - 1] + 1)
+                .min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = best;
+        }
+    }
+    rows[a.len()][b.len()]
+}
+
 /// The key whose variable `var` was probably meant to be: the same name with
 /// single underscores where `__` belongs (`PORTCULLIS_DATABASE_URL`).
 pub(crate) fn suggest_for_variable(var: &str) -> Option<&'static Key> {
@@ -258,5 +302,16 @@ mod tests {
         let key = suggest_for_variable("PORTCULLIS_DATABASE_URL").unwrap();
         assert_eq!(key.name, "database.url");
         assert!(suggest_for_variable("PORTCULLIS_NOTHING_LIKE_IT").is_none());
+    }
+
+    #[test]
+    fn a_slip_of_the_keyboard_finds_the_key_next_to_it() {
+        assert_eq!(nearest("database.urll").as_deref(), Some("database.url"));
+        assert_eq!(nearest("sitename").as_deref(), Some("site_name"));
+        assert_eq!(nearest("roles.nmae").as_deref(), Some("roles.name"));
+        assert!(nearest("database.colour").is_none());
+        assert!(nearest("session.trusted_proxies").is_none());
+        assert_eq!(distance("nmae", "name"), 1);
+        assert_eq!(distance("kitten", "sitting"), 3);
     }
 }

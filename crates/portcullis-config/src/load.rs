@@ -166,7 +166,10 @@ fn read_env(
             .collect::<Vec<_>>()
             .join(".");
         let Some(key) = keys::find(&dotted) else {
-            let hint = match keys::suggest_for_variable(var).and_then(|k| k.env()) {
+            let suggested = keys::suggest_for_variable(var)
+                .and_then(|k| k.env())
+                .or_else(|| keys::find(&keys::nearest(&dotted)?)?.env());
+            let hint = match suggested {
                 Some(env) => format!("; did you mean {env}?"),
                 None => "; see the configuration table in the README".to_owned(),
             };
@@ -271,8 +274,12 @@ fn merge(base: &mut Table, given: Table) {
     }
 }
 
-/// "; did you mean session.idle_timeout?" for a key in the wrong section.
+/// "; did you mean database.url?" for a slip of the keyboard, or "; did you
+/// mean session.idle_timeout?" for a key in the wrong section.
 fn suggest_key(dotted: &str) -> String {
+    if let Some(near) = keys::nearest(dotted) {
+        return format!("; did you mean {near}?");
+    }
     let last = dotted.rsplit('.').next().unwrap_or(dotted);
     keys::KEYS
         .iter()

@@ -247,8 +247,15 @@ fn unknown_variables_and_keys_are_refused_with_a_suggestion() {
     let err = load_toml("unknown", "[database]\nurll = \"x\"\n", &[]).unwrap_err();
     assert!(
         err.to_string()
-            .contains("unknown configuration key database.urll"),
+            .contains("unknown configuration key database.urll")
+            && err.to_string().ends_with("; did you mean database.url?"),
         "{err}"
+    );
+    let err = Settings::load(None, env(&[("PORTCULLIS_DATABASE__URLL", "x")])).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "PORTCULLIS_DATABASE__URLL is not a configuration variable; did you mean \
+         PORTCULLIS_DATABASE__URL?"
     );
     let err = load_toml("misplaced", "[session]\ntrusted_proxies = []\n", &[]).unwrap_err();
     assert!(
