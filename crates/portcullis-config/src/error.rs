@@ -6,7 +6,8 @@
 //! configuration key session.idle_timeout (PORTCULLIS_SESSION__IDLE_TIMEOUT): "soon" is not a duration; example: 30m
 //! ```
 //!
-//! Messages never quote the values of `secret` or `mail.smtp_password`.
+//! Messages never quote the values of `secret`, `mail.smtp_password` or a
+//! provider's `client_secret`.
 
 use super::keys::{self, Key};
 use std::path::PathBuf;
@@ -82,11 +83,12 @@ pub fn invalid(key: &str, problem: impl Into<String>) -> SettingsError {
 }
 
 /// The same for a key of the table, under the name `shown` (which says where
-/// in a list the value was, as in `roles[2].name`).
+/// in a list the value was, as in `roles[2].name`, or which table the
+/// operator named, as in `oidc.providers.google.client_id`).
 pub(crate) fn invalid_key(key: &Key, shown: &str, problem: impl Into<String>) -> SettingsError {
     SettingsError::Invalid {
         key: shown.to_owned(),
-        env: key.env_label(),
+        env: key.env_label_at(shown),
         problem: problem.into(),
         example: key.example,
     }

@@ -6,6 +6,14 @@
 //!
 //! A key missing here cannot be set; a test checks the table against the
 //! fields of [`Settings`](super::Settings).
+//!
+//! Tables the operator names (`[oidc.providers.google]`) have rows with the
+//! segment [`ANY_ID`] where the name goes: `oidc.providers.*` for the id
+//! itself and `oidc.providers.*.client_id` for each key inside. A concrete
+//! name (`oidc.providers.google.client_id`) finds its row, and its variable
+//! is written from the concrete name the same way as any other
+//! (`PORTCULLIS_OIDC__PROVIDERS__GOOGLE__CLIENT_ID`), so a variable finds its
+//! id by its segment between `__`, read in lower case like the rest.
 
 use super::ENV_PREFIX;
 
@@ -34,6 +42,10 @@ pub(crate) enum Kind {
     TextList,
     /// An array of tables, `[[name]]` (file only).
     Tables,
+    /// The id of a table the operator names (`[oidc.providers.<id>]`): 1 to
+    /// 32 of `a-z`, `0-9`, `_` and `-`, starting with a letter. It is read
+    /// from the table's name or the variable's segment, never as a value.
+    Id,
 }
 
 const U8: Kind = Kind::Number {
@@ -62,17 +74,36 @@ pub(crate) struct Key {
 
 impl Key {
     /// `PORTCULLIS_SESSION__IDLE_TIMEOUT`, or `None` for keys that only the
-    /// file can set.
+    /// file can set. A row with an id has [`ANY_ID`] in it.
     pub fn env(&self) -> Option<String> {
+        self.env_at(self.name)
+    }
+
+    /// The environment variable of this key under the concrete name `shown`
+    /// (`oidc.providers.google.client_id` for `oidc.providers.*.client_id`);
+    /// for an id, the variables of its table (`…__GOOGLE__*`).
+    pub fn env_at(&self, shown: &str) -> Option<String> {
         if self.file_only() {
             return None;
         }
-        Some(env_name(self.name))
+        if !self.has_id() {
+            return Some(env_name(self.name));
+        }
+        Some(match self.kind {
+            Kind::Id => format!("{}__{ANY_ID}", env_name(shown)),
+            _ => env_name(shown),
+        })
     }
 
-    /// The environment variable, or "file only", for messages.
-    pub fn env_label(&self) -> String {
-        self.env().unwrap_or_else(|| "file only".to_owned())
+    /// The environment variable under the concrete name `shown`, or "file
+    /// only", for messages.
+    pub fn env_label_at(&self, shown: &str) -> String {
+        self.env_at(shown).unwrap_or_else(|| "file only".to_owned())
+    }
+
+    /// Whether the name holds an id the operator chooses.
+    pub fn has_id(&self) -> bool {
+        self.name.split('.').any(|segment| segment == ANY_ID)
     }
 
     /// Keys inside `[[roles]]` tables have no single environment variable.
@@ -94,6 +125,22 @@ const fn key(name: &'static str, kind: Kind, example: &'static str) -> Key {
         name,
         kind,
         example,
+    }
+}
+
+/// The segment of a row's name that stands for an id (`oidc.providers.*`).
+pub(crate) const ANY_ID: &str = "*";
+
+/// Whether the concrete dotted `name` is the row's `pattern`, segment by
+/// segment, an [`ANY_ID`] standing for any one segment.
+fn matches(pattern: &str, name: &str) -> bool {
+    let (mut want, mut have) = (pattern.split('.'), name.split('.'));
+    loop {
+        match (want.next(), have.next()) {
+            (None, None) => return true,
+            (Some(w), Some(h)) if w == h || (w == ANY_ID && !h.is_empty()) => {}
+            _ => return false,
+        }
     }
 }
 
@@ -199,31 +246,94 @@ pub(crate) static KEYS: &[Key] = &[
     key("mail.retry_backoff", Kind::Duration, "2s"),
     key("mail.queue_size", USIZE, "1000"),
     key("confirm.required", Kind::Bool, "true"),
+    key("oidc.providers.*", Kind::Id, "google"),
+    key(
+        "oidc.providers.*.client_id",
+        Kind::Text,
+        "1234567890-abc123.apps.googleusercontent.com",
+    ),
+    key(
+        "oidc.providers.*.client_secret",
+        Kind::Text,
+        "the-client-secret-from-the-console",
+    ),
+    key(
+        "oidc.providers.*.issuer",
+        Kind::Url,
+        "https://sso.example.com",
+    ),
+    key("oidc.providers.*.name", Kind::Text, "Acme SSO"),
+    key(
+        "oidc.providers.*.scopes",
+        Kind::TextList,
+        "openid, email, profile",
+    ),
+    key(
+        "oidc.providers.*.redirect_path",
+        Kind::Text,
+        "/auth/oidc/google/callback",
+    ),
+    key("oidc.providers.*.allow_registration", Kind::Bool, "false"),
+    key("oidc.providers.*.trust_email", Kind::Bool, "false"),
+    key("oidc.providers.*.default_role", Kind::Text, "Citizen"),
+    key("oidc.providers.*.logout_at_provider", Kind::Bool, "true"),
 ];
 
-/// The key called `name`.
+/// The key called `name`: its row, or the row with ids it is an instance of
+/// (`oidc.providers.google.client_id`).
 pub(crate) fn find(name: &str) -> Option<&'static Key> {
-    KEYS.iter().find(|k| k.name == name)
+    KEYS.iter()
+        .find(|k| k.name == name)
+        .or_else(|| KEYS.iter().find(|k| k.has_id() && matches(k.name, name)))
 }
 
-/// Whether `name` is a section holding keys (`session`, `rate_limit.login_per_ip`).
+/// Whether `name` is a section holding keys (`session`,
+/// `rate_limit.login_per_ip`, `oidc.providers.google`).
 pub(crate) fn is_section(name: &str) -> bool {
+    let depth = name.split('.').count();
     KEYS.iter().any(|k| {
-        k.name
-            .strip_prefix(name)
-            .is_some_and(|rest| rest.starts_with('.'))
+        let segments: Vec<&str> = k.name.split('.').collect();
+        segments.len() > depth && matches(&segments[..depth].join("."), name)
+    })
+}
+
+/// A row's name as messages suggest it: `oidc.providers.<id>.issuer`.
+pub(crate) fn shown(name: &str) -> String {
+    name.replace(ANY_ID, "<id>")
+}
+
+/// The variable `var` was probably meant to be: the same name with single
+/// underscores where `__` belongs (`PORTCULLIS_DATABASE_URL`,
+/// `PORTCULLIS_OIDC__PROVIDERS__GOOGLE_CLIENT_ID`).
+pub(crate) fn suggest_for_variable(var: &str) -> Option<String> {
+    let single = |text: &str| text.replace("__", "_");
+    let wanted = single(&var.to_ascii_uppercase());
+    KEYS.iter().filter(|k| k.kind != Kind::Id).find_map(|k| {
+        let env = single(&k.env()?);
+        match env.split_once(ANY_ID) {
+            None => (env == wanted).then(|| k.env()).flatten(),
+            Some((before, after)) => {
+                let id = wanted.strip_prefix(before)?.strip_suffix(after)?;
+                let id = id.trim_matches('_');
+                (!id.is_empty()).then(|| env_name(&k.name.replace(ANY_ID, id)))
+            }
+        }
     })
 }
 
 /// The key next to `name` whose last segment is a slip of the keyboard away
-/// from `name`'s (`database.urll`, `roles.nmae`).
+/// from `name`'s (`database.urll`, `oidc.providers.google.client_secert`):
+/// its concrete name, ids kept.
 pub(crate) fn nearest(name: &str) -> Option<String> {
     let (parent, last) = name.rsplit_once('.').unwrap_or(("", name));
     KEYS.iter()
+        .filter(|k| k.kind != Kind::Id)
         .filter_map(|k| {
             let (row_parent, row_last) = k.name.rsplit_once('.').unwrap_or(("", k.name));
+            let same_section =
+                row_parent == parent || (!parent.is_empty() && matches(row_parent, parent));
             let slips = distance(last, row_last);
-            (row_parent == parent && slips > 0 && slips <= 2 && slips * 3 <= row_last.len())
+            (same_section && slips > 0 && slips <= 2 && slips * 3 <= row_last.len())
                 .then_some((slips, row_last))
         })
         .min_by_key(|(slips, _)| *slips)
@@ -259,16 +369,6 @@ fn distance(a: &str, b: &str) -> usize {
     rows[a.len()][b.len()]
 }
 
-/// The key whose variable `var` was probably meant to be: the same name with
-/// single underscores where `__` belongs (`PORTCULLIS_DATABASE_URL`).
-pub(crate) fn suggest_for_variable(var: &str) -> Option<&'static Key> {
-    let wanted = var.to_ascii_uppercase();
-    KEYS.iter().find(|k| {
-        k.env()
-            .is_some_and(|env| env.replace("__", "_") == wanted.replace("__", "_"))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,7 +380,10 @@ mod tests {
             key.env().as_deref(),
             Some("PORTCULLIS_RATE_LIMIT__LOGIN_PER_IP__MAX")
         );
-        assert_eq!(find("roles.name").unwrap().env_label(), "file only");
+        assert_eq!(
+            find("roles.name").unwrap().env_label_at("roles[0].name"),
+            "file only"
+        );
     }
 
     #[test]
@@ -299,9 +402,40 @@ mod tests {
 
     #[test]
     fn a_single_underscore_for_nesting_is_recognised() {
-        let key = suggest_for_variable("PORTCULLIS_DATABASE_URL").unwrap();
-        assert_eq!(key.name, "database.url");
+        assert_eq!(
+            suggest_for_variable("PORTCULLIS_DATABASE_URL").as_deref(),
+            Some("PORTCULLIS_DATABASE__URL")
+        );
+        assert_eq!(
+            suggest_for_variable("PORTCULLIS_OIDC_PROVIDERS_MY_CORP_CLIENT_ID").as_deref(),
+            Some("PORTCULLIS_OIDC__PROVIDERS__MY_CORP__CLIENT_ID")
+        );
         assert!(suggest_for_variable("PORTCULLIS_NOTHING_LIKE_IT").is_none());
+    }
+
+    #[test]
+    fn names_with_an_id_find_their_row_and_write_their_own_variable() {
+        let key = find("oidc.providers.google.client_id").unwrap();
+        assert_eq!(key.name, "oidc.providers.*.client_id");
+        assert_eq!(
+            key.env_at("oidc.providers.google.client_id").as_deref(),
+            Some("PORTCULLIS_OIDC__PROVIDERS__GOOGLE__CLIENT_ID")
+        );
+        let id = find("oidc.providers.google").unwrap();
+        assert_eq!(id.kind, Kind::Id);
+        assert_eq!(
+            id.env_label_at("oidc.providers.google"),
+            "PORTCULLIS_OIDC__PROVIDERS__GOOGLE__*"
+        );
+        assert!(find("oidc.providers.google.nothing").is_none());
+        assert!(find("oidc.providers..client_id").is_none());
+        assert!(find("oidc.providers.a.b.client_id").is_none());
+        assert!(is_section("oidc") && is_section("oidc.providers"));
+        assert!(is_section("oidc.providers.google"));
+        assert!(!is_section("oidc.providers.google.client_id"));
+        for key in KEYS {
+            assert!(key.name.matches(ANY_ID).count() <= 1, "{}", key.name);
+        }
     }
 
     #[test]
@@ -309,7 +443,15 @@ mod tests {
         assert_eq!(nearest("database.urll").as_deref(), Some("database.url"));
         assert_eq!(nearest("sitename").as_deref(), Some("site_name"));
         assert_eq!(nearest("roles.nmae").as_deref(), Some("roles.name"));
-        assert!(nearest("database.colour").is_none());
+        assert_eq!(
+            nearest("oidc.providers.acme.client_secert").as_deref(),
+            Some("oidc.providers.acme.client_secret")
+        );
+        assert_eq!(
+            nearest("oidc.providers.acme.scope").as_deref(),
+            Some("oidc.providers.acme.scopes")
+        );
+        assert!(nearest("oidc.providers.acme.colour").is_none());
         assert!(nearest("session.trusted_proxies").is_none());
         assert_eq!(distance("nmae", "name"), 1);
         assert_eq!(distance("kitten", "sitting"), 3);

@@ -7,7 +7,8 @@
 //! and merges the sources by it (`value` reads one value); `validate`
 //! checks ranges and relations between keys, `production` the rules of
 //! production mode (`secret` judges the secret); `error` words it all;
-//! `mail` holds the `[mail]` and `[confirm]` sections.
+//! `mail` holds the `[mail]` and `[confirm]` sections, `oidc` the OpenID
+//! Connect providers (`[oidc.providers.<id>]`).
 //!
 //! A crate of its own (the server re-exports it as `portcullis::settings`)
 //! so that the fuzz targets build it without the server's dependencies.
@@ -19,6 +20,7 @@ pub mod fuzzing;
 mod keys;
 mod load;
 pub mod mail;
+pub mod oidc;
 mod production;
 mod secret;
 mod sections;
@@ -30,6 +32,7 @@ mod value;
 pub use error::SettingsError;
 pub use error::invalid;
 pub use mail::{ConfirmSettings, MailSettings, MailTransport, SmtpTls};
+pub use oidc::{OidcProviderSettings, OidcSettings, ResolvedProvider};
 pub use sections::*;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -86,6 +89,9 @@ pub struct Settings {
     pub tokens: TokenSettings,
     /// Roles created or updated at every start (TOML `[[roles]]` tables).
     pub roles: Vec<RoleSettings>,
+    /// OpenID Connect providers users may sign in with
+    /// (`[oidc.providers.<id>]`); [`Settings::oidc_providers`] resolves them.
+    pub oidc: OidcSettings,
 }
 
 impl Default for Settings {
@@ -112,6 +118,7 @@ impl Default for Settings {
             two_factor: TwoFactorSettings::default(),
             tokens: TokenSettings::default(),
             roles: Vec::new(),
+            oidc: OidcSettings::default(),
         }
     }
 }
@@ -140,6 +147,7 @@ impl fmt::Debug for Settings {
             .field("two_factor", &self.two_factor)
             .field("tokens", &self.tokens)
             .field("roles", &self.roles)
+            .field("oidc", &self.oidc)
             .finish()
     }
 }

@@ -12,7 +12,7 @@
 //! words every error from the table.
 
 use super::error::{SettingsError, invalid_key};
-use super::keys::{self, Kind, PROXIES_ALIAS};
+use super::keys::{self, ANY_ID, Kind, PROXIES_ALIAS};
 use super::value::{self, Raw};
 use super::{ENV_PREFIX, Settings};
 use serde::Deserialize;
@@ -71,40 +71,63 @@ fn read_file(
     path: &Path,
     given: &mut Table,
 ) -> Result<(), SettingsError> {
+    // Under `oidc.providers`, every name is an id, whatever it holds (a `.`
+    // included); it is checked as one rather than looked up as a key.
+    let ids = keys::find(&format!("{prefix}.{ANY_ID}")).filter(|k| k.kind == Kind::Id);
     for (name, raw) in table {
         let dotted = if prefix.is_empty() {
             name.clone()
         } else {
             format!("{prefix}.{name}")
         };
-        if let Some(key) = keys::find(&dotted) {
-            let parsed = value::parse(key.kind, Raw::Toml(raw))
-                .map_err(|problem| invalid_key(key, key.name, problem))?;
-            let parsed = match (key.kind, parsed) {
-                (Kind::Tables, Value::Array(items)) => read_tables(key.name, &items, path)?,
-                (_, parsed) => parsed,
-            };
-            insert(given, key.name, parsed);
-        } else if keys::is_section(&dotted) {
-            let Value::Table(section) = raw else {
+        match ids.or_else(|| keys::find(&dotted)) {
+            // A table the operator names (`[oidc.providers.google]`): the
+            // name is its id, and its keys are read like a section's.
+            Some(key) if key.kind == Kind::Id => {
+                value::parse(key.kind, Raw::Env(name))
+                    .map_err(|problem| invalid_key(key, &dotted, problem))?;
+                let Value::Table(section) = raw else {
+                    return Err(not_a_table(&dotted, path));
+                };
+                // Declared even with no keys, so that validation asks for
+                // the ones it needs rather than the table vanishing.
+                insert(given, &dotted, Value::Table(Table::new()));
+                read_file(section, &dotted, path, given)?;
+            }
+            Some(key) => {
+                let parsed = value::parse(key.kind, Raw::Toml(raw))
+                    .map_err(|problem| invalid_key(key, &dotted, problem))?;
+                let parsed = match (key.kind, parsed) {
+                    (Kind::Tables, Value::Array(items)) => read_tables(key.name, &items, path)?,
+                    (_, parsed) => parsed,
+                };
+                insert(given, &dotted, parsed);
+            }
+            None if keys::is_section(&dotted) => {
+                let Value::Table(section) = raw else {
+                    return Err(not_a_table(&dotted, path));
+                };
+                read_file(section, &dotted, path, given)?;
+            }
+            None => {
                 return Err(SettingsError::UnknownKey {
-                    key: dotted.clone(),
+                    hint: suggest_key(&dotted),
+                    key: dotted,
                     path: path.to_owned(),
-                    hint: format!(
-                        "; {dotted} is a section: write [{dotted}] and its keys below it"
-                    ),
                 });
-            };
-            read_file(section, &dotted, path, given)?;
-        } else {
-            return Err(SettingsError::UnknownKey {
-                hint: suggest_key(&dotted),
-                key: dotted,
-                path: path.to_owned(),
-            });
+            }
         }
     }
     Ok(())
+}
+
+/// A section (`[session]`, `[oidc.providers.google]`) given a value.
+fn not_a_table(dotted: &str, path: &Path) -> SettingsError {
+    SettingsError::UnknownKey {
+        key: dotted.to_owned(),
+        path: path.to_owned(),
+        hint: format!("; {dotted} is a section: write [{dotted}] and its keys below it"),
+    }
 }
 
 /// Reads each table of an array of tables (`[[roles]]`): its keys are those
@@ -158,25 +181,16 @@ fn read_env(
                 && var != "PORTCULLIS_CONFIG"
         })
         .collect();
-    let mut seen: BTreeMap<&'static str, &str> = BTreeMap::new();
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
     for (var, text) in &vars {
         let dotted = var[prefix.len()..]
             .split("__")
             .map(str::to_ascii_lowercase)
             .collect::<Vec<_>>()
             .join(".");
-        let Some(key) = keys::find(&dotted) else {
-            let suggested = keys::suggest_for_variable(var)
-                .and_then(|k| k.env())
-                .or_else(|| keys::find(&keys::nearest(&dotted)?)?.env());
-            let hint = match suggested {
-                Some(env) => format!("; did you mean {env}?"),
-                None => "; see the configuration table in the README".to_owned(),
-            };
-            return Err(SettingsError::UnknownVariable {
-                var: var.clone(),
-                hint,
-            });
+        // A variable naming an id alone sets nothing.
+        let Some(key) = keys::find(&dotted).filter(|k| k.kind != Kind::Id) else {
+            return Err(unknown_variable(var, &dotted));
         };
         if key.file_only() {
             return Err(SettingsError::FileOnly {
@@ -184,18 +198,61 @@ fn read_env(
                 env: var.clone(),
             });
         }
+        check_ids(&dotted)?;
         // Names differing only in case reach the same key; which would win
         // is not something to leave to the order of the environment.
-        if let Some(other) = seen.insert(key.name, var) {
+        if let Some(other) = seen.insert(dotted.clone(), var) {
             return Err(invalid_key(
                 key,
-                key.name,
+                &dotted,
                 format!("is set twice, by {other} and {var}"),
             ));
         }
         let parsed = value::parse(key.kind, Raw::Env(text))
-            .map_err(|problem| invalid_key(key, key.name, problem))?;
-        insert(given, key.name, parsed);
+            .map_err(|problem| invalid_key(key, &dotted, problem))?;
+        insert(given, &dotted, parsed);
+    }
+    Ok(())
+}
+
+/// The error for `var` (read as the key `dotted`), with the variable it was
+/// probably meant to be.
+fn unknown_variable(var: &str, dotted: &str) -> SettingsError {
+    let suggested = keys::suggest_for_variable(var).or_else(|| {
+        let near = keys::nearest(dotted)?;
+        keys::find(&near)?.env_at(&near)
+    });
+    let hint = match (suggested, keys::find(dotted)) {
+        (Some(env), _) => format!("; did you mean {env}?"),
+        // `PORTCULLIS_OIDC__PROVIDERS__GOOGLE`: the table, not a key of it.
+        (None, Some(id)) => {
+            let first = keys::KEYS
+                .iter()
+                .find_map(|k| k.name.strip_prefix(id.name)?.strip_prefix('.'))
+                .unwrap_or_default();
+            format!(
+                "; it names a table: set its keys, such as {}",
+                keys::env_name(&format!("{dotted}.{first}"))
+            )
+        }
+        (None, None) => "; see the configuration table in the README".to_owned(),
+    };
+    SettingsError::UnknownVariable {
+        var: var.to_owned(),
+        hint,
+    }
+}
+
+/// Checks each id in the concrete name `dotted` (`oidc.providers.<id>.…`),
+/// as the file's table names are checked.
+fn check_ids(dotted: &str) -> Result<(), SettingsError> {
+    let segments: Vec<&str> = dotted.split('.').collect();
+    for end in 1..=segments.len() {
+        let name = segments[..end].join(".");
+        if let Some(key) = keys::find(&name).filter(|k| k.kind == Kind::Id) {
+            value::parse(key.kind, Raw::Env(segments[end - 1]))
+                .map_err(|problem| invalid_key(key, &name, problem))?;
+        }
     }
     Ok(())
 }
@@ -284,6 +341,6 @@ fn suggest_key(dotted: &str) -> String {
     keys::KEYS
         .iter()
         .find(|k| k.name != dotted && k.name.rsplit('.').next() == Some(last))
-        .map(|k| format!("; did you mean {}?", k.name))
+        .map(|k| format!("; did you mean {}?", keys::shown(k.name)))
         .unwrap_or_default()
 }

@@ -205,7 +205,7 @@ impl MailSettings {
 /// `localhost`, 127.0.0.0/8 or ::1 (also IPv4-mapped, and in brackets):
 /// traffic to it never leaves the machine. Other names, even ones that
 /// resolve to loopback today, are not taken on trust.
-fn is_loopback_host(host: &str) -> bool {
+pub(crate) fn is_loopback_host(host: &str) -> bool {
     let host = host.trim();
     if host.eq_ignore_ascii_case("localhost") {
         return true;

@@ -1,6 +1,8 @@
 //! What production mode refuses: no secret or a guessable one, no public URL,
 //! or a public URL over plain http unless `allow_insecure_http` says so. The
-//! mail section adds its own rule (no clear-text SMTP off loopback).
+//! mail section adds its own rule (no clear-text SMTP off loopback). OpenID
+//! providers need nothing more here: their redirect URI is `public_url` +
+//! `redirect_path`, and `public_url` is already required.
 
 use super::secret::{self, MIN_BITS};
 use super::{Settings, SettingsError, invalid};

@@ -173,7 +173,8 @@ impl Settings {
                 }
             }
         }
-        self.mail.validate(self.mode)
+        self.mail.validate(self.mode)?;
+        self.oidc.validate()
     }
 }
 

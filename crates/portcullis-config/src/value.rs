@@ -121,7 +121,34 @@ fn from_text(kind: Kind, text: &str) -> Result<Value, String> {
             .collect::<Result<Vec<_>, _>>()
             .map(Value::Array),
         Kind::Text | Kind::Path => Ok(Value::String(text.to_owned())),
+        Kind::Id => id(text).map(|()| Value::String(text.to_owned())),
         Kind::TextList | Kind::Tables => Err(refused()),
+    }
+}
+
+/// The longest id.
+const MAX_ID: usize = 32;
+
+/// Checks the id `text` (of a table the operator names). An id is a URL
+/// segment (`/auth/oidc/<id>/callback`) and a segment of variable names
+/// (`PORTCULLIS_OIDC__PROVIDERS__<ID>__CLIENT_ID`, split at `__` and read in
+/// lower case), so it is lower case, and neither holds `__` nor ends in `_`,
+/// which would move where the variable's segments split.
+pub(crate) fn id(text: &str) -> Result<(), String> {
+    let fine = (1..=MAX_ID).contains(&text.len())
+        && text.starts_with(|c: char| c.is_ascii_lowercase())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-'))
+        && !text.contains("__")
+        && !text.ends_with('_');
+    if fine {
+        Ok(())
+    } else {
+        Err(format!(
+            "{text:?} is not an id: 1 to {MAX_ID} of a-z, 0-9, _ and -, starting with a letter, \
+             without __ or a final _ (it is a URL segment and part of variable names)"
+        ))
     }
 }
 
@@ -149,6 +176,7 @@ fn what(kind: Kind) -> String {
         Kind::Networks => "a list of IP addresses or CIDR ranges".to_owned(),
         Kind::TextList => "a list of text".to_owned(),
         Kind::Tables => "a list of tables".to_owned(),
+        Kind::Id => "an id".to_owned(),
     }
 }
 
@@ -257,6 +285,40 @@ mod tests {
         assert_eq!(
             env(Kind::Networks, "10.0.0.1, proxy.internal"),
             Err("\"proxy.internal\" is not an IP address or CIDR range".into())
+        );
+    }
+
+    #[test]
+    fn ids_are_url_and_variable_segments() {
+        for fine in [
+            "google",
+            "my-corp",
+            "my_corp",
+            "a",
+            "k8s-2",
+            &"a".repeat(32),
+        ] {
+            assert_eq!(id(fine), Ok(()), "{fine}");
+        }
+        for bad in [
+            "",
+            "Google",
+            "1st",
+            "-corp",
+            "_corp",
+            "my corp",
+            "my.corp",
+            "my__corp",
+            "corp_",
+            "caf\u{e9}",
+            &"a".repeat(33),
+        ] {
+            assert!(id(bad).is_err(), "{bad:?}");
+        }
+        assert!(
+            id("Google")
+                .unwrap_err()
+                .starts_with("\"Google\" is not an id: 1 to 32 of a-z")
         );
     }
 
