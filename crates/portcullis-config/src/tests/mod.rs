@@ -2,6 +2,7 @@
 //! type, and every error worded from the key table.
 
 mod mail;
+mod oidc;
 mod production;
 mod proxies;
 mod sessions;
