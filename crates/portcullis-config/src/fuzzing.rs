@@ -26,7 +26,8 @@ pub fn load(
 /// One configuration key, as the fuzz targets see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeyInfo {
-    /// Dotted name: `session.idle_timeout`.
+    /// Dotted name: `session.idle_timeout`, or `oidc.providers.*.client_id`
+    /// for a key in a table the operator names (`*` is the id).
     pub name: &'static str,
     /// Whether it holds a duration.
     pub duration: bool,
@@ -38,15 +39,34 @@ pub struct KeyInfo {
 
 /// Every configuration key.
 pub fn keys() -> Vec<KeyInfo> {
-    keys::KEYS
-        .iter()
-        .map(|k| KeyInfo {
-            name: k.name,
-            duration: k.kind == Kind::Duration,
-            file_only: k.file_only(),
-            example: k.example,
-        })
-        .collect()
+    keys::KEYS.iter().map(info).collect()
+}
+
+fn info(k: &keys::Key) -> KeyInfo {
+    KeyInfo {
+        name: k.name,
+        duration: k.kind == Kind::Duration,
+        file_only: k.file_only(),
+        example: k.example,
+    }
+}
+
+/// The key a message names as `shown` (`roles[2].name`,
+/// `oidc.providers.google.client_id`), and the variable it gives for it
+/// (`PORTCULLIS_OIDC__PROVIDERS__GOOGLE__CLIENT_ID`, or "file only").
+pub fn named(shown: &str) -> Option<(KeyInfo, String)> {
+    let mut base = String::new();
+    let mut in_index = false;
+    for c in shown.chars() {
+        match c {
+            '[' => in_index = true,
+            ']' => in_index = false,
+            _ if !in_index => base.push(c),
+            _ => {}
+        }
+    }
+    let key = keys::find(&base)?;
+    Some((info(key), key.env_label_at(&base)))
 }
 
 /// The environment variable of the dotted key `name`.
@@ -84,4 +104,28 @@ pub fn durations(settings: &Settings) -> Vec<(&'static str, Duration)> {
 /// `settings` written out as a configuration file.
 pub fn to_toml(settings: &Settings) -> Result<String, toml::ser::Error> {
     toml::to_string(settings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_named_key_is_found_with_the_variable_its_message_gives() {
+        let (key, env) = named("oidc.providers.google.client_id").unwrap();
+        assert_eq!(key.name, "oidc.providers.*.client_id");
+        assert_eq!(env, "PORTCULLIS_OIDC__PROVIDERS__GOOGLE__CLIENT_ID");
+        let (key, env) = named("roles[2].name").unwrap();
+        assert_eq!((key.name, env.as_str()), ("roles.name", "file only"));
+        let err = load(Some("[oidc.providers.acme]\nclient_id = 7\n"), Vec::new()).unwrap_err();
+        let SettingsError::Invalid {
+            key, env, example, ..
+        } = &err
+        else {
+            panic!("{err}");
+        };
+        let (info, expected) = named(key).unwrap();
+        assert_eq!((env, *example), (&expected, info.example));
+        assert!(named("oidc.providers.acme.nothing").is_none());
+    }
 }
