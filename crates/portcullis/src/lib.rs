@@ -7,6 +7,7 @@ pub mod cli;
 pub mod dev_secret;
 pub mod mail;
 mod nofile;
+pub mod providers;
 mod server;
 /// Configuration: the `portcullis-config` crate, whose [`Settings`] the
 /// server is built from.

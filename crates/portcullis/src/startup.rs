@@ -241,7 +241,28 @@ impl Application {
         let secret = crate::dev_secret::secret(&settings)?;
         let mut services = Services::open(&settings, clock.clone()).await?;
         let (mailer, mail_worker) = start_mailer(&settings, &public_url, &services, clock)?;
-        services.auth = services.auth.clone().with_notifier(Arc::new(mailer));
+        let providers = crate::providers::configured(&settings, &public_url)?;
+        for p in &providers {
+            if let Some(role) = &p.policy.default_role
+                && services
+                    .auth
+                    .roles()
+                    .get(&Actor::system().authorize::<RolesManage>()?, role)
+                    .await
+                    .is_err()
+            {
+                return Err(invalid(
+                    &format!("oidc.providers.{}.default_role", p.id()),
+                    format!("there is no role {role:?}; declare it under [[roles]]"),
+                )
+                .into());
+            }
+        }
+        services.auth = services
+            .auth
+            .clone()
+            .with_notifier(Arc::new(mailer))
+            .with_providers(providers);
         let web = WebConfig {
             public_url: public_url.clone(),
             secret,

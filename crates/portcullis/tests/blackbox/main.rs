@@ -6,6 +6,7 @@
 mod common;
 mod fake_provider;
 mod oidc_provider;
+mod oidc_support;
 mod smtp;
 
 mod account_sessions;
@@ -29,8 +30,10 @@ mod instances;
 mod lockout;
 mod login;
 mod logs;
+mod oidc_accounts;
 mod oidc_client;
 mod oidc_harness;
+mod oidc_login;
 mod openapi;
 mod outbox;
 mod password_policy;
