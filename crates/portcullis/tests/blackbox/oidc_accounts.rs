@@ -242,9 +242,92 @@ async fn google_keeps_the_routes_of_the_flask_tutorials(backend: Backend) {
     );
 }
 
+/// An account without a password proves itself again for a sensitive page
+/// through the provider (`prompt=login`, `max_age`), and with
+/// `logout_at_provider` logging out ends the provider's session too.
+async fn a_passwordless_account_reauthenticates_at_the_provider_and_logs_out_there(
+    backend: Backend,
+) {
+    let setup = oidc_setup!(start_with(backend, "corp", None, |p, _| {
+        p.logout_at_provider = true;
+    }));
+    setup
+        .as_user(&TestUser::new("kim-sub").with_email("kim@corp.example", true))
+        .await;
+    let browser = setup.app.browser();
+    setup.sign_in(&browser, "/").await;
+    assert!(Setup::me(&browser).await.is_some());
+    // The login is now sixteen minutes old: sensitive pages ask again.
+    let stale = match backend {
+        Backend::Sqlite => "UPDATE sessions SET authenticated_at = authenticated_at - 960000",
+        Backend::Postgres => {
+            "UPDATE sessions SET authenticated_at = authenticated_at - interval '16 minutes'"
+        }
+    };
+    setup.app.sql(stale).await;
+    let response = browser.get("/auth/change-password").await;
+    assert!(location(&response).starts_with("/auth/reauthenticate"));
+    let (_, html) = browser
+        .page("/auth/reauthenticate?next=/auth/change-password")
+        .await;
+    assert!(html.contains("Confirm with Corp"), "{html}");
+    let token = crate::common::csrf_in(&html).unwrap();
+    let start = browser
+        .post_form(
+            &format!("/auth/reauthenticate/oidc/{}", setup.id),
+            &[
+                ("csrf_token", token.as_str()),
+                ("next", "/auth/change-password"),
+            ],
+        )
+        .await;
+    let asked = url::Url::parse(&location(&start)).unwrap();
+    let param = |name: &str| {
+        asked
+            .query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    assert_eq!(param("prompt").as_deref(), Some("login"));
+    assert!(param("max_age").is_some(), "{asked}");
+    let (response, _) = setup.sign_in_from(&browser, asked.as_str()).await;
+    assert_eq!(location(&response), "/auth/change-password");
+    assert_eq!(
+        browser.get("/auth/change-password").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(setup.events("reauthenticated").len(), 1);
+
+    let response = browser.logout().await;
+    let to = location(&response);
+    assert!(
+        to.starts_with(&setup.provider.issuer()) && to.contains("post_logout_redirect_uri"),
+        "{to}"
+    );
+    assert!(Setup::me(&browser).await.is_none());
+}
+
+/// Starting flows is rate-limited per client address.
+async fn starting_sign_ins_is_rate_limited_per_address(backend: Backend) {
+    let setup = oidc_setup!(start_with(backend, "corp", None, |_, settings| {
+        settings.rate_limit.enabled = true;
+        settings.rate_limit.login_per_ip.max = 3;
+    }));
+    let browser = setup.app.browser();
+    let path = format!("/auth/oidc/{}/login", setup.id);
+    for _ in 0..3 {
+        assert_eq!(browser.get(&path).await.status(), StatusCode::SEE_OTHER);
+    }
+    let refused = browser.get(&path).await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().contains_key("retry-after"));
+}
+
 on_both_backends!(
     linking_from_the_account_page_and_the_unlinking_rules,
     every_failure_lands_on_the_login_page_and_is_audited,
     a_provider_that_is_down_answers_temporarily_unavailable,
     google_keeps_the_routes_of_the_flask_tutorials,
+    a_passwordless_account_reauthenticates_at_the_provider_and_logs_out_there,
+    starting_sign_ins_is_rate_limited_per_address,
 );
