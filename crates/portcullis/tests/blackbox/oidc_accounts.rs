@@ -323,6 +323,47 @@ async fn starting_sign_ins_is_rate_limited_per_address(backend: Backend) {
     assert!(refused.headers().contains_key("retry-after"));
 }
 
+/// ID tokens no honest provider sends (from the test-only provider): each
+/// is refused on the login page, audited with its reason, and signs no one
+/// in; an honest one from the same provider does.
+async fn forged_id_tokens_sign_no_one_in(backend: Backend) {
+    use crate::fake_provider::{FakeProvider, Misbehaviour};
+    use crate::oidc_support::{client, follow, free_port, me, oidc_failures, server};
+    let port = free_port();
+    let fake = FakeProvider::start(vec![client(port, "corp", None)]).await;
+    let Some(app) = server(backend, port, "corp", fake.issuer(), None, |_, _| {}).await else {
+        return;
+    };
+    for (misbehaviour, reason) in [
+        (Misbehaviour::WrongSignature, "oidc_signature"),
+        (Misbehaviour::AlgNone, "oidc_algorithm"),
+        (Misbehaviour::WrongAudience, "oidc_audience"),
+        (Misbehaviour::WrongIssuer, "oidc_issuer"),
+        (Misbehaviour::Expired, "oidc_expired"),
+        (Misbehaviour::NonceMismatch, "oidc_nonce"),
+    ] {
+        fake.misbehave(misbehaviour);
+        let browser = app.browser();
+        let (response, _) = follow(&browser, "/auth/oidc/corp/login").await;
+        assert_eq!(
+            response.status(),
+            StatusCode::BAD_REQUEST,
+            "{misbehaviour:?}"
+        );
+        assert!(me(&browser).await.is_none(), "{misbehaviour:?}");
+        let reasons = oidc_failures(&app);
+        assert!(
+            reasons.iter().any(|r| r == reason),
+            "{reason} not in {reasons:?}"
+        );
+    }
+    fake.misbehave(Misbehaviour::Honest);
+    let browser = app.browser();
+    let (response, _) = follow(&browser, "/auth/oidc/corp/login").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(me(&browser).await.is_some(), "the honest token signs in");
+}
+
 on_both_backends!(
     linking_from_the_account_page_and_the_unlinking_rules,
     every_failure_lands_on_the_login_page_and_is_audited,
@@ -330,4 +371,5 @@ on_both_backends!(
     google_keeps_the_routes_of_the_flask_tutorials,
     a_passwordless_account_reauthenticates_at_the_provider_and_logs_out_there,
     starting_sign_ins_is_rate_limited_per_address,
+    forged_id_tokens_sign_no_one_in,
 );

@@ -262,6 +262,100 @@ async fn the_second_factor_still_applies_and_inactive_accounts_are_refused(backe
     assert!(Setup::me(&browser).await.is_none());
 }
 
+/// A provider that sends no address: the page asks for one and the link
+/// goes there; a provider-made account sets a password through
+/// forgot-password; the identities pages are for signed-in accounts only.
+async fn no_address_asks_for_one_and_a_provider_account_can_set_a_password(backend: Backend) {
+    let setup = oidc_setup!(start(backend));
+    let anonymous = setup.app.browser();
+    let page = anonymous.get("/account/identities").await;
+    assert!(
+        location(&page).starts_with("/auth/login"),
+        "{}",
+        location(&page)
+    );
+    assert_eq!(
+        anonymous.get("/api/identities").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        location(&anonymous.get("/auth/oidc/continue").await),
+        "/auth/login"
+    );
+
+    setup
+        .as_user(&TestUser::new("lee-sub").with_email("", false))
+        .await;
+    let browser = setup.app.browser();
+    let response = setup.sign_in(&browser, "/").await;
+    assert_eq!(location(&response), "/auth/oidc/continue");
+    let (_, html) = browser.page("/auth/oidc/continue").await;
+    assert!(
+        html.contains("did not tell us your email address"),
+        "{html}"
+    );
+    let bad = browser
+        .submit(
+            "/auth/oidc/continue",
+            "/auth/oidc/continue",
+            &[("email", "nope")],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let sent = browser
+        .submit(
+            "/auth/oidc/continue",
+            "/auth/oidc/continue",
+            &[("email", "lee@example.com")],
+        )
+        .await;
+    assert_eq!(sent.status(), StatusCode::OK);
+    let mail = setup
+        .app
+        .mail
+        .wait_for_subject("lee@example.com", "Continue signing in", 1)
+        .await;
+    let path = mail.path("/auth/oidc/complete/");
+    let response = browser.submit(&path, &path, &[]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let lee = Setup::me(&browser).await.expect("registered and signed in");
+    assert_eq!(lee["email"], "lee@example.com");
+
+    // No password yet; forgot-password sets one.
+    let username = lee["username"].as_str().unwrap().to_owned();
+    let ask = setup
+        .app
+        .browser()
+        .submit(
+            "/auth/forgot-password",
+            "/auth/forgot-password",
+            &[("email", "lee@example.com")],
+        )
+        .await;
+    assert_eq!(ask.status(), StatusCode::OK);
+    let mail = setup
+        .app
+        .mail
+        .wait_for_subject("lee@example.com", "Reset your password", 1)
+        .await;
+    let path = mail.path("/auth/reset-password/");
+    let fresh = setup.app.browser();
+    let set = fresh
+        .submit(
+            &path,
+            &path,
+            &[("password", PASSWORD), ("password_confirm", PASSWORD)],
+        )
+        .await;
+    assert_eq!(set.status(), StatusCode::SEE_OTHER);
+    let login = setup.app.browser().login(&username, PASSWORD).await;
+    assert_eq!(
+        login.status(),
+        StatusCode::SEE_OTHER,
+        "the new password works"
+    );
+}
+
 on_both_backends!(
     a_new_verified_identity_registers_once_and_signs_in_again,
     a_trusted_verified_address_links_the_confirmed_account_and_tells_its_owner,
@@ -269,4 +363,5 @@ on_both_backends!(
     completing_for_an_unconfirmed_account_ends_the_password_someone_else_set,
     a_password_login_on_the_proof_page_links_the_identity,
     the_second_factor_still_applies_and_inactive_accounts_are_refused,
+    no_address_asks_for_one_and_a_provider_account_can_set_a_password,
 );
