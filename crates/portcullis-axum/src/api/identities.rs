@@ -61,7 +61,10 @@ pub(super) fn router() -> OpenApiRouter<Portcullis> {
     operation_id = "list_oidc_providers",
     tag = "account",
     security(()),
-    responses((status = 200, description = "The providers", body = ProviderList)),
+    responses(
+        (status = 200, description = "The providers", body = ProviderList),
+        Refusals,
+    ),
 )]
 async fn providers(State(state): State<Portcullis>) -> Json<ProviderList> {
     let providers = state
