@@ -1,8 +1,10 @@
 //! Security policies: what counts as an acceptable password, when an account
 //! locks, how often an endpoint may be hit. Pure rules with their settings;
-//! the services apply them and the store only counts.
+//! the services apply them and the store only counts. [`forward`] decides
+//! whether a reverse proxy may pass a request on.
 
 pub mod email;
+pub mod forward;
 pub mod identity;
 pub mod lockout;
 pub mod password;
