@@ -433,6 +433,267 @@ pub fn normalise_path(path: &str) -> Result<String, Refusal> {
     Ok(normal)
 }
 
+/// Which hosts a rule covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostPattern {
+    /// Exactly this normalised host.
+    Exact(String),
+    /// Every subdomain of this normalised name (written `*.example.com`),
+    /// not the name itself.
+    Wildcard(String),
+}
+
+impl HostPattern {
+    /// `app.example.com`, `*.example.com`, `10.0.0.1` or `[::1]`. A
+    /// wildcard is only ever a whole leading `*.` label.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        if let Some(suffix) = s.strip_prefix("*.") {
+            let suffix = normalise_host(suffix)
+                .filter(|h| h.parse::<Ipv4Addr>().is_err())
+                .ok_or_else(|| format!("`{s}`: `*.` must be followed by a DNS name"))?;
+            return Ok(Self::Wildcard(suffix));
+        }
+        if s.contains('*') {
+            return Err(format!(
+                "`{s}`: a wildcard may only be a leading `*.` label, as in `*.example.com`"
+            ));
+        }
+        let host = if s.starts_with('[') {
+            s.strip_suffix(']')
+                .and_then(|inner| inner.strip_prefix('['))
+                .and_then(|inner| inner.parse::<Ipv6Addr>().ok())
+                .map(|ip| format!("[{ip}]"))
+        } else {
+            normalise_host(s)
+        };
+        host.map(Self::Exact)
+            .ok_or_else(|| format!("`{s}` is not a host name or IP address (without a port)"))
+    }
+
+    /// Whether `host` (normalised) is covered.
+    pub fn matches(&self, host: &str) -> bool {
+        match self {
+            Self::Exact(exact) => host == exact,
+            Self::Wildcard(suffix) => host
+                .strip_suffix(suffix.as_str())
+                .is_some_and(|sub| sub.len() > 1 && sub.ends_with('.')),
+        }
+    }
+}
+
+/// One thing a rule demands of whoever asks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Requirement {
+    /// Signed in.
+    Login,
+    /// Signed in with a confirmed address.
+    Confirmed,
+    /// Holding this role.
+    Role(String),
+    /// Holding this permission.
+    Permission(String),
+    /// Signed in with a second factor.
+    TwoFactor,
+    /// Nothing at all, and no identity is passed on: public.
+    Bypass,
+}
+
+impl Requirement {
+    /// `login`, `confirmed`, `role:NAME`, `permission:NAME`, `two_factor`
+    /// or `bypass`.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        let named = |kind: &str, name: &str| {
+            if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                Err(format!("`{s}`: {kind} needs a name without spaces"))
+            } else {
+                Ok(name.to_owned())
+            }
+        };
+        match s {
+            "login" => Ok(Self::Login),
+            "confirmed" => Ok(Self::Confirmed),
+            "two_factor" => Ok(Self::TwoFactor),
+            "bypass" => Ok(Self::Bypass),
+            _ => match s.split_once(':') {
+                Some(("role", name)) => named("role:", name).map(Self::Role),
+                Some(("permission", name)) => named("permission:", name).map(Self::Permission),
+                _ => Err(format!(
+                    "`{s}` is not a requirement: login, confirmed, role:NAME, \
+                     permission:NAME, two_factor or bypass"
+                )),
+            },
+        }
+    }
+
+    fn met_by(&self, who: &Subject<'_>) -> bool {
+        match self {
+            Self::Login | Self::Bypass => true,
+            Self::Confirmed => who.confirmed,
+            Self::Role(role) => who.roles.iter().any(|r| r == role),
+            Self::Permission(permission) => who.permissions.holds(permission),
+            Self::TwoFactor => who.two_factor,
+        }
+    }
+}
+
+/// Hosts and a path prefix, and what requests to them need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// The hosts covered.
+    pub host: HostPattern,
+    /// The normalised path prefix, matched by whole segments.
+    pub path_prefix: String,
+    /// Every one must be met.
+    pub require: Vec<Requirement>,
+}
+
+impl Rule {
+    /// A rule from configuration text. The prefix must start with `/` and
+    /// is normalised like a request path (a trailing slash does not
+    /// matter); `bypass` stands alone; at least one requirement is named.
+    pub fn new<S: AsRef<str>>(
+        host: &str,
+        path_prefix: &str,
+        require: impl IntoIterator<Item = S>,
+    ) -> Result<Self, String> {
+        let host = HostPattern::parse(host)?;
+        if !path_prefix.starts_with('/') {
+            return Err(format!("path prefix `{path_prefix}` must start with `/`"));
+        }
+        if path_prefix.contains('?') {
+            return Err(format!(
+                "path prefix `{path_prefix}` cannot contain a query"
+            ));
+        }
+        let mut prefix = normalise_path(path_prefix)
+            .map_err(|refusal| format!("path prefix `{path_prefix}`: {refusal}"))?;
+        if prefix.len() > 1 && prefix.ends_with('/') {
+            prefix.pop();
+        }
+        let require = require
+            .into_iter()
+            .map(|r| Requirement::parse(r.as_ref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        if require.is_empty() {
+            return Err(
+                "a rule needs at least one requirement (`login` for anyone signed in, \
+                 `bypass` for everyone)"
+                    .to_owned(),
+            );
+        }
+        if require.contains(&Requirement::Bypass) && require.len() > 1 {
+            return Err(
+                "`bypass` lets everyone through and cannot be combined with other \
+                 requirements"
+                    .to_owned(),
+            );
+        }
+        Ok(Self {
+            host,
+            path_prefix: prefix,
+            require,
+        })
+    }
+
+    /// Whether the rule covers `req`.
+    pub fn matches(&self, req: &OriginalRequest) -> bool {
+        self.host.matches(&req.host) && prefix_matches(&self.path_prefix, &req.path)
+    }
+}
+
+/// Whether `prefix` covers `path` by whole segments: `/admin` covers
+/// `/admin`, `/admin/x` and `/admin;p` (parameters end a segment's name for
+/// servlet containers), not `/administrator`.
+fn prefix_matches(prefix: &str, path: &str) -> bool {
+    if prefix == "/" {
+        return true;
+    }
+    match path.strip_prefix(prefix) {
+        Some(rest) => rest.is_empty() || rest.starts_with('/') || rest.starts_with(';'),
+        None => false,
+    }
+}
+
+/// What a request no rule covers gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DefaultPolicy {
+    /// Refused to everyone.
+    #[default]
+    Deny,
+    /// Allowed to anyone signed in.
+    Login,
+}
+
+/// The configured rules, in order; the first that covers a request decides.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Rules {
+    /// In order.
+    pub rules: Vec<Rule>,
+    /// For requests no rule covers.
+    pub default: DefaultPolicy,
+}
+
+/// Who is asking, when someone is signed in.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    /// The account's roles.
+    pub roles: &'a [String],
+    /// The account's permissions.
+    pub permissions: &'a crate::access::PermissionSet,
+    /// Whether the account confirmed its address.
+    pub confirmed: bool,
+    /// Whether this session passed a second factor.
+    pub two_factor: bool,
+}
+
+/// The answer for the proxy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Pass the request on; with `identify`, tell the application who is
+    /// asking (false for bypass: no `Remote-*` headers).
+    Allow {
+        /// Whether to send the identity along.
+        identify: bool,
+    },
+    /// Nobody is signed in and someone must be.
+    Unauthenticated,
+    /// Refused to whoever asks (or to everyone).
+    Forbidden,
+}
+
+impl Rules {
+    /// The index of the rule that decides `req`, `None` for the default.
+    pub fn explain(&self, req: &OriginalRequest) -> Option<usize> {
+        self.rules.iter().position(|rule| rule.matches(req))
+    }
+
+    /// Whether `who` (`None`: nobody signed in) may make `req`.
+    pub fn decide(&self, req: &OriginalRequest, who: Option<&Subject<'_>>) -> Verdict {
+        let require: &[Requirement] = match self.explain(req) {
+            Some(index) => &self.rules[index].require,
+            None => match self.default {
+                DefaultPolicy::Deny => return Verdict::Forbidden,
+                DefaultPolicy::Login => &[Requirement::Login],
+            },
+        };
+        // Bypass only when it stands alone (as `Rule::new` insists); mixed
+        // into other requirements by hand it grants nothing on its own.
+        if !require.is_empty() && require.iter().all(|r| *r == Requirement::Bypass) {
+            return Verdict::Allow { identify: false };
+        }
+        let Some(who) = who else {
+            return Verdict::Unauthenticated;
+        };
+        if require.iter().all(|r| r.met_by(who)) {
+            Verdict::Allow { identify: true }
+        } else {
+            Verdict::Forbidden
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -781,6 +1042,336 @@ mod tests {
         assert_eq!(url(&request.url()), Ok(request));
     }
 
+    use crate::access::PermissionSet;
+
+    fn req(u: &str) -> OriginalRequest {
+        parse_absolute(u).expect("a valid test URL")
+    }
+
+    fn rule(host: &str, prefix: &str, require: &[&str]) -> Rule {
+        Rule::new(host, prefix, require).expect("a valid test rule")
+    }
+
+    #[test]
+    fn host_patterns_parse() {
+        assert_eq!(
+            HostPattern::parse("App.Example.com."),
+            Ok(HostPattern::Exact("app.example.com".into()))
+        );
+        assert_eq!(
+            HostPattern::parse("*.Example.com"),
+            Ok(HostPattern::Wildcard("example.com".into()))
+        );
+        assert_eq!(
+            HostPattern::parse("[0::1]"),
+            Ok(HostPattern::Exact("[::1]".into()))
+        );
+        for bad in [
+            "",
+            "*",
+            "*.",
+            "a.*.example.com",
+            "*example.com",
+            "app*.example.com",
+            "**.example.com",
+            "*.*.example.com",
+            "*.10.0.0.1",
+            "app.example.com:443",
+            "a_b.example",
+            "[::1",
+            "https://app.example.com",
+        ] {
+            let error = HostPattern::parse(bad).expect_err(bad);
+            assert!(!error.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_wildcard_matches_subdomains_not_the_apex() {
+        let wild = HostPattern::parse("*.example.com").expect("parses");
+        assert!(wild.matches("app.example.com"));
+        assert!(wild.matches("a.b.example.com"));
+        assert!(!wild.matches("example.com"));
+        assert!(!wild.matches("badexample.com"));
+        assert!(!wild.matches("example.com.evil.example"));
+        assert!(!wild.matches(".example.com"));
+        let exact = HostPattern::parse("example.com").expect("parses");
+        assert!(exact.matches("example.com"));
+        assert!(!exact.matches("app.example.com"));
+    }
+
+    #[test]
+    fn requirements_parse() {
+        assert_eq!(Requirement::parse("login"), Ok(Requirement::Login));
+        assert_eq!(Requirement::parse("confirmed"), Ok(Requirement::Confirmed));
+        assert_eq!(Requirement::parse("two_factor"), Ok(Requirement::TwoFactor));
+        assert_eq!(Requirement::parse("bypass"), Ok(Requirement::Bypass));
+        assert_eq!(
+            Requirement::parse("role:ops"),
+            Ok(Requirement::Role("ops".into()))
+        );
+        assert_eq!(
+            Requirement::parse("permission:users:read"),
+            Ok(Requirement::Permission("users:read".into()))
+        );
+        for bad in [
+            "",
+            "role:",
+            "role: ops",
+            "permission:",
+            "admin",
+            "Login",
+            "group:ops",
+        ] {
+            assert!(Requirement::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn rules_are_validated() {
+        assert!(Rule::new("a.example", "admin", ["login"]).is_err());
+        assert!(Rule::new("a.example", "", ["login"]).is_err());
+        assert!(Rule::new("a.example", "/a?b", ["login"]).is_err());
+        assert!(Rule::new("a.example", "/a%2fb", ["login"]).is_err());
+        assert!(Rule::new("a.example", "/..", ["login"]).is_err());
+        assert!(Rule::new("a.example", "/", Vec::<&str>::new()).is_err());
+        assert!(Rule::new("a.example", "/", ["bypass", "login"]).is_err());
+        assert!(Rule::new("a.example", "/", ["role:ops", "bypass"]).is_err());
+        assert!(Rule::new("a.example", "/", ["nonsense"]).is_err());
+        assert!(Rule::new("*.a.example", "/", ["bypass"]).is_ok());
+        assert_eq!(
+            rule("a.example", "/admin/", &["login"]).path_prefix,
+            "/admin"
+        );
+        assert_eq!(
+            rule("a.example", "//admin/./x", &["login"]).path_prefix,
+            "/admin/x"
+        );
+        assert_eq!(rule("a.example", "/", &["login"]).path_prefix, "/");
+    }
+
+    #[test]
+    fn prefixes_match_whole_segments() {
+        let rules = Rules {
+            rules: vec![rule("a.example", "/admin", &["bypass"])],
+            default: DefaultPolicy::Deny,
+        };
+        for hit in [
+            "https://a.example/admin",
+            "https://a.example/admin/",
+            "https://a.example/admin/x",
+            "https://a.example/admin;jsessionid=1",
+            "https://a.example//admin",
+            "https://a.example/x/../admin",
+        ] {
+            assert_eq!(rules.explain(&req(hit)), Some(0), "{hit}");
+        }
+        for miss in [
+            "https://a.example/administrator",
+            "https://a.example/admi",
+            "https://a.example/",
+            "https://a.example/x/admin",
+            "https://a.example/Admin",
+            "https://b.example/admin",
+        ] {
+            assert_eq!(rules.explain(&req(miss)), None, "{miss}");
+        }
+        let root = rule("a.example", "/", &["login"]);
+        assert!(root.matches(&req("https://a.example/")));
+        assert!(root.matches(&req("https://a.example/anything/at/all")));
+    }
+
+    #[test]
+    fn the_first_matching_rule_wins() {
+        let rules = Rules {
+            rules: vec![
+                rule("app.example.com", "/public", &["bypass"]),
+                rule("*.example.com", "/", &["role:ops"]),
+                rule("app.example.com", "/", &["bypass"]),
+            ],
+            default: DefaultPolicy::Login,
+        };
+        assert_eq!(
+            rules.explain(&req("https://app.example.com/public/x")),
+            Some(0)
+        );
+        assert_eq!(
+            rules.explain(&req("https://app.example.com/private")),
+            Some(1)
+        );
+        assert_eq!(rules.explain(&req("https://example.com/")), None);
+        assert_eq!(
+            rules.decide(&req("https://app.example.com/private"), None),
+            Verdict::Unauthenticated
+        );
+        // The traversal is resolved before matching: not the public rule.
+        assert_eq!(
+            rules.decide(&req("https://app.example.com/public/%2e%2e/private"), None),
+            Verdict::Unauthenticated
+        );
+    }
+
+    struct Person {
+        roles: Vec<String>,
+        permissions: PermissionSet,
+        confirmed: bool,
+        two_factor: bool,
+    }
+
+    impl Person {
+        fn plain() -> Self {
+            Self {
+                roles: vec!["staff".into()],
+                permissions: PermissionSet::of(["reports:read"]),
+                confirmed: false,
+                two_factor: false,
+            }
+        }
+
+        fn subject(&self) -> Subject<'_> {
+            Subject {
+                roles: &self.roles,
+                permissions: &self.permissions,
+                confirmed: self.confirmed,
+                two_factor: self.two_factor,
+            }
+        }
+    }
+
+    fn only(require: &[&str]) -> Rules {
+        Rules {
+            rules: vec![rule("a.example", "/", require)],
+            default: DefaultPolicy::Deny,
+        }
+    }
+
+    const ALLOW: Verdict = Verdict::Allow { identify: true };
+
+    #[test]
+    fn each_requirement_is_checked() {
+        let r = req("https://a.example/x");
+        let plain = Person::plain();
+        let confirmed = Person {
+            confirmed: true,
+            ..Person::plain()
+        };
+        let two_factor = Person {
+            two_factor: true,
+            ..Person::plain()
+        };
+        let admin = Person {
+            roles: vec!["admin".into()],
+            permissions: PermissionSet::All,
+            ..Person::plain()
+        };
+        let check = |require: &[&str], who: &Person| only(require).decide(&r, Some(&who.subject()));
+
+        assert_eq!(check(&["login"], &plain), ALLOW);
+        assert_eq!(check(&["confirmed"], &plain), Verdict::Forbidden);
+        assert_eq!(check(&["confirmed"], &confirmed), ALLOW);
+        assert_eq!(check(&["two_factor"], &plain), Verdict::Forbidden);
+        assert_eq!(check(&["two_factor"], &two_factor), ALLOW);
+        assert_eq!(check(&["role:staff"], &plain), ALLOW);
+        assert_eq!(check(&["role:ops"], &plain), Verdict::Forbidden);
+        assert_eq!(check(&["role:staf"], &plain), Verdict::Forbidden);
+        assert_eq!(check(&["permission:reports:read"], &plain), ALLOW);
+        assert_eq!(
+            check(&["permission:reports:write"], &plain),
+            Verdict::Forbidden
+        );
+        assert_eq!(check(&["permission:reports:write"], &admin), ALLOW);
+        // The superuser holds every permission, not every role.
+        assert_eq!(check(&["role:ops"], &admin), Verdict::Forbidden);
+        // Every requirement, not any.
+        assert_eq!(
+            check(&["confirmed", "two_factor"], &confirmed),
+            Verdict::Forbidden
+        );
+        assert_eq!(
+            check(&["confirmed", "two_factor"], &two_factor),
+            Verdict::Forbidden
+        );
+        let both = Person {
+            confirmed: true,
+            two_factor: true,
+            ..Person::plain()
+        };
+        assert_eq!(
+            check(&["confirmed", "two_factor", "role:staff"], &both),
+            ALLOW
+        );
+        // Nobody signed in: authenticate first, whatever is required.
+        for require in [
+            &["login"][..],
+            &["role:ops"],
+            &["two_factor"],
+            &["confirmed"],
+        ] {
+            assert_eq!(only(require).decide(&r, None), Verdict::Unauthenticated);
+        }
+    }
+
+    #[test]
+    fn bypass_lets_everyone_through_without_identity() {
+        let rules = only(&["bypass"]);
+        let r = req("https://a.example/");
+        assert_eq!(rules.decide(&r, None), Verdict::Allow { identify: false });
+        let plain = Person::plain();
+        assert_eq!(
+            rules.decide(&r, Some(&plain.subject())),
+            Verdict::Allow { identify: false }
+        );
+        // Mixed in by hand (Rule::new refuses it), bypass grants nothing.
+        let mixed = Rules {
+            rules: vec![Rule {
+                host: HostPattern::Exact("a.example".into()),
+                path_prefix: "/".into(),
+                require: vec![Requirement::Bypass, Requirement::Role("ops".into())],
+            }],
+            default: DefaultPolicy::Deny,
+        };
+        assert_eq!(mixed.decide(&r, None), Verdict::Unauthenticated);
+        assert_eq!(mixed.decide(&r, Some(&plain.subject())), Verdict::Forbidden);
+    }
+
+    #[test]
+    fn the_default_applies_when_nothing_matches() {
+        let r = req("https://elsewhere.example/");
+        let plain = Person::plain();
+        let deny = only(&["bypass"]);
+        assert_eq!(deny.decide(&r, None), Verdict::Forbidden);
+        assert_eq!(deny.decide(&r, Some(&plain.subject())), Verdict::Forbidden);
+        let login = Rules {
+            default: DefaultPolicy::Login,
+            ..only(&["bypass"])
+        };
+        assert_eq!(login.decide(&r, None), Verdict::Unauthenticated);
+        assert_eq!(login.decide(&r, Some(&plain.subject())), ALLOW);
+        assert_eq!(Rules::default().decide(&r, None), Verdict::Forbidden);
+    }
+
+    #[test]
+    fn a_client_sent_forwarded_host_does_not_reach_the_rules_behind_nginx() {
+        let rules = Rules {
+            rules: vec![
+                rule("public.example.com", "/", &["bypass"]),
+                rule("app.example.com", "/", &["role:ops"]),
+            ],
+            default: DefaultPolicy::Deny,
+        };
+        let request = original_request(
+            ProxyKind::Nginx,
+            headers(&[
+                ("X-Original-URL", "https://app.example.com/secret"),
+                ("X-Forwarded-Host", "public.example.com"),
+                ("X-Forwarded-Proto", "https"),
+                ("X-Forwarded-Uri", "/"),
+            ]),
+        )
+        .expect("parses");
+        assert_eq!(rules.decide(&request, None), Verdict::Unauthenticated);
+    }
+
     fn pathish() -> impl Strategy<Value = String> {
         prop_oneof![
             "/[a-zA-Z0-9/.;%~_-]{0,40}",
@@ -842,6 +1433,35 @@ mod tests {
             };
             for kind in ProxyKind::ALL {
                 let _ = original_request(kind, lookup);
+            }
+        }
+
+        #[test]
+        fn deciding_never_panics_on_any_header_text(
+            values in proptest::collection::vec(proptest::option::of(any::<String>()), 6),
+            signed_in in any::<bool>(),
+        ) {
+            let names = [
+                "X-Original-URL", "X-Original-Method", "X-Forwarded-Method",
+                "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Uri",
+            ];
+            let lookup = |name: &str| {
+                names.iter().position(|n| n.eq_ignore_ascii_case(name))
+                    .and_then(|i| values[i].clone())
+            };
+            let rules = Rules {
+                rules: vec![
+                    rule("*.example.com", "/public", &["bypass"]),
+                    rule("app.example.com", "/admin", &["role:ops", "two_factor"]),
+                ],
+                default: DefaultPolicy::Login,
+            };
+            let person = Person::plain();
+            let who = signed_in.then(|| person.subject());
+            for kind in ProxyKind::ALL {
+                if let Ok(request) = original_request(kind, lookup) {
+                    let _ = rules.decide(&request, who.as_ref());
+                }
             }
         }
     }
