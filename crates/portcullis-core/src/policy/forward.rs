@@ -694,6 +694,39 @@ impl Rules {
     }
 }
 
+impl Rules {
+    /// The hosts rules name exactly, normalised, each once, in rule order:
+    /// where a sign-in may send the browser back to.
+    pub fn exact_hosts(&self) -> Vec<String> {
+        let mut hosts: Vec<String> = Vec::new();
+        for rule in &self.rules {
+            if let HostPattern::Exact(host) = &rule.host
+                && !hosts.contains(host)
+            {
+                hosts.push(host.clone());
+            }
+        }
+        hosts
+    }
+}
+
+/// Where to send the browser after signing in, when the proxy's original
+/// request is elsewhere: only an absolute `https` URL on the default port,
+/// without user information, whose host is exactly one of `hosts` (never by
+/// wildcard: a subdomain anyone can host content on would otherwise be an
+/// open redirect), normalised. Anything else is `None`.
+pub fn safe_next_absolute(next: &str, hosts: &[String]) -> Option<String> {
+    let request = parse_absolute(next.trim()).ok()?;
+    if request.scheme != "https" || request.port.is_some() {
+        return None;
+    }
+    let allowed = hosts.iter().any(|h| {
+        let normal = HostPattern::parse(h).ok();
+        matches!(normal, Some(HostPattern::Exact(exact)) if exact == request.host)
+    });
+    allowed.then(|| request.url())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1370,6 +1403,55 @@ mod tests {
         )
         .expect("parses");
         assert_eq!(rules.decide(&request, None), Verdict::Unauthenticated);
+    }
+
+    #[test]
+    fn exact_hosts_are_listed_once_without_wildcards() {
+        let rules = Rules {
+            rules: vec![
+                rule("App.example.com", "/a", &["login"]),
+                rule("*.example.com", "/", &["login"]),
+                rule("app.example.com", "/b", &["login"]),
+                rule("10.0.0.1", "/", &["login"]),
+            ],
+            default: DefaultPolicy::Deny,
+        };
+        assert_eq!(rules.exact_hosts(), vec!["app.example.com", "10.0.0.1"]);
+    }
+
+    #[test]
+    fn only_https_urls_on_named_hosts_are_safe_to_return_to() {
+        let hosts = vec!["app.example.com".to_owned(), "*.example.com".to_owned()];
+        let next = |s: &str| safe_next_absolute(s, &hosts);
+        assert_eq!(
+            next("https://app.example.com/a/b?x=1"),
+            Some("https://app.example.com/a/b?x=1".into())
+        );
+        assert_eq!(
+            next("HTTPS://APP.example.com.:443//a/./b"),
+            Some("https://app.example.com/a/b".into())
+        );
+        for bad in [
+            "http://app.example.com/",
+            "https://app.example.com:8443/",
+            "https://user@app.example.com/",
+            "https://evil.example/",
+            "https://other.example.com/",
+            "https://example.com/",
+            "https://app.example.com.evil.example/",
+            "https://evil.example/?https://app.example.com/",
+            "https://evil.example\\@app.example.com/",
+            "//app.example.com/",
+            "/relative",
+            "javascript://app.example.com/%0aalert(1)",
+            "https://app.example.com/%2f%2fevil.example",
+            "https://app.example.com/../x",
+            "https://app.example.com/#frag",
+            "",
+        ] {
+            assert_eq!(next(bad), None, "{bad}");
+        }
+        assert_eq!(safe_next_absolute("https://app.example.com/", &[]), None);
     }
 
     fn pathish() -> impl Strategy<Value = String> {
