@@ -75,12 +75,21 @@ impl Requirement {
     /// or `bypass`.
     pub fn parse(s: &str) -> Result<Self, String> {
         let s = s.trim();
-        let named = |kind: &str, name: &str| {
-            if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                Err(format!("`{s}`: {kind} needs a name without spaces"))
-            } else {
-                Ok(name.to_owned())
+        // Names follow the rules of roles and permissions themselves, so a
+        // requirement that could never be met (or one for a role called
+        // "Department Officer") is caught, or accepted, as the roles are.
+        let role = |name: &str| {
+            if name != name.trim() {
+                return Err(format!("`{s}`: no spaces around the role's name"));
             }
+            crate::domain::role::RoleName::parse(name)
+                .map(|n| Self::Role(n.as_str().to_owned()))
+                .map_err(|e| format!("`{s}`: {e}"))
+        };
+        let permission = |name: &str| {
+            crate::domain::role::Permission::parse(name)
+                .map(|p| Self::Permission(p.as_str().to_owned()))
+                .map_err(|e| format!("`{s}`: {e}"))
         };
         match s {
             "login" => Ok(Self::Login),
@@ -88,8 +97,8 @@ impl Requirement {
             "two_factor" => Ok(Self::TwoFactor),
             "bypass" => Ok(Self::Bypass),
             _ => match s.split_once(':') {
-                Some(("role", name)) => named("role:", name).map(Self::Role),
-                Some(("permission", name)) => named("permission:", name).map(Self::Permission),
+                Some(("role", name)) => role(name),
+                Some(("permission", name)) => permission(name),
                 _ => Err(format!(
                     "`{s}` is not a requirement: login, confirmed, role:NAME, \
                      permission:NAME, two_factor or bypass"

@@ -418,7 +418,13 @@ fn requirements_parse() {
         Requirement::parse("permission:users:read"),
         Ok(Requirement::Permission("users:read".into()))
     );
+    // Role names may hold spaces, as roles do.
+    assert_eq!(
+        Requirement::parse("role:Department Officer"),
+        Ok(Requirement::Role("Department Officer".into()))
+    );
     for bad in [
+        "permission:Users:Read",
         "",
         "role:",
         "role: ops",
