@@ -44,7 +44,8 @@ pub enum SettingsError {
     UnknownVariable { var: String, hint: String },
     #[error(
         "configuration key {key} ({env}) cannot be set from the environment; \
-         declare [[roles]] in the configuration file"
+         declare [[{}]] in the configuration file",
+        keys::tables_of(.key).unwrap_or("roles")
     )]
     FileOnly { key: &'static str, env: String },
     #[error(
@@ -68,8 +69,10 @@ pub enum SettingsError {
 
 /// The error for `key` (a dotted name from the key table) holding a value
 /// that cannot be used, with `problem` saying why.
+/// A position in a list (`forward_auth.rules[2].require`) finds the row of
+/// the key without it.
 pub fn invalid(key: &str, problem: impl Into<String>) -> SettingsError {
-    match keys::find(key) {
+    match keys::find(&keys::unindexed(key)) {
         Some(found) => invalid_key(found, key, problem),
         // Only reachable if a check names a key the table lacks; a test
         // makes every key the checks use appear in the table.

@@ -55,16 +55,7 @@ fn info(k: &keys::Key) -> KeyInfo {
 /// `oidc.providers.google.client_id`), and the variable it gives for it
 /// (`PORTCULLIS_OIDC__PROVIDERS__GOOGLE__CLIENT_ID`, or "file only").
 pub fn named(shown: &str) -> Option<(KeyInfo, String)> {
-    let mut base = String::new();
-    let mut in_index = false;
-    for c in shown.chars() {
-        match c {
-            '[' => in_index = true,
-            ']' => in_index = false,
-            _ if !in_index => base.push(c),
-            _ => {}
-        }
-    }
+    let base = keys::unindexed(shown);
     let key = keys::find(&base)?;
     Some((info(key), key.env_label_at(&base)))
 }

@@ -106,10 +106,43 @@ impl Key {
         self.name.split('.').any(|segment| segment == ANY_ID)
     }
 
-    /// Keys inside `[[roles]]` tables have no single environment variable.
+    /// Arrays of tables (`[[roles]]`, `[[forward_auth.rules]]`) and the keys
+    /// inside them have no single environment variable.
     pub fn file_only(&self) -> bool {
-        self.name == "roles" || self.name.starts_with("roles.")
+        tables_of(self.name).is_some()
     }
+}
+
+/// The array of tables (a [`Kind::Tables`] row) the dotted `name` is or
+/// lies in: `roles` for `roles.name`, `forward_auth.rules` for itself.
+pub(crate) fn tables_of(name: &str) -> Option<&'static str> {
+    KEYS.iter()
+        .filter(|k| k.kind == Kind::Tables)
+        .map(|k| k.name)
+        .find(|tables| {
+            name.strip_prefix(tables)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+        })
+}
+
+/// Keys each table of an array of tables must have: without them a table
+/// means nothing (a role without a name, a rule without a host).
+pub(crate) const REQUIRED_IN_TABLES: &[&str] = &["roles.name", "forward_auth.rules.host"];
+
+/// A name as messages show it (`roles[2].name`) without its positions in
+/// lists: the dotted name of its row (`roles.name`).
+pub(crate) fn unindexed(shown: &str) -> String {
+    let mut base = String::with_capacity(shown.len());
+    let mut in_index = false;
+    for c in shown.chars() {
+        match c {
+            '[' => in_index = true,
+            ']' => in_index = false,
+            _ if !in_index => base.push(c),
+            _ => {}
+        }
+    }
+    base
 }
 
 /// The environment variable for the dotted key `name`.

@@ -151,15 +151,19 @@ fn read_tables(name: &str, items: &[Value], path: &Path) -> Result<Value, Settin
                 .map_err(|problem| invalid_key(key, &shown, problem))?;
             out.insert(field.clone(), parsed);
         }
-        let required = format!("{name}.name");
-        if let Some(key) = keys::find(&required)
-            && !out.contains_key("name")
-        {
-            return Err(invalid_key(
-                key,
-                &format!("{name}[{index}].name"),
-                "is missing",
-            ));
+        let required = keys::REQUIRED_IN_TABLES
+            .iter()
+            .filter_map(|r| r.strip_prefix(name)?.strip_prefix('.'));
+        for field in required {
+            if let Some(key) = keys::find(&format!("{name}.{field}"))
+                && !out.contains_key(field)
+            {
+                return Err(invalid_key(
+                    key,
+                    &format!("{name}[{index}].{field}"),
+                    "is missing",
+                ));
+            }
         }
         read.push(Value::Table(out));
     }
