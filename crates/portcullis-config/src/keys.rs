@@ -310,6 +310,28 @@ pub(crate) static KEYS: &[Key] = &[
     key("oidc.providers.*.trust_email", Kind::Bool, "false"),
     key("oidc.providers.*.default_role", Kind::Text, "Citizen"),
     key("oidc.providers.*.logout_at_provider", Kind::Bool, "true"),
+    key(
+        "forward_auth.proxy",
+        Kind::Choice(&["nginx", "traefik", "caddy", "haproxy"]),
+        "nginx",
+    ),
+    key(
+        "forward_auth.default",
+        Kind::Choice(&["deny", "login"]),
+        "deny",
+    ),
+    key(
+        "forward_auth.rules",
+        Kind::Tables,
+        "[[forward_auth.rules]] host = \"grafana.example.com\"",
+    ),
+    key("forward_auth.rules.host", Kind::Text, "grafana.example.com"),
+    key("forward_auth.rules.path_prefix", Kind::Text, "/admin"),
+    key(
+        "forward_auth.rules.require",
+        Kind::TextList,
+        "[\"role:ops\", \"two_factor\"]",
+    ),
 ];
 
 /// The key called `name`: its row, or the row with ids it is an instance of

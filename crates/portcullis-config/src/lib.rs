@@ -8,13 +8,15 @@
 //! checks ranges and relations between keys, `production` the rules of
 //! production mode (`secret` judges the secret); `error` words it all;
 //! `mail` holds the `[mail]` and `[confirm]` sections, `oidc` the OpenID
-//! Connect providers (`[oidc.providers.<id>]`).
+//! Connect providers (`[oidc.providers.<id>]`), `forward_auth` the rules
+//! a reverse proxy asks about (`[forward_auth]`).
 //!
 //! A crate of its own (the server re-exports it as `portcullis::settings`)
 //! so that the fuzz targets build it without the server's dependencies.
 #![forbid(unsafe_code)]
 
 mod error;
+pub mod forward_auth;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod keys;
@@ -31,6 +33,7 @@ mod value;
 
 pub use error::SettingsError;
 pub use error::invalid;
+pub use forward_auth::{ForwardAuthSettings, ForwardDefault, ForwardProxy, ForwardRuleSettings};
 pub use mail::{ConfirmSettings, MailSettings, MailTransport, SmtpTls};
 pub use oidc::{OidcProviderSettings, OidcSettings, ResolvedProvider};
 pub use sections::*;
@@ -92,6 +95,9 @@ pub struct Settings {
     /// OpenID Connect providers users may sign in with
     /// (`[oidc.providers.<id>]`); [`Settings::oidc_providers`] resolves them.
     pub oidc: OidcSettings,
+    /// Who may pass a reverse proxy that asks the server
+    /// (`[forward_auth]`, rules in `[[forward_auth.rules]]`).
+    pub forward_auth: ForwardAuthSettings,
 }
 
 impl Default for Settings {
@@ -119,6 +125,7 @@ impl Default for Settings {
             tokens: TokenSettings::default(),
             roles: Vec::new(),
             oidc: OidcSettings::default(),
+            forward_auth: ForwardAuthSettings::default(),
         }
     }
 }
@@ -148,6 +155,7 @@ impl fmt::Debug for Settings {
             .field("tokens", &self.tokens)
             .field("roles", &self.roles)
             .field("oidc", &self.oidc)
+            .field("forward_auth", &self.forward_auth)
             .finish()
     }
 }

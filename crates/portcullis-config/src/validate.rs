@@ -174,7 +174,8 @@ impl Settings {
             }
         }
         self.mail.validate(self.mode)?;
-        self.oidc.validate()
+        self.oidc.validate()?;
+        self.forward_auth.validate()
     }
 }
 

@@ -152,6 +152,25 @@ pub(crate) fn id(text: &str) -> Result<(), String> {
     }
 }
 
+/// The longest DNS name, and the longest label in one.
+const MAX_DNS_NAME: usize = 253;
+const MAX_DNS_LABEL: usize = 63;
+
+/// Whether `name` is a DNS name in lower case, without a final dot: labels
+/// of 1 to 63 of `a-z`, `0-9` and `-`, not starting or ending with `-`,
+/// separated by dots, 253 characters at most.
+pub(crate) fn is_dns_name(name: &str) -> bool {
+    (1..=MAX_DNS_NAME).contains(&name.len())
+        && name.split('.').all(|label| {
+            (1..=MAX_DNS_LABEL).contains(&label.len())
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        })
+}
+
 /// A bare address (one host: /32 or /128) or a CIDR range, as CIDR text
 /// without host bits (`10.1.2.3/8` is `10.0.0.0/8`), so that equal ranges
 /// compare equal.
@@ -320,6 +339,28 @@ mod tests {
                 .unwrap_err()
                 .starts_with("\"Google\" is not an id: 1 to 32 of a-z")
         );
+    }
+
+    #[test]
+    fn dns_names_are_lower_case_labels_separated_by_dots() {
+        for fine in ["example.com", "grafana", "a-1.b2.example", &"a".repeat(63)] {
+            assert!(is_dns_name(fine), "{fine}");
+        }
+        for bad in [
+            "",
+            "Example.com",
+            "example.com.",
+            ".example.com",
+            "a..b",
+            "-a.com",
+            "a-.com",
+            "a_b.com",
+            "caf\u{e9}.com",
+            &"a".repeat(64),
+            &format!("{}.com", vec!["a".repeat(60); 5].join(".")),
+        ] {
+            assert!(!is_dns_name(bad), "{bad:?}");
+        }
     }
 
     #[test]

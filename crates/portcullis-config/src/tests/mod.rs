@@ -1,6 +1,7 @@
 //! Loading: defaults, file and environment, each value read as its key's
 //! type, and every error worded from the key table.
 
+mod forward_auth;
 mod mail;
 mod oidc;
 mod production;
