@@ -210,6 +210,7 @@ pub(crate) static KEYS: &[Key] = &[
     key("session.idle_timeout", Kind::Duration, "30m"),
     key("session.absolute_lifetime", Kind::Duration, "24h"),
     key("session.remember_lifetime", Kind::Duration, "30d"),
+    key("session.cookie_domain", Kind::Text, "example.com"),
     key("http.max_body_bytes", USIZE, "65536"),
     key(
         "http.templates_dir",

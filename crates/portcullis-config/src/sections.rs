@@ -114,6 +114,10 @@ pub struct SessionSettings {
     pub absolute_lifetime: Duration,
     #[serde(with = "humantime_serde")]
     pub remember_lifetime: Duration,
+    /// The domain the session cookie is sent to with its subdomains
+    /// (`example.com`), so that sites behind forward auth see the sign-in;
+    /// unset means the cookie stays with `public_url`'s host.
+    pub cookie_domain: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -226,6 +230,7 @@ impl Default for SessionSettings {
             idle_timeout: Duration::from_secs(30 * 60),
             absolute_lifetime: Duration::from_secs(24 * 3600),
             remember_lifetime: Duration::from_secs(30 * 24 * 3600),
+            cookie_domain: None,
         }
     }
 }

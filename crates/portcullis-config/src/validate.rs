@@ -1,7 +1,7 @@
 //! The checks the types cannot make: ranges and relations between keys.
 //! The rules of production mode are in [`production`](super::production).
 
-use super::{Mode, SessionSettings, Settings, SettingsError, invalid, secret};
+use super::{Mode, SessionSettings, Settings, SettingsError, invalid, secret, value};
 use std::time::Duration;
 
 /// The shortest idle timeout: below it a pause to read a page ends the
@@ -146,6 +146,24 @@ impl Settings {
                 "must be an http:// or https:// URL with a host",
             ));
         }
+        // Checked in every mode once public_url is known (production mode
+        // requires it): a browser refuses a cookie for a domain that is not
+        // the host's own or above it, and sign-ins would silently fail.
+        if let (Some(domain), Some(url)) = (&self.session.cookie_domain, &self.public_url) {
+            let host = url.host_str().unwrap_or_default();
+            let covered = host == domain
+                || host
+                    .strip_suffix(domain.as_str())
+                    .is_some_and(|above| above.ends_with('.'));
+            if !covered {
+                return Err(invalid(
+                    "session.cookie_domain",
+                    format!(
+                        "{domain:?} is not public_url's host {host:?} nor a domain above it,                          and browsers refuse a cookie for it; set it to {host:?} or a domain                          it ends with"
+                    ),
+                ));
+            }
+        }
         if let Some(secret) = &self.secret
             && secret.len() < secret::MIN_BYTES
         {
@@ -216,6 +234,43 @@ impl SessionSettings {
                 ),
             ));
         }
+        if let Some(domain) = &self.cookie_domain {
+            check_cookie_domain(domain)
+                .map_err(|problem| invalid("session.cookie_domain", problem))?;
+        }
         Ok(())
     }
+}
+
+/// A bare domain a cookie can name: a lower-case DNS name with at least one
+/// dot; no leading dot, scheme, port or path; not an IP address.
+fn check_cookie_domain(domain: &str) -> Result<(), String> {
+    let why = if domain.contains("://") {
+        "has a scheme: write the domain alone"
+    } else if domain.starts_with('.') {
+        "starts with a dot: write the domain without it (the cookie covers its subdomains \
+         either way)"
+    } else if domain.contains(':') {
+        "has a port (or is an IPv6 address): a cookie's domain has none"
+    } else if domain.contains(['/', '@']) {
+        "is not a bare domain: write the domain alone"
+    } else if domain.ends_with('.') {
+        "ends with a dot: write the domain without it"
+    } else if domain.chars().any(|c| c.is_ascii_uppercase()) {
+        "is not in lower case"
+    } else if !value::is_dns_name(domain) {
+        "is not a DNS name (labels of a-z, 0-9 and -, separated by dots)"
+    } else if !domain.contains('.') {
+        "has no dot: name the domain the server and the sites share, such as example.com"
+    } else if domain
+        .rsplit('.')
+        .next()
+        .is_some_and(|last| last.chars().all(|c| c.is_ascii_digit()))
+    {
+        "is an IP address: a cookie for an address goes to that host only; leave \
+         session.cookie_domain unset"
+    } else {
+        return Ok(());
+    };
+    Err(format!("{domain:?} {why}"))
 }

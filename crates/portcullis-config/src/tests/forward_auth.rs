@@ -1,7 +1,8 @@
-//! `[forward_auth]` and its `[[forward_auth.rules]]`: what is read, and
-//! every refusal naming its key, "file only" or its variable, and an example.
+//! `[forward_auth]` and its `[[forward_auth.rules]]`, and the session
+//! cookie's domain the sites behind the proxy share: what is read, and every
+//! refusal naming its key, "file only" or its variable, and an example.
 
-use super::{env, load_toml};
+use super::{env, load_toml, production};
 use crate::{ForwardDefault, ForwardProxy, ForwardRuleSettings, Settings};
 
 /// `[forward_auth]` with nginx in front and `rules` (TOML) after it.
@@ -334,4 +335,96 @@ fn a_refusal_names_the_rule_by_its_position() {
         err.starts_with("configuration key forward_auth.rules[2].require (file only): "),
         "{err}"
     );
+}
+
+/// The message refusing `vars`.
+fn refused_env(vars: &[(&str, &str)]) -> String {
+    Settings::load(None, env(vars)).unwrap_err().to_string()
+}
+
+#[test]
+fn the_cookie_domain_is_unset_by_default_and_read_when_set() {
+    let s = Settings::load(None, env(&[])).unwrap();
+    assert_eq!(s.session.cookie_domain, None);
+    let s = Settings::load(
+        None,
+        env(&[("PORTCULLIS_SESSION__COOKIE_DOMAIN", "example.com")]),
+    )
+    .unwrap();
+    assert_eq!(s.session.cookie_domain.as_deref(), Some("example.com"));
+    let s = load_toml(
+        "cookie-domain",
+        "[session]\ncookie_domain = \"a-1.example.co.uk\"\n",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        s.session.cookie_domain.as_deref(),
+        Some("a-1.example.co.uk")
+    );
+}
+
+#[test]
+fn the_cookie_domain_is_a_bare_lower_case_domain_with_a_dot() {
+    for (domain, why) in [
+        ("https://example.com", "has a scheme"),
+        (".example.com", "starts with a dot"),
+        ("example.com:443", "has a port"),
+        ("::1", "has a port (or is an IPv6 address)"),
+        ("example.com/app", "is not a bare domain"),
+        ("ops@example.com", "is not a bare domain"),
+        ("example.com.", "ends with a dot"),
+        ("Example.com", "is not in lower case"),
+        ("exa_mple.com", "is not a DNS name"),
+        ("", "is not a DNS name"),
+        ("localhost", "has no dot"),
+        ("192.168.0.10", "is an IP address"),
+        ("10.1", "is an IP address"),
+    ] {
+        let err = refused_env(&[("PORTCULLIS_SESSION__COOKIE_DOMAIN", domain)]);
+        assert!(
+            err.starts_with(
+                "configuration key session.cookie_domain (PORTCULLIS_SESSION__COOKIE_DOMAIN): "
+            ),
+            "{err}"
+        );
+        assert!(err.contains(why), "{domain:?}: {err}");
+        assert!(err.ends_with("; example: example.com"), "{err}");
+    }
+}
+
+#[test]
+fn in_production_the_cookie_domain_covers_the_public_url_host() {
+    for domain in ["example.com", "auth.example.com"] {
+        let s = production(&[("PORTCULLIS_SESSION__COOKIE_DOMAIN", domain)]).unwrap();
+        assert_eq!(s.session.cookie_domain.as_deref(), Some(domain));
+    }
+    for domain in ["other.org", "ample.com", "sub.auth.example.com"] {
+        let err = production(&[("PORTCULLIS_SESSION__COOKIE_DOMAIN", domain)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(
+                "configuration key session.cookie_domain (PORTCULLIS_SESSION__COOKIE_DOMAIN): "
+            ),
+            "{err}"
+        );
+        assert!(
+            err.contains("is not public_url's host \"auth.example.com\" nor a domain above it"),
+            "{domain}: {err}"
+        );
+    }
+}
+
+#[test]
+fn in_dev_mode_the_cookie_domain_covers_the_public_url_host_once_it_is_set() {
+    let domain = ("PORTCULLIS_SESSION__COOKIE_DOMAIN", "example.com");
+    assert!(Settings::load(None, env(&[domain])).is_ok());
+    let at = |url| Settings::load(None, env(&[domain, ("PORTCULLIS_PUBLIC_URL", url)]));
+    assert!(at("http://auth.example.com:8080").is_ok());
+    assert!(at("http://EXAMPLE.com").is_ok());
+    let err = at("http://localhost:8080").unwrap_err().to_string();
+    assert!(err.contains("public_url's host \"localhost\""), "{err}");
+    let err = at("http://127.0.0.1:8080").unwrap_err().to_string();
+    assert!(err.contains("session.cookie_domain"), "{err}");
 }
