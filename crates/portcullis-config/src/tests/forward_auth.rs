@@ -428,3 +428,26 @@ fn in_dev_mode_the_cookie_domain_covers_the_public_url_host_once_it_is_set() {
     let err = at("http://127.0.0.1:8080").unwrap_err().to_string();
     assert!(err.contains("session.cookie_domain"), "{err}");
 }
+
+#[test]
+fn settings_with_rules_written_out_load_again_the_same() {
+    let rules = [
+        rule("Grafana.Example.com", "[\"role:ops\", \"two_factor\"]", ""),
+        rule(
+            "*.example.com",
+            "[\"bypass\"]",
+            "path_prefix = \"/health\"\n",
+        ),
+    ]
+    .concat();
+    let toml = format!(
+        "[session]\ncookie_domain = \"example.com\"\n[forward_auth]\nproxy = \"traefik\"\n\
+         default = \"login\"\n{rules}"
+    );
+    let s = load_toml("written", &toml, &[]).unwrap();
+    let written = toml::to_string(&s).unwrap();
+    let again = load_toml("written-again", &written, &[]).unwrap();
+    assert_eq!(toml::to_string(&again).unwrap(), written);
+    assert_eq!(again.forward_auth.rules, s.forward_auth.rules);
+    assert_eq!(again.forward_auth.default, ForwardDefault::Login);
+}
