@@ -18,6 +18,7 @@
 //! messages name one by its position: `forward_auth.rules[2].require`.
 
 use crate::{SettingsError, invalid, value};
+use portcullis_core::policy::forward::Rule;
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// The proxy that asks, whose way of passing the original request the
@@ -111,6 +112,15 @@ impl ForwardAuthSettings {
             check_path_prefix(&rule.path_prefix)
                 .map_err(|problem| invalid(&key("path_prefix"), problem))?;
             check_require(&rule.require).map_err(|problem| invalid(&key("require"), problem))?;
+            // The server builds its rules with the policy's own parser; what
+            // these checks let through it must take too, or the server would
+            // stop at start with a message naming no key.
+            Rule::new(&rule.host, &rule.path_prefix, &rule.require).map_err(|problem| {
+                invalid(
+                    &format!("forward_auth.rules[{index}]"),
+                    format!("is not a rule the server can apply: {problem}"),
+                )
+            })?;
         }
         Ok(())
     }
@@ -216,7 +226,10 @@ fn check_requirement(item: &str) -> Result<(), String> {
     use portcullis_core::domain::role::{Permission, RoleName};
     let fine = match item.split_once(':') {
         None => REQUIREMENT_WORDS.contains(&item),
-        Some(("role", name)) => name.trim() == name && RoleName::parse(name).is_ok(),
+        // A rule's role names have no spaces, as the policy reads them.
+        Some(("role", name)) => {
+            !name.contains(char::is_whitespace) && RoleName::parse(name).is_ok()
+        }
         Some(("permission", name)) => name.trim() == name && Permission::parse(name).is_ok(),
         Some(_) => false,
     };
@@ -230,6 +243,10 @@ fn check_requirement(item: &str) -> Result<(), String> {
         Some(("permission", "")) => format!(
             "{item:?} names no permission: write permission:<name>, such as \
              permission:grafana:view"
+        ),
+        Some(("role", name)) if name.contains(char::is_whitespace) => format!(
+            "{item:?}: a role named in a rule has no spaces (name a role without them, or \
+             require a permission it holds)"
         ),
         Some(("role", name)) => format!("{item:?}: {name:?} is not a valid role name"),
         Some(("permission", name)) => {

@@ -273,7 +273,7 @@ fn requirements_are_words_roles_or_permissions() {
         "[\"confirmed\"]",
         "[\"two_factor\"]",
         "[\"bypass\"]",
-        "[\"role:ops\", \"role:Department Officer\"]",
+        "[\"role:ops\", \"role:Department.Officer\"]",
         "[\"permission:grafana:view\", \"two_factor\"]",
     ] {
         assert!(
@@ -291,7 +291,11 @@ fn requirements_are_words_roles_or_permissions() {
         ("[\"group:ops\"]", "\"group:ops\" is not a requirement"),
         ("[\"role:\"]", "\"role:\" names no role"),
         ("[\"permission:\"]", "\"permission:\" names no permission"),
-        ("[\"role: ops\"]", "\" ops\" is not a valid role name"),
+        ("[\"role: ops\"]", "a role named in a rule has no spaces"),
+        (
+            "[\"role:Department Officer\"]",
+            "a role named in a rule has no spaces",
+        ),
         ("[\"role:a/b\"]", "\"a/b\" is not a valid role name"),
         (
             "[\"permission:Grafana\"]",
@@ -450,4 +454,23 @@ fn settings_with_rules_written_out_load_again_the_same() {
     assert_eq!(toml::to_string(&again).unwrap(), written);
     assert_eq!(again.forward_auth.rules, s.forward_auth.rules);
     assert_eq!(again.forward_auth.default, ForwardDefault::Login);
+}
+
+#[test]
+fn a_path_the_policy_cannot_read_is_refused_by_the_rule() {
+    for path in ["/a b", "/caf\u{e9}", "/a\"b"] {
+        let extra = format!("path_prefix = {path:?}\n");
+        let err = refused("policy-path", "a.example.com", "[\"login\"]", &extra);
+        assert!(
+            err.starts_with(
+                "configuration key forward_auth.rules[0] (file only): is not a rule the server \
+                 can apply: path prefix"
+            ),
+            "{path}: {err}"
+        );
+        assert!(
+            err.ends_with("; example: [[forward_auth.rules]] host = \"grafana.example.com\""),
+            "{err}"
+        );
+    }
 }
