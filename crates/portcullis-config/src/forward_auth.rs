@@ -227,9 +227,7 @@ fn check_requirement(item: &str) -> Result<(), String> {
     let fine = match item.split_once(':') {
         None => REQUIREMENT_WORDS.contains(&item),
         // A rule's role names have no spaces, as the policy reads them.
-        Some(("role", name)) => {
-            !name.contains(char::is_whitespace) && RoleName::parse(name).is_ok()
-        }
+        Some(("role", name)) => name.trim() == name && RoleName::parse(name).is_ok(),
         Some(("permission", name)) => name.trim() == name && Permission::parse(name).is_ok(),
         Some(_) => false,
     };
@@ -244,9 +242,9 @@ fn check_requirement(item: &str) -> Result<(), String> {
             "{item:?} names no permission: write permission:<name>, such as \
              permission:grafana:view"
         ),
-        Some(("role", name)) if name.contains(char::is_whitespace) => format!(
-            "{item:?}: a role named in a rule has no spaces (name a role without them, or \
-             require a permission it holds)"
+        Some(("role", name)) if name.trim() != name => format!(
+            "{item:?}: no spaces around the role's name (write role:{})",
+            name.trim()
         ),
         Some(("role", name)) => format!("{item:?}: {name:?} is not a valid role name"),
         Some(("permission", name)) => {
