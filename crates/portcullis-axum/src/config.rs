@@ -30,6 +30,9 @@ pub struct WebConfig {
     /// still arriving then is answered `408`, a handler still running `503`.
     /// `None`: no limit.
     pub request_timeout: Option<Duration>,
+    /// Forward authentication for a reverse proxy (`/auth/verify`); `None`
+    /// leaves the route answering 404.
+    pub forward_auth: Option<crate::forward::ForwardAuth>,
 }
 
 impl WebConfig {
@@ -44,6 +47,7 @@ impl WebConfig {
             dev_mode: false,
             trusted_proxies: Vec::new(),
             request_timeout: Some(Duration::from_secs(30)),
+            forward_auth: None,
         }
     }
 

@@ -39,6 +39,7 @@ mod csrf;
 mod error;
 mod extract;
 mod flash;
+mod forward;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod guard;
@@ -62,6 +63,7 @@ pub use error::{ApiError, PageError};
 pub use extract::{
     ApiJson, ApiPath, ApiQuery, CurrentUser, HtmlForm, LoginRequired, MaybeUser, PagePath,
 };
+pub use forward::ForwardAuth;
 pub use guard::{
     Admin, Permissions, RequireConfirmed, RequirePermission, RequireRecentLogin, RequireRole,
     RequireTwoFactor,

@@ -104,6 +104,38 @@ impl Services {
     }
 }
 
+/// Forward authentication as `[forward_auth]` describes it, if a proxy is
+/// named. The rules were checked at load; building them cannot fail then.
+fn forward_auth(settings: &Settings) -> anyhow::Result<Option<portcullis_axum::ForwardAuth>> {
+    use crate::settings::{ForwardDefault, ForwardProxy};
+    use portcullis_core::policy::forward::{DefaultPolicy, ProxyKind, Rule, Rules};
+    let forward = &settings.forward_auth;
+    let Some(proxy) = forward.proxy else {
+        return Ok(None);
+    };
+    let proxy = match proxy {
+        ForwardProxy::Nginx => ProxyKind::Nginx,
+        ForwardProxy::Traefik => ProxyKind::Traefik,
+        ForwardProxy::Caddy => ProxyKind::Caddy,
+        ForwardProxy::Haproxy => ProxyKind::Haproxy,
+    };
+    let mut rules = Vec::with_capacity(forward.rules.len());
+    for (i, rule) in forward.rules.iter().enumerate() {
+        rules.push(
+            Rule::new(&rule.host, &rule.path_prefix, &rule.require)
+                .map_err(|why| invalid(&format!("forward_auth.rules[{i}]"), why))?,
+        );
+    }
+    let default = match forward.default {
+        ForwardDefault::Deny => DefaultPolicy::Deny,
+        ForwardDefault::Login => DefaultPolicy::Login,
+    };
+    Ok(Some(portcullis_axum::ForwardAuth {
+        proxy,
+        rules: Rules { rules, default },
+    }))
+}
+
 /// The security policies the settings describe.
 fn security(settings: &Settings) -> SecurityPolicy {
     let limit = |l: LimitSettings| Limit::new(l.max, duration(l.window));
@@ -272,6 +304,7 @@ impl Application {
             dev_mode: settings.mode == Mode::Dev,
             trusted_proxies: settings.trusted_proxies.clone(),
             request_timeout: Some(settings.http.request_timeout),
+            forward_auth: forward_auth(&settings)?,
         };
         let portcullis = Portcullis::new(services.auth.clone(), web)
             .context("could not set up the web layer")?;

@@ -38,6 +38,7 @@ pub(crate) fn router() -> Router<Portcullis> {
         .merge(two_factor::router())
         .merge(oidc::router())
         .merge(identities::router())
+        .route("/auth/verify", axum::routing::any(crate::forward::verify))
 }
 
 /// How a form submission failed, for re-rendering the form: the status,

@@ -23,6 +23,7 @@ mod csrf;
 mod email_links;
 mod enumeration;
 mod errors;
+mod forward_auth;
 mod guards;
 mod headers;
 mod hostile_input;

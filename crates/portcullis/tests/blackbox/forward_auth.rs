@@ -1,0 +1,187 @@
+//! `/auth/verify` asked directly, as a proxy on loopback would ask it: who
+//! is let through where, what the answer tells the upstream, and the
+//! headers a client sends that must change nothing.
+
+use crate::common::{Backend, Browser, TestApp, on_both_backends, spawn};
+use portcullis::settings::{ForwardProxy, ForwardRuleSettings, Settings};
+use reqwest::StatusCode;
+
+fn rule(host: &str, prefix: &str, require: &[&str]) -> ForwardRuleSettings {
+    ForwardRuleSettings {
+        host: host.into(),
+        path_prefix: prefix.into(),
+        require: require.iter().map(|r| (*r).to_owned()).collect(),
+    }
+}
+
+fn configure(settings: &mut Settings, proxy: ForwardProxy) {
+    settings.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    settings.forward_auth.proxy = Some(proxy);
+    settings.forward_auth.rules = vec![
+        rule("public.example.com", "/", &["bypass"]),
+        rule("app.example.com", "/admin", &["role:admin"]),
+        rule("app.example.com", "/", &["login"]),
+    ];
+}
+
+/// Asks about `url` the way nginx does, with `extra` client-sent headers.
+async fn ask_nginx(browser: &Browser, url: &str, extra: &[(&str, &str)]) -> reqwest::Response {
+    let mut request = browser
+        .client
+        .get(browser.url("/auth/verify"))
+        .header("X-Original-URL", url);
+    for (name, value) in extra {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap()
+}
+
+fn remote_user(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get("remote-user")
+        .map(|v| v.to_str().unwrap().to_owned())
+}
+
+async fn the_rules_decide_behind_nginx_and_client_headers_change_nothing(backend: Backend) {
+    let app: TestApp = spawn!(backend, |s| configure(s, ForwardProxy::Nginx));
+    let anonymous = app.browser();
+    let app_url = "https://app.example.com/reports?x=1";
+    assert_eq!(
+        ask_nginx(&anonymous, app_url, &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // A client naming the bypass host in the other proxies' header, or
+    // claiming a user, is not believed.
+    let spoofed = ask_nginx(
+        &anonymous,
+        app_url,
+        &[
+            ("X-Forwarded-Host", "public.example.com"),
+            ("Remote-User", "root"),
+        ],
+    )
+    .await;
+    assert_eq!(spoofed.status(), StatusCode::UNAUTHORIZED);
+    let public = ask_nginx(&anonymous, "https://public.example.com/", &[]).await;
+    assert_eq!(public.status(), StatusCode::OK);
+    assert_eq!(remote_user(&public), None);
+    // No rule: denied, signed in or not.
+    assert_eq!(
+        ask_nginx(&anonymous, "https://other.example.com/", &[])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+
+    let alice = app.logged_in("alice").await;
+    let allowed = ask_nginx(&alice, app_url, &[("Remote-User", "root")]).await;
+    assert_eq!(allowed.status(), StatusCode::OK);
+    assert_eq!(remote_user(&allowed).as_deref(), Some("alice"));
+    assert_eq!(
+        allowed.headers()["remote-email"].to_str().unwrap(),
+        "alice@example.com"
+    );
+    // The bypass host identifies no one, even a signed-in browser.
+    let public = ask_nginx(&alice, "https://public.example.com/", &[]).await;
+    assert_eq!(remote_user(&public), None);
+    // /admin needs the role, however the path is spelled.
+    for admin in [
+        "https://app.example.com/admin",
+        "https://app.example.com/admin/users",
+        "https://app.example.com/x/../admin",
+        "https://app.example.com//admin",
+        "https://APP.example.com./%61dmin",
+    ] {
+        assert_eq!(
+            ask_nginx(&alice, admin, &[]).await.status(),
+            StatusCode::FORBIDDEN,
+            "{admin}"
+        );
+    }
+    // Ambiguous or unreadable requests are refused.
+    for bad in [
+        "https://app.example.com/x%2Fadmin",
+        "https://app.example.com/x\\admin",
+        "https://app.example.com/%00",
+        "not a url",
+        "https://alice@app.example.com/",
+    ] {
+        assert_eq!(
+            ask_nginx(&alice, bad, &[]).await.status(),
+            StatusCode::FORBIDDEN,
+            "{bad}"
+        );
+    }
+    let missing = alice.get("/auth/verify").await;
+    assert_eq!(missing.status(), StatusCode::FORBIDDEN);
+
+    let root = app.admin("root").await;
+    let admin = ask_nginx(&root, "https://app.example.com/admin/users", &[]).await;
+    assert_eq!(admin.status(), StatusCode::OK);
+    assert_eq!(admin.headers()["remote-groups"].to_str().unwrap(), "admin");
+
+    // Logging out ends access.
+    alice.logout().await;
+    assert_eq!(
+        ask_nginx(&alice, app_url, &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+async fn caddy_gets_a_login_redirect_and_only_trusted_proxies_are_answered(backend: Backend) {
+    let app: TestApp = spawn!(backend, |s| {
+        configure(s, ForwardProxy::Caddy);
+        s.public_url = Some("http://auth.example.test/".parse().unwrap());
+    });
+    let browser = app.browser();
+    let ask = |method: reqwest::Method, accept: &str| {
+        browser
+            .client
+            .request(method, browser.url("/auth/verify"))
+            .header("X-Forwarded-Method", "GET")
+            .header("X-Forwarded-Proto", "https")
+            .header("X-Forwarded-Host", "app.example.com")
+            .header("X-Forwarded-Uri", "/reports?x=1")
+            .header("X-Original-URL", "https://public.example.com/")
+            .header("Accept", accept.to_owned())
+            .send()
+    };
+    let page = ask(reqwest::Method::GET, "text/html,*/*").await.unwrap();
+    assert_eq!(page.status(), StatusCode::FOUND);
+    assert_eq!(
+        page.headers()["location"].to_str().unwrap(),
+        "http://auth.example.test/auth/login?next=https%3A%2F%2Fapp.example.com%2Freports%3Fx%3D1"
+    );
+    let api = ask(reqwest::Method::GET, "application/json").await.unwrap();
+    assert_eq!(api.status(), StatusCode::UNAUTHORIZED);
+    // Any method is a question, not a change: no CSRF token is needed.
+    let post = ask(reqwest::Method::POST, "application/json")
+        .await
+        .unwrap();
+    assert_eq!(post.status(), StatusCode::UNAUTHORIZED);
+
+    // A server that trusts no proxy on loopback answers no one here.
+    let closed = app
+        .sibling(|s| {
+            configure(s, ForwardProxy::Caddy);
+            s.trusted_proxies = vec!["10.0.0.1/32".parse().unwrap()];
+        })
+        .await;
+    let response = closed
+        .browser()
+        .client
+        .get(format!("{}/auth/verify", closed.base))
+        .header("X-Forwarded-Proto", "https")
+        .header("X-Forwarded-Host", "public.example.com")
+        .header("X-Forwarded-Uri", "/")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
+
+on_both_backends!(
+    the_rules_decide_behind_nginx_and_client_headers_change_nothing,
+    caddy_gets_a_login_redirect_and_only_trusted_proxies_are_answered,
+);
