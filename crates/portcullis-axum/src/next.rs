@@ -24,6 +24,20 @@ pub fn safe_next(next: Option<&str>) -> &str {
     }
 }
 
+/// Where a sign-in may send the browser afterwards: [`safe_next`]'s
+/// same-site path, or, with forward authentication on, an https URL whose
+/// host a rule names exactly (the site the proxy sent the browser from).
+/// Wildcard hosts never count, and every other absolute URL is `/`.
+pub(crate) fn sign_in_next(state: &crate::state::Portcullis, next: Option<&str>) -> String {
+    if let (Some(next), Some(forward)) = (next, &state.config().forward_auth)
+        && let Some(url) =
+            portcullis_core::policy::forward::safe_next_absolute(next, &forward.rules.exact_hosts())
+    {
+        return url;
+    }
+    safe_next(next).to_owned()
+}
+
 /// Percent-decodings a value may need before it settles; one that still
 /// changes after this many is refused.
 const MAX_DECODINGS: usize = 4;

@@ -8,7 +8,7 @@ use crate::error::{
 };
 use crate::extract::HtmlForm;
 use crate::flash::Flash;
-use crate::next::safe_next;
+use crate::next::sign_in_next;
 use crate::session::{self, AnySession};
 use crate::state::Portcullis;
 use axum::Router;
@@ -155,7 +155,7 @@ async fn login_form(
     Query(query): Query<NextQuery>,
     page: PageCtx,
 ) -> Response {
-    let next = safe_next(query.next.as_deref()).to_owned();
+    let next = sign_in_next(&state, query.next.as_deref());
     if page.auth.is_some() {
         return Redirect::to(&next).into_response();
     }
@@ -176,7 +176,7 @@ async fn login(
     AnySession(previous): AnySession,
     HtmlForm(form): HtmlForm<LoginForm>,
 ) -> Result<Response, PageError> {
-    let next = safe_next(form.next.as_deref().or(query.next.as_deref())).to_owned();
+    let next = sign_in_next(&state, form.next.as_deref().or(query.next.as_deref()));
     let remember = ticked(form.remember.as_deref());
     let attempt = LoginAttempt {
         login: form.username.clone(),

@@ -13,7 +13,7 @@ use crate::client::ClientInfo;
 use crate::error::{ACCOUNT_INACTIVE, ApiError, PageError, sign_in_failed};
 use crate::extract::HtmlForm;
 use crate::flash::Flash;
-use crate::next::safe_next;
+use crate::next::{safe_next, sign_in_next};
 use crate::session::{self, AnySession, Authenticated};
 use crate::state::Portcullis;
 use axum::Router;
@@ -190,7 +190,7 @@ async fn login(
     jar: CookieJar,
     client: ClientInfo,
 ) -> Response {
-    let next = safe_next(query.next.as_deref()).to_owned();
+    let next = sign_in_next(&state, query.next.as_deref());
     let remember = super::auth::ticked(query.remember.as_deref());
     start(
         &state,
@@ -284,7 +284,7 @@ async fn finished(
             next,
             provider,
         } => {
-            let next = safe_next(next.as_deref()).to_owned();
+            let next = sign_in_next(state, next.as_deref());
             // Signing in over an existing session replaces it.
             if let Some(previous) = previous
                 && let Err(err) = state.auth().sessions().replace_session(&previous).await

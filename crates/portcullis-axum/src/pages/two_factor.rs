@@ -9,7 +9,7 @@ use crate::error::{INVALID_CODE, PageError};
 use crate::extract::HtmlForm;
 use crate::flash::Flash;
 use crate::guard::RequireRecentLogin;
-use crate::next::safe_next;
+use crate::next::{safe_next, sign_in_next};
 use crate::qr;
 use crate::session::{self, Authenticated, PendingLogin};
 use crate::state::Portcullis;
@@ -69,7 +69,7 @@ async fn login_form(
     pending: Option<PendingLogin>,
     page: PageCtx,
 ) -> Response {
-    let next = safe_next(query.next.as_deref()).to_owned();
+    let next = sign_in_next(&state, query.next.as_deref());
     if pending.is_none() {
         let to = if page.auth.is_some() {
             next
@@ -95,7 +95,7 @@ async fn login(
     client: ClientInfo,
     HtmlForm(form): HtmlForm<CodeForm>,
 ) -> Result<Response, PageError> {
-    let next = safe_next(form.next.as_deref().or(query.next.as_deref())).to_owned();
+    let next = sign_in_next(&state, form.next.as_deref().or(query.next.as_deref()));
     let Some(pending) = pending else {
         return Ok(Redirect::to("/auth/login").into_response());
     };

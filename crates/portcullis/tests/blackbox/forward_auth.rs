@@ -181,7 +181,46 @@ async fn caddy_gets_a_login_redirect_and_only_trusted_proxies_are_answered(backe
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }
 
+/// After signing in, the browser goes back to the protected site only when
+/// a rule names its host exactly; any other absolute URL is `/`.
+async fn a_sign_in_returns_only_to_hosts_the_rules_name(backend: Backend) {
+    let app: TestApp = spawn!(backend, |s| {
+        configure(s, ForwardProxy::Nginx);
+        s.forward_auth
+            .rules
+            .push(rule("*.example.com", "/", &["login"]));
+    });
+    app.logged_in("bob").await.logout().await;
+    for (next, lands) in [
+        (
+            "https://app.example.com/reports?x=1",
+            "https://app.example.com/reports?x=1",
+        ),
+        ("https://public.example.com/", "https://public.example.com/"),
+        ("http://app.example.com/", "/"),
+        ("https://evil.example/", "/"),
+        ("https://sub.example.com/", "/"),
+        ("https://app.example.com:8443/", "/"),
+        ("https://bob@app.example.com/", "/"),
+        ("//app.example.com/", "/"),
+        ("/profile", "/profile"),
+    ] {
+        let browser = app.browser();
+        let encoded: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+        let page = format!("/auth/login?next={encoded}");
+        let response = browser
+            .submit(
+                &page,
+                &page,
+                &[("username", "bob"), ("password", crate::common::PASSWORD)],
+            )
+            .await;
+        assert_eq!(crate::common::location(&response), lands, "{next}");
+    }
+}
+
 on_both_backends!(
     the_rules_decide_behind_nginx_and_client_headers_change_nothing,
     caddy_gets_a_login_redirect_and_only_trusted_proxies_are_answered,
+    a_sign_in_returns_only_to_hosts_the_rules_name,
 );
