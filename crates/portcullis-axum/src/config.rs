@@ -33,6 +33,9 @@ pub struct WebConfig {
     /// Forward authentication for a reverse proxy (`/auth/verify`); `None`
     /// leaves the route answering 404.
     pub forward_auth: Option<crate::forward::ForwardAuth>,
+    /// Shares the session cookie with every host under this domain, so one
+    /// login serves every site behind the proxy. `None`: host-only.
+    pub cookie_domain: Option<String>,
 }
 
 impl WebConfig {
@@ -48,6 +51,7 @@ impl WebConfig {
             trusted_proxies: Vec::new(),
             request_timeout: Some(Duration::from_secs(30)),
             forward_auth: None,
+            cookie_domain: None,
         }
     }
 

@@ -17,6 +17,8 @@ pub(crate) struct CookieNames {
     /// The provider the session signed in through (for logging out there).
     pub provider: String,
     secure: bool,
+    /// The parent domain the session cookie is shared with, if any.
+    session_domain: Option<String>,
 }
 
 impl CookieNames {
@@ -28,6 +30,7 @@ impl CookieNames {
             flash: format!("{prefix}portcullis_flash"),
             oidc_browser: format!("{prefix}portcullis_oidc"),
             provider: format!("{prefix}portcullis_provider"),
+            session_domain: None,
             secure,
         }
     }
@@ -46,10 +49,73 @@ impl CookieNames {
         cookie.build()
     }
 
+    /// Shares the session cookie with every host under `domain` (single
+    /// sign-on across subdomains). `__Host-` forbids a domain, so over
+    /// https the session cookie takes the `__Secure-` prefix instead; the
+    /// other cookies stay host-only.
+    pub fn with_session_domain(mut self, domain: Option<String>) -> Self {
+        if let Some(domain) = domain {
+            let prefix = if self.secure { "__Secure-" } else { "" };
+            self.session = format!("{prefix}portcullis_session");
+            self.session_domain = Some(domain);
+        }
+        self
+    }
+
+    /// The session cookie holding `value`.
+    pub fn session_cookie(&self, value: String, max_age: Option<Duration>) -> Cookie<'static> {
+        let mut cookie = self.build(&self.session, value, max_age);
+        if let Some(domain) = &self.session_domain {
+            cookie.set_domain(domain.clone());
+        }
+        cookie
+    }
+
+    /// The cookie that removes the session cookie, on the same domain.
+    pub fn session_removal(&self) -> Cookie<'static> {
+        let mut cookie = self.session_cookie(String::new(), Some(Duration::ZERO));
+        cookie.make_removal();
+        cookie
+    }
+
     /// A cookie that tells the browser to forget `name`.
     pub fn removal(&self, name: &str) -> Cookie<'static> {
         let mut cookie = self.build(name, String::new(), Some(Duration::ZERO));
         cookie.make_removal();
         cookie
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CookieNames;
+
+    #[test]
+    fn a_shared_session_cookie_trades_host_for_secure_and_names_its_domain() {
+        let host_only = CookieNames::new(true);
+        let cookie = host_only.session_cookie("v".into(), None).to_string();
+        assert!(
+            cookie.starts_with("__Host-portcullis_session=v"),
+            "{cookie}"
+        );
+        assert!(!cookie.contains("Domain"), "{cookie}");
+
+        let shared = CookieNames::new(true).with_session_domain(Some("example.com".into()));
+        let cookie = shared.session_cookie("v".into(), None).to_string();
+        assert!(
+            cookie.starts_with("__Secure-portcullis_session=v"),
+            "{cookie}"
+        );
+        assert!(
+            cookie.contains("Domain=example.com") && cookie.contains("Secure"),
+            "{cookie}"
+        );
+        let removal = shared.session_removal().to_string();
+        assert!(
+            removal.contains("Domain=example.com") && removal.contains("Max-Age=0"),
+            "{removal}"
+        );
+        // Only the session is shared.
+        assert_eq!(shared.csrf, "__Host-portcullis_csrf");
     }
 }

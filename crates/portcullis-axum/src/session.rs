@@ -189,7 +189,7 @@ pub(crate) async fn resolve(
             {
                 response
             } else {
-                (jar.add(cookies.removal(&cookies.session)), response).into_response()
+                (jar.add(cookies.session_removal()), response).into_response()
             }
         }
     }
@@ -276,10 +276,10 @@ pub(crate) fn cookie_for(
 ) -> axum_extra::extract::cookie::Cookie<'static> {
     let cookies = &state.inner.cookies;
     let max_age = remember.then(|| state.inner.auth.policy().remember_lifetime);
-    cookies.build(&cookies.session, token.expose().to_owned(), max_age)
+    cookies.session_cookie(token.expose().to_owned(), max_age)
 }
 
 /// The cookie that removes the session from the browser.
 pub(crate) fn removal(state: &Portcullis) -> axum_extra::extract::cookie::Cookie<'static> {
-    state.inner.cookies.removal(&state.inner.cookies.session)
+    state.inner.cookies.session_removal()
 }

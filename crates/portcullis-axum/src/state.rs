@@ -50,7 +50,8 @@ impl Portcullis {
         let templates = Templates::new(config.templates_dir.clone())?;
         Ok(Self {
             inner: Arc::new(Inner {
-                cookies: CookieNames::new(config.is_https()),
+                cookies: CookieNames::new(config.is_https())
+                    .with_session_domain(config.cookie_domain.clone()),
                 csrf: CsrfKey::new(&config.secret),
                 auth,
                 templates,

@@ -305,6 +305,7 @@ impl Application {
             trusted_proxies: settings.trusted_proxies.clone(),
             request_timeout: Some(settings.http.request_timeout),
             forward_auth: forward_auth(&settings)?,
+            cookie_domain: settings.session.cookie_domain.clone(),
         };
         let portcullis = Portcullis::new(services.auth.clone(), web)
             .context("could not set up the web layer")?;

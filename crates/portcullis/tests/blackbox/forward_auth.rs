@@ -219,8 +219,40 @@ async fn a_sign_in_returns_only_to_hosts_the_rules_name(backend: Backend) {
     }
 }
 
+/// `session.cookie_domain` shares the session cookie with the sites under
+/// it; without it the cookie stays host-only.
+async fn a_cookie_domain_shares_the_session_cookie_with_the_sites_below(backend: Backend) {
+    let app: TestApp = spawn!(backend, |s| {
+        s.public_url = Some("http://auth.example.test/".parse().unwrap());
+        s.session.cookie_domain = Some("example.test".into());
+    });
+    let browser = app.browser();
+    browser
+        .register("carl", "carl@example.com", crate::common::PASSWORD)
+        .await;
+    let response = browser.login("carl", crate::common::PASSWORD).await;
+    let session = crate::common::set_cookies(&response)
+        .into_iter()
+        .find(|c| c.starts_with("portcullis_session="))
+        .expect("a session cookie");
+    assert!(session.contains("Domain=example.test"), "{session}");
+
+    let plain: TestApp = spawn!(backend);
+    let browser = plain.browser();
+    browser
+        .register("dina", "dina@example.com", crate::common::PASSWORD)
+        .await;
+    let response = browser.login("dina", crate::common::PASSWORD).await;
+    let session = crate::common::set_cookies(&response)
+        .into_iter()
+        .find(|c| c.starts_with("portcullis_session="))
+        .expect("a session cookie");
+    assert!(!session.contains("Domain"), "{session}");
+}
+
 on_both_backends!(
     the_rules_decide_behind_nginx_and_client_headers_change_nothing,
     caddy_gets_a_login_redirect_and_only_trusted_proxies_are_answered,
     a_sign_in_returns_only_to_hosts_the_rules_name,
+    a_cookie_domain_shares_the_session_cookie_with_the_sites_below,
 );
