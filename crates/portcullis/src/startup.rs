@@ -106,7 +106,9 @@ impl Services {
 
 /// Forward authentication as `[forward_auth]` describes it, if a proxy is
 /// named. The rules were checked at load; building them cannot fail then.
-fn forward_auth(settings: &Settings) -> anyhow::Result<Option<portcullis_axum::ForwardAuth>> {
+pub(crate) fn forward_auth(
+    settings: &Settings,
+) -> anyhow::Result<Option<portcullis_axum::ForwardAuth>> {
     use crate::settings::{ForwardDefault, ForwardProxy};
     use portcullis_core::policy::forward::{DefaultPolicy, ProxyKind, Rule, Rules};
     let forward = &settings.forward_auth;

@@ -4,6 +4,7 @@
 //! actor (every permission, audited as `"actor": "system"`).
 
 mod audit;
+mod forward;
 mod output;
 mod roles;
 mod serve;
@@ -11,6 +12,7 @@ mod tokens;
 mod users;
 
 pub use audit::AuditCommand;
+pub use forward::ForwardAuthCommand;
 pub use roles::RolesCommand;
 pub use serve::{CreateAdminArgs, ServeArgs};
 pub use tokens::TokensCommand;
@@ -65,6 +67,9 @@ pub enum Command {
     /// API tokens: mint them for service accounts, list and revoke anyone's.
     #[command(subcommand)]
     Tokens(TokensCommand),
+    /// Forward authentication: which rule a URL meets, and the decision.
+    #[command(subcommand)]
+    ForwardAuth(ForwardAuthCommand),
 }
 
 impl Cli {
@@ -125,6 +130,7 @@ impl Command {
             Command::Roles(command) => command.run(&open(&settings).await?).await,
             Command::Audit(command) => command.run(&open(&settings).await?).await,
             Command::Tokens(command) => command.run(&open(&settings).await?).await,
+            Command::ForwardAuth(command) => command.run(&settings, &open(&settings).await?).await,
         }
     }
 }

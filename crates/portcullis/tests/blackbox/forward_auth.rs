@@ -250,9 +250,64 @@ async fn a_cookie_domain_shares_the_session_cookie_with_the_sites_below(backend:
     assert!(!session.contains("Domain"), "{session}");
 }
 
+/// `portcullis forward-auth check` names the matching rule and the
+/// decision for an account or for no one.
+async fn the_command_line_explains_a_decision(backend: Backend) {
+    let app: TestApp = spawn!(backend);
+    app.logged_in("erik").await;
+    let dir = tempfile_dir();
+    let config = dir.join("portcullis.toml");
+    std::fs::write(
+        &config,
+        "[forward_auth]\nproxy = \"nginx\"\n\
+         [[forward_auth.rules]]\nhost = \"app.example.com\"\npath_prefix = \"/admin\"\nrequire = [\"role:admin\"]\n\
+         [[forward_auth.rules]]\nhost = \"app.example.com\"\nrequire = [\"login\"]\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--config", config, "forward-auth", "check"];
+        all.extend_from_slice(args);
+        let out = crate::cli::portcullis(&app.db_url, &all, None);
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = run(&["https://app.example.com/x/../admin/users", "--user", "erik"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("https://app.example.com/admin/users"), "{out}");
+    assert!(out.contains("forward_auth.rules[0]"), "{out}");
+    assert!(out.contains("erik: forbidden (403)"), "{out}");
+    let (_, out, _) = run(&["https://app.example.com/reports", "--user", "erik"]);
+    assert!(
+        out.contains("forward_auth.rules[1]") && out.contains("erik: allowed"),
+        "{out}"
+    );
+    let (_, out, _) = run(&["https://app.example.com/reports"]);
+    assert!(
+        out.contains("no one signed in: sign-in required (401)"),
+        "{out}"
+    );
+    let (ok, _, err) = run(&["https://app.example.com/a%2Fb"]);
+    assert!(!ok && err.contains("refused"), "{err}");
+    let (ok, _, err) = run(&["https://app.example.com/", "--user", "nobody"]);
+    assert!(!ok && err.contains("no account"), "{err}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// A fresh directory under the system's temporary one.
+fn tempfile_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("portcullis-fa-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 on_both_backends!(
     the_rules_decide_behind_nginx_and_client_headers_change_nothing,
     caddy_gets_a_login_redirect_and_only_trusted_proxies_are_answered,
     a_sign_in_returns_only_to_hosts_the_rules_name,
     a_cookie_domain_shares_the_session_cookie_with_the_sites_below,
+    the_command_line_explains_a_decision,
 );
