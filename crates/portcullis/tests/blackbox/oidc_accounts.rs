@@ -364,6 +364,60 @@ async fn forged_id_tokens_sign_no_one_in(backend: Backend) {
     assert!(me(&browser).await.is_some(), "the honest token signs in");
 }
 
+/// Two unlinks at once of an account's two identities, with no password:
+/// one goes, the other is refused, and the account keeps a way in.
+async fn parallel_unlinks_never_leave_an_account_without_a_way_in(backend: Backend) {
+    let setup = oidc_setup!(start(backend));
+    setup
+        .as_user(&TestUser::new("nell-1").with_email("nell@corp.example", true))
+        .await;
+    let nell = setup.app.browser();
+    setup.sign_in(&nell, "/").await;
+    // A second account at the provider, linked from the account page.
+    setup
+        .as_user(&TestUser::new("nell-2").with_email("nell.two@corp.example", true))
+        .await;
+    let token = nell.csrf_token("/account/identities").await;
+    let start = nell
+        .post_form(
+            &format!("/account/identities/link/{}", setup.id),
+            &[("csrf_token", token.as_str())],
+        )
+        .await;
+    setup.sign_in_from(&nell, &location(&start)).await;
+    let linked = identities(&nell).await;
+    let ids: Vec<i64> = linked["identities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2, "{linked}");
+    assert_eq!(linked["has_password"], false);
+
+    let csrf = crate::admin::csrf(&nell).await;
+    let unlink = |id: i64| {
+        nell.client
+            .delete(nell.url(&format!("/api/identities/{id}")))
+            .header("X-CSRF-Token", &csrf)
+            .send()
+    };
+    let (a, b) = tokio::join!(unlink(ids[0]), unlink(ids[1]));
+    let mut statuses = vec![a.unwrap().status(), b.unwrap().status()];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        vec![StatusCode::NO_CONTENT, StatusCode::FORBIDDEN]
+    );
+    assert_eq!(
+        identities(&nell).await["identities"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
 on_both_backends!(
     linking_from_the_account_page_and_the_unlinking_rules,
     every_failure_lands_on_the_login_page_and_is_audited,
@@ -372,4 +426,5 @@ on_both_backends!(
     a_passwordless_account_reauthenticates_at_the_provider_and_logs_out_there,
     starting_sign_ins_is_rate_limited_per_address,
     forged_id_tokens_sign_no_one_in,
+    parallel_unlinks_never_leave_an_account_without_a_way_in,
 );
