@@ -15,7 +15,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
-use portcullis_core::Error;
 use portcullis_core::domain::identity::IdentityId;
 use serde_json::json;
 
@@ -73,18 +72,14 @@ async fn unlink(
     jar: CookieJar,
     PagePath(id): PagePath<i64>,
 ) -> Result<Response, PageError> {
-    match state
+    state
         .auth()
         .identities()
         .unlink(&auth.user, IdentityId(id), &client.context())
-        .await
-    {
-        Ok(_) => Ok((
-            Flash::IdentityUnlinked.set(&state, jar),
-            Redirect::to("/account/identities"),
-        )
-            .into_response()),
-        Err(err @ Error::Forbidden(_)) => Err(PageError::from(err)),
-        Err(err) => Err(err.into()),
-    }
+        .await?;
+    Ok((
+        Flash::IdentityUnlinked.set(&state, jar),
+        Redirect::to("/account/identities"),
+    )
+        .into_response())
 }
