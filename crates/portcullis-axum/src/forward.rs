@@ -89,18 +89,33 @@ pub(crate) async fn verify(
     match forward.rules.decide(&original, subject.as_ref()) {
         Verdict::Allow { identify } => {
             let mut response = StatusCode::OK.into_response();
-            if identify && let Some(caller) = &caller {
-                let out = response.headers_mut();
-                let mut put = |name: &'static str, value: &str| {
-                    if let Ok(value) = HeaderValue::from_str(value) {
-                        out.insert(name, value);
-                    }
-                };
-                put("remote-user", &caller.user.username);
-                put("remote-email", caller.user.email.as_deref().unwrap_or(""));
-                put("remote-name", caller.user.name.as_deref().unwrap_or(""));
-                put("remote-groups", &roles.join(","));
-            }
+            let out = response.headers_mut();
+            let mut put = |name: &'static str, value: &str| {
+                let value = HeaderValue::from_str(value).unwrap_or(HeaderValue::from_static(""));
+                out.insert(name, value);
+            };
+            // All four always, empty when no one is named (a bypass): a
+            // proxy that copies them (Caddy 2.6's copy_headers) would
+            // otherwise pass its own placeholder text on as the value.
+            let named = caller.as_ref().filter(|_| identify);
+            put(
+                "remote-user",
+                named.map_or("", |c| c.user.username.as_str()),
+            );
+            put(
+                "remote-email",
+                named.and_then(|c| c.user.email.as_deref()).unwrap_or(""),
+            );
+            put(
+                "remote-name",
+                named.and_then(|c| c.user.name.as_deref()).unwrap_or(""),
+            );
+            let groups = if named.is_some() {
+                roles.join(",")
+            } else {
+                String::new()
+            };
+            put("remote-groups", &groups);
             response
         }
         Verdict::Unauthenticated => unauthenticated(&state, forward.proxy, &original, headers),
@@ -108,9 +123,11 @@ pub(crate) async fn verify(
     }
 }
 
-/// 401; for proxies that hand the answer to the browser, a redirect to the
-/// login page when the original request wants a page. The login URL is
-/// built from `public_url`, never from request headers.
+/// 401 when the original request is not for a page. For a page, proxies
+/// that hand the answer to the browser get a redirect to the login page;
+/// nginx, which can only turn a 401 into a redirect itself, gets the 401
+/// with the login URL in `Location` (its snippet's `error_page` reads it).
+/// The login URL is built from `public_url`, never from request headers.
 fn unauthenticated(
     state: &Portcullis,
     proxy: ProxyKind,
@@ -121,9 +138,14 @@ fn unauthenticated(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"));
-    if proxy == ProxyKind::Nginx || !wants_html {
+    if !wants_html {
         return (StatusCode::UNAUTHORIZED, "sign in first").into_response();
     }
+    let status = if proxy == ProxyKind::Nginx {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::FOUND
+    };
     let mut login = state.config().public_url.clone();
     login.set_path(&format!(
         "{}auth/login",
@@ -139,5 +161,5 @@ fn unauthenticated(
         .query_pairs_mut()
         .clear()
         .append_pair("next", &original.url());
-    (StatusCode::FOUND, [(header::LOCATION, login.to_string())]).into_response()
+    (status, [(header::LOCATION, login.to_string())]).into_response()
 }

@@ -289,13 +289,21 @@ impl Browser {
     }
 
     pub fn with_headers(base: &str, headers: &[(&'static str, &str)]) -> Self {
-        let jar = Arc::new(Jar::default());
         let mut defaults = reqwest::header::HeaderMap::new();
         for (name, value) in headers {
             defaults.insert(*name, value.parse().unwrap());
         }
-        let client = http_client()
-            .default_headers(defaults)
+        Self::with_builder(base, |builder| builder.default_headers(defaults))
+    }
+
+    /// A browser whose client `tweak` configures further (where names
+    /// resolve, which certificates it trusts).
+    pub fn with_builder(
+        base: &str,
+        tweak: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
+    ) -> Self {
+        let jar = Arc::new(Jar::default());
+        let client = tweak(http_client())
             .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
             .build()

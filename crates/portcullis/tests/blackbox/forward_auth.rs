@@ -36,11 +36,13 @@ async fn ask_nginx(browser: &Browser, url: &str, extra: &[(&str, &str)]) -> reqw
     request.send().await.unwrap()
 }
 
+/// The user named in the answer; an empty header names no one.
 fn remote_user(response: &reqwest::Response) -> Option<String> {
     response
         .headers()
         .get("remote-user")
         .map(|v| v.to_str().unwrap().to_owned())
+        .filter(|v| !v.is_empty())
 }
 
 async fn the_rules_decide_behind_nginx_and_client_headers_change_nothing(backend: Backend) {
@@ -63,6 +65,22 @@ async fn the_rules_decide_behind_nginx_and_client_headers_change_nothing(backend
     )
     .await;
     assert_eq!(spoofed.status(), StatusCode::UNAUTHORIZED);
+    // A page request carries the login URL for nginx's error_page; the
+    // status stays 401, which is all auth_request understands.
+    let page = ask_nginx(&anonymous, app_url, &[("Accept", "text/html")]).await;
+    assert_eq!(page.status(), StatusCode::UNAUTHORIZED);
+    let login = page.headers()["location"].to_str().unwrap();
+    assert!(
+        login.ends_with("/auth/login?next=https%3A%2F%2Fapp.example.com%2Freports%3Fx%3D1"),
+        "{login}"
+    );
+    assert!(
+        ask_nginx(&anonymous, app_url, &[])
+            .await
+            .headers()
+            .get("location")
+            .is_none()
+    );
     let public = ask_nginx(&anonymous, "https://public.example.com/", &[]).await;
     assert_eq!(public.status(), StatusCode::OK);
     assert_eq!(remote_user(&public), None);

@@ -40,6 +40,7 @@ mod outbox;
 mod password_policy;
 mod password_reset;
 mod process;
+mod proxies;
 mod races;
 mod rate_limits;
 mod register;
