@@ -10,6 +10,7 @@ on_both_backends!(
     a_wrong_current_password_or_a_weak_new_one_is_refused,
     changing_the_password_needs_a_login,
     the_change_password_api_needs_the_csrf_header_and_works,
+    the_current_password_is_refused_as_the_new_one_on_the_page_and_the_api,
 );
 
 const NEW_PASSWORD: &str = "a whole new passphrase 42";
@@ -173,4 +174,53 @@ async fn the_change_password_api_needs_the_csrf_header_and_works(backend: Backen
         other.get("/api/me").await.status(),
         StatusCode::UNAUTHORIZED
     );
+}
+
+async fn the_current_password_is_refused_as_the_new_one_on_the_page_and_the_api(backend: Backend) {
+    let app = spawn!(backend);
+    let alice = app.logged_in("alice").await;
+    let other = app.browser();
+    other.login("alice", PASSWORD).await;
+    let response = alice
+        .submit(
+            "/auth/change-password",
+            "/auth/change-password",
+            &change(PASSWORD, PASSWORD, PASSWORD),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    let document = scraper::Html::parse_document(&html);
+    let field_error = scraper::Selector::parse(".field-error").unwrap();
+    let errors: String = document
+        .select(&field_error)
+        .flat_map(|e| e.text())
+        .collect();
+    assert!(
+        errors.contains("The new password must be different from the current one."),
+        "{errors}"
+    );
+
+    let script = app.browser();
+    let csrf = script.api_login("alice", PASSWORD).await;
+    let same = script
+        .post_json_with(
+            "/api/change-password",
+            &csrf,
+            &json!({"current_password": PASSWORD, "new_password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(same.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let error: serde_json::Value = same.json().await.unwrap();
+    assert_eq!(
+        error["error"]["fields"]["new_password"],
+        "The new password must be different from the current one."
+    );
+
+    assert_eq!(
+        other.get("/dashboard").await.status(),
+        StatusCode::OK,
+        "nothing changed: the other session lives"
+    );
+    assert_eq!(app.audit(&["--type", "password_changed"])["total"], 0);
 }

@@ -9,6 +9,8 @@ on_both_backends!(
     login_itself_is_protected_against_login_csrf,
     a_token_from_another_session_does_not_work,
     json_calls_with_the_session_cookie_need_the_header,
+    logging_in_again_through_the_api_replaces_the_old_session,
+    a_cross_site_form_cannot_log_in_through_the_api,
 );
 
 const MESSAGE: &str = "The CSRF token is missing or invalid.";
@@ -173,4 +175,94 @@ async fn json_calls_with_the_session_cookie_need_the_header(backend: Backend) {
         browser.get("/api/me").await.status(),
         StatusCode::UNAUTHORIZED
     );
+}
+
+async fn logging_in_again_through_the_api_replaces_the_old_session(backend: Backend) {
+    let app = spawn!(backend);
+    app.browser()
+        .register("alice", "alice@example.com", PASSWORD)
+        .await;
+    let script = app.browser();
+    let first = script.api_login("alice", PASSWORD).await;
+    let old_cookie = script
+        .cookie("portcullis_session")
+        .expect("a session cookie after the first login");
+    let second = script.api_login("alice", PASSWORD).await;
+    assert_ne!(first, second, "a new session, with its own token");
+    let me: serde_json::Value = script.get("/api/me").await.json().await.unwrap();
+    assert_eq!(me["user"]["username"], "alice");
+
+    // The old session is over: its cookie no longer works.
+    let stale = crate::common::http_client().build().unwrap();
+    let response = stale
+        .get(script.url("/api/me"))
+        .header("cookie", format!("portcullis_session={old_cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+
+    // API refusals speak of the header, never of a page to reload.
+    let response = script.post_json("/api/logout", &serde_json::json!({})).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "csrf_failed");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("X-CSRF-Token"), "{message}");
+    assert!(!message.to_lowercase().contains("page"), "{message}");
+}
+
+async fn a_cross_site_form_cannot_log_in_through_the_api(backend: Backend) {
+    let app = spawn!(backend);
+    app.browser()
+        .register("mallory", "mallory@example.com", PASSWORD)
+        .await;
+    // A victim with and without a session of their own.
+    let anonymous = app.browser();
+    let alice = app.logged_in("alice").await;
+    for victim in [&anonymous, &alice] {
+        for (content_type, body) in [
+            (
+                "application/x-www-form-urlencoded",
+                format!("username=mallory&password={PASSWORD}"),
+            ),
+            (
+                "text/plain",
+                format!(r#"{{"username": "mallory", "password": "{PASSWORD}"}}"#),
+            ),
+            (
+                "multipart/form-data; boundary=x",
+                "--x\r\nContent-Disposition: form-data; name=username\r\n\r\nmallory\r\n--x--\r\n"
+                    .to_owned(),
+            ),
+        ] {
+            let response = victim
+                .client
+                .post(victim.url("/api/login"))
+                .header("content-type", content_type)
+                .header("origin", "https://evil.example")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                response.status().is_client_error(),
+                "{content_type}: {}",
+                response.status()
+            );
+            assert!(
+                crate::common::set_cookies(&response)
+                    .iter()
+                    .all(|c| !c.contains("session=") || c.contains("Max-Age=0")),
+                "{content_type}: no session is set"
+            );
+        }
+        let me = victim.get("/api/me").await;
+        if std::ptr::eq(victim, &alice) {
+            let me: serde_json::Value = me.json().await.unwrap();
+            assert_eq!(me["user"]["username"], "alice", "still alice");
+        } else {
+            assert_eq!(me.status(), StatusCode::UNAUTHORIZED, "nobody logged in");
+        }
+    }
 }

@@ -11,6 +11,8 @@ use reqwest::StatusCode;
 on_both_backends!(
     the_dev_outbox_writes_each_email_to_a_file_with_its_link,
     require_confirmed_turns_away_unconfirmed_users,
+    links_in_smtp_mail_stay_whole_on_one_line_of_the_raw_message,
+    links_in_outbox_files_stay_whole_on_one_line_and_work,
 );
 
 async fn the_dev_outbox_writes_each_email_to_a_file_with_its_link(backend: Backend) {
@@ -38,6 +40,76 @@ async fn the_dev_outbox_writes_each_email_to_a_file_with_its_link(backend: Backe
     assert!(eml.contains("Confirm your email address"));
     assert!(eml.contains("/auth/confirm/"));
     assert!(app.mail.all().is_empty(), "nothing went over SMTP");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The lines of a raw message that hold a link to `path`.
+fn link_lines<'a>(raw: &'a str, path: &str) -> Vec<&'a str> {
+    raw.lines().filter(|line| line.contains(path)).collect()
+}
+
+async fn links_in_smtp_mail_stay_whole_on_one_line_of_the_raw_message(backend: Backend) {
+    let app = spawn!(backend);
+    app.browser()
+        .register("alice", "alice@example.com", PASSWORD)
+        .await;
+    let mail = app
+        .mail
+        .wait_for_subject("alice@example.com", "Confirm your email address", 1)
+        .await;
+    let link = mail.link("/auth/confirm/");
+    let text_part = mail
+        .raw
+        .split("\r\n--")
+        .find(|part| part.to_ascii_lowercase().contains("content-type: text/plain"))
+        .expect("a text part");
+    assert!(
+        link_lines(text_part, "/auth/confirm/")
+            .iter()
+            .any(|line| line.split_whitespace().any(|word| word == link)),
+        "{link} whole on one line of {text_part}"
+    );
+    assert!(!text_part.contains("=\r\n"), "no soft line breaks");
+}
+
+async fn links_in_outbox_files_stay_whole_on_one_line_and_work(backend: Backend) {
+    let dir = std::env::temp_dir().join(format!("portcullis-outbox-{}", uuid::Uuid::new_v4()));
+    let outbox = dir.clone();
+    let app = spawn!(backend, move |s| {
+        s.mail = Default::default();
+        s.mail.outbox_dir = outbox;
+    });
+    let browser = app.browser();
+    browser
+        .register("alice", "alice@example.com", PASSWORD)
+        .await;
+    let mut eml = None;
+    for _ in 0..100 {
+        if let Ok(mut entries) = std::fs::read_dir(&dir)
+            && let Some(Ok(entry)) = entries.next()
+        {
+            eml = Some(std::fs::read_to_string(entry.path()).unwrap());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let eml = eml.expect("an .eml file in the outbox");
+    assert!(!eml.contains("=3D") && !eml.contains("=\r\n"), "{eml}");
+    // The link as a developer copies it from the file: one line, whole.
+    let copied = link_lines(&eml, "/auth/confirm/")
+        .into_iter()
+        .flat_map(str::split_whitespace)
+        .find(|word| word.starts_with("http"))
+        .unwrap_or_else(|| panic!("a link in {eml}"));
+    let url = reqwest::Url::parse(copied).unwrap();
+    let token = url.path().strip_prefix("/auth/confirm/").unwrap();
+    assert_eq!(token.len(), 43, "the whole token: {copied}");
+    let (status, html) = browser.page(url.path()).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let response = browser.submit(url.path(), url.path(), &[]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let me: serde_json::Value = browser.get("/api/me").await.json().await.unwrap();
+    assert!(me["user"]["confirmed_at"].is_string(), "{me}");
     std::fs::remove_dir_all(dir).unwrap();
 }
 
