@@ -13,7 +13,10 @@
 //! cookie (a cross-site page cannot send `application/json` without a CORS
 //! preflight, which Portcullis never grants) and requests authenticated by
 //! an API token (`Authorization: Bearer`): a browser never attaches one by
-//! itself, and such requests ignore cookies.
+//! itself, and such requests ignore cookies. `POST /api/login` with a JSON
+//! body needs no token even with a session cookie: a login replaces the old
+//! session, so it cannot be asked for that session's token, and the JSON
+//! content type is what keeps cross-site pages out, as for any anonymous call.
 
 use crate::caller::Caller;
 use crate::error::{ApiError, PageError, wants_json};
@@ -184,7 +187,22 @@ fn needs_check(request: &Request, authenticated: bool) -> bool {
         return false;
     }
     let api = path == "/api" || path.starts_with("/api/");
+    if api && path == "/api/login" && is_json(request.headers()) {
+        // The old session is about to be replaced; a cross-site page cannot
+        // send this content type without a preflight Portcullis never grants.
+        return false;
+    }
     !api || authenticated
+}
+
+/// Whether the body is declared JSON, as only a same-origin script (or a
+/// non-browser client) can declare it.
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|ct| ct.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
 }
 
 /// Reads the token from the header, or else from a url-encoded form body,
@@ -224,11 +242,13 @@ pub(crate) fn token_in_form(body: &[u8]) -> Option<String> {
 }
 
 fn rejection(json: bool) -> Response {
-    const MESSAGE: &str = "The CSRF token is missing or invalid. Reload the page and try again.";
+    const PAGE: &str = "The CSRF token is missing or invalid. Reload the page and try again.";
+    const API: &str = "The CSRF token is missing or invalid. Send the X-CSRF-Token header with \
+                       the csrf_token of your login answer (GET /api/me also gives it).";
     if json {
-        ApiError::new(axum::http::StatusCode::FORBIDDEN, "csrf_failed", MESSAGE).into_response()
+        ApiError::new(axum::http::StatusCode::FORBIDDEN, "csrf_failed", API).into_response()
     } else {
-        PageError::new(axum::http::StatusCode::FORBIDDEN, MESSAGE).into_response()
+        PageError::new(axum::http::StatusCode::FORBIDDEN, PAGE).into_response()
     }
 }
 
