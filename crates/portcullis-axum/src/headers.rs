@@ -34,13 +34,16 @@ pub(crate) async fn security(
     let json = wants_json(request.uri(), request.headers());
     let mut response = next.run(request).await;
     if let Some(error) = response.extensions_mut().remove::<PageError>() {
+        let viewer = response
+            .extensions_mut()
+            .remove::<crate::session::ErrorViewer>();
         let headers = std::mem::take(response.headers_mut());
         response = if json {
             let mut api = ApiError::new(error.status, code_for(error.status), error.message);
             api.retry_after = error.retry_after;
             api.into_response()
         } else {
-            crate::pages::render_error(&state, &error)
+            crate::pages::render_error(&state, &error, viewer.as_ref())
         };
         for (name, value) in headers.iter() {
             if name == header::SET_COOKIE

@@ -5,7 +5,7 @@
 
 use crate::caller::{Caller, invalid_token};
 use crate::client::ClientInfo;
-use crate::error::{ApiError, wants_json};
+use crate::error::{ApiError, PageError, wants_json};
 use crate::flash::Flash;
 use crate::state::Portcullis;
 use axum::extract::{Request, State};
@@ -34,6 +34,15 @@ pub struct Authenticated {
     pub two_factor: bool,
     /// Hash of the session token (what CSRF tokens are derived from).
     pub(crate) token_hash: String,
+}
+
+/// Who is logged in, carried by an error response to the middleware that
+/// renders error pages (outside this one), so their header shows the real
+/// login state and a working logout form.
+#[derive(Debug, Clone)]
+pub(crate) struct ErrorViewer {
+    pub username: String,
+    pub token_hash: String,
 }
 
 /// A session whose password step succeeded and which waits for its second
@@ -168,8 +177,15 @@ pub(crate) async fn resolve(
                 .extensions_mut()
                 .insert(SessionKey(auth.token_hash.clone()));
             request.extensions_mut().insert(Caller::from_session(&auth));
+            let viewer = ErrorViewer {
+                username: auth.user.username.clone(),
+                token_hash: auth.token_hash.clone(),
+            };
             request.extensions_mut().insert(auth);
             let mut response = next.run(request).await;
+            if response.extensions().get::<PageError>().is_some() {
+                response.extensions_mut().insert(viewer);
+            }
             response
                 .headers_mut()
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -198,13 +198,26 @@ impl PageCtx {
     }
 }
 
-/// The HTML page for an error, used by the security middleware.
-pub(crate) fn render_error(state: &Portcullis, error: &PageError) -> Response {
+/// The HTML page for an error, used by the security middleware: the normal
+/// layout, showing `viewer` as logged in when a session was live.
+pub(crate) fn render_error(
+    state: &Portcullis,
+    error: &PageError,
+    viewer: Option<&crate::session::ErrorViewer>,
+) -> Response {
+    let (current_user, csrf_token) = match viewer {
+        Some(viewer) => (
+            json!({"username": viewer.username}),
+            json!(state.inner.csrf.for_session(&viewer.token_hash)),
+        ),
+        None => (Value::Null, Value::Null),
+    };
     let context = json!({
         "site_name": state.config().site_name,
         "dev_mode": state.config().dev_mode,
         "registration_open": state.auth().registration().is_open(),
-        "current_user": null,
+        "current_user": current_user,
+        "csrf_token": csrf_token,
         "flashes": [],
         "status": error.status.as_u16(),
         "reason": error.status.canonical_reason().unwrap_or("Error"),
