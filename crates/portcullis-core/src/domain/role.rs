@@ -31,7 +31,7 @@ pub struct Permission(String);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NameError {
     #[error(
-        "A permission is lowercase words of letters, digits and '_' joined by ':', e.g. posts:delete."
+        "A permission is resource:action, lowercase words of letters, digits and '_' joined by ':', e.g. posts:delete."
     )]
     /// Not a valid permission name.
     Permission,
@@ -41,18 +41,21 @@ pub enum NameError {
 }
 
 impl Permission {
-    /// Parses a permission name (surrounding spaces removed, case kept strict).
+    /// Parses a permission name (surrounding spaces removed, case kept
+    /// strict): a resource and an action at least, so a lone word (a typo,
+    /// or one word of a phrase) is refused rather than granted.
     ///
     /// ```
     /// use portcullis_core::domain::role::Permission;
     /// assert!(Permission::parse("posts:delete").is_ok());
+    /// assert!(Permission::parse("posts").is_err());
     /// assert!(Permission::parse("Posts:Delete").is_err());
     /// assert!(Permission::parse("posts::delete").is_err());
     /// ```
     pub fn parse(input: &str) -> Result<Self, NameError> {
         let s = input.trim();
-        let ok = !s.is_empty()
-            && s.len() <= 64
+        let ok = s.len() <= 64
+            && s.contains(':')
             && s.split(':').all(|seg| {
                 !seg.is_empty()
                     && seg
@@ -130,7 +133,6 @@ mod tests {
         for ok in [
             "posts:delete",
             "users:manage",
-            "a",
             "billing:invoices:read",
             "x_1:y_2",
         ] {
@@ -138,6 +140,8 @@ mod tests {
         }
         for bad in [
             "",
+            "a",
+            "posts",
             ":",
             "posts:",
             ":posts",
