@@ -10,6 +10,7 @@
 //! This lives in the binary because it is I/O: the library crates stay
 //! free of sockets and files, and embedders bring their own `Notifier`.
 
+mod encoding;
 pub mod render;
 /// The `[mail]` and `[confirm]` sections (in `portcullis-config`).
 pub use portcullis_config::mail as settings;

@@ -4,7 +4,7 @@
 //! public URL only: never from a request's `Host` or `X-Forwarded-Host`.
 
 use lettre::Message;
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::Mailbox;
 use minijinja::Environment;
 use portcullis_core::Notice;
 use serde_json::json;
@@ -221,7 +221,7 @@ impl Renderer {
             .from(self.from.clone())
             .to(notice.to().parse()?)
             .subject(subject)
-            .multipart(MultiPart::alternative_plain_html(text, html))?;
+            .multipart(super::encoding::alternative(text, html))?;
         Ok(Rendered {
             message,
             links: link.into_iter().collect(),
