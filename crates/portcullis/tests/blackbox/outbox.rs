@@ -108,6 +108,7 @@ async fn links_in_outbox_files_stay_whole_on_one_line_and_work(backend: Backend)
     assert_eq!(status, StatusCode::OK, "{html}");
     let response = browser.submit(url.path(), url.path(), &[]).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    browser.login("alice", PASSWORD).await;
     let me: serde_json::Value = browser.get("/api/me").await.json().await.unwrap();
     assert!(me["user"]["confirmed_at"].is_string(), "{me}");
     std::fs::remove_dir_all(dir).unwrap();
