@@ -47,10 +47,17 @@ class Browsing {
     await context.exposeBinding('__e2eReportCsp', ({ page }, text) => record('CSP violation', text, page));
     await context.addInitScript(CSP_LISTENER);
     context.on('console', (message) => {
+      const page = message.page();
+      const source = message.location().url;
       if (/content security policy/i.test(message.text())) {
-        record('CSP console message', message.text(), message.page());
+        record('CSP console message', message.text(), page);
       } else if (message.type() === 'error') {
-        record('console error', message.text(), message.page());
+        // A page answered with a 4xx on purpose (a wrong password is a 401
+        // page) is logged by Chromium as a failed load of the document
+        // itself; the tests check those statuses. A failed subresource is
+        // a problem.
+        const isDocument = page && source === page.url() && /^Failed to load resource/.test(message.text());
+        if (!isDocument) record('console error', `${message.text()} [${source}]`, page);
       }
     });
     context.on('weberror', (error) => record('uncaught exception', error.error().message, error.page()));
