@@ -61,7 +61,7 @@ pub enum OpenError {
     )]
     UnsupportedUrl(String),
     /// The URL was understood but the database could not be opened.
-    #[error("cannot open the {backend} database at `{url}`: {reason} ({hint})")]
+    #[error("cannot open the {backend} database at `{url}`: {} ({hint})", explain(.reason))]
     Connect {
         /// `"sqlite"` or `"postgres"`.
         backend: &'static str,
@@ -82,6 +82,18 @@ pub enum OpenError {
         /// a newer or modified Portcullis).
         reason: sqlx::migrate::MigrateError,
     },
+}
+
+/// What sqlx reported, in the words an operator searches for: its message
+/// for a refused connection ("error communicating with database: Connection
+/// refused (os error 111)") buries the one fact that matters.
+fn explain(reason: &sqlx::Error) -> String {
+    match reason {
+        sqlx::Error::Io(err) if err.kind() == std::io::ErrorKind::ConnectionRefused => {
+            "connection refused: nothing listens at that host and port".to_owned()
+        }
+        other => other.to_string(),
+    }
 }
 
 /// The backends, told apart by URL scheme.

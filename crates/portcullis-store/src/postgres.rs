@@ -5,6 +5,7 @@
 use crate::exec::Exec;
 use crate::store_impl::impl_store;
 use portcullis_core::UniqueField;
+use sqlx::ConnectOptions as _;
 use sqlx::Connection as _;
 use sqlx::error::DatabaseError;
 use sqlx::migrate::Migrator;
@@ -45,6 +46,20 @@ async fn begin(pool: &PgPool) -> Result<sqlx::Transaction<'static, sqlx::Postgre
 /// Opens a pool on a `postgres://` or `postgresql://` URL.
 pub(crate) async fn connect(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {
     let options = PgConnectOptions::from_str(url)?;
+    // One connection on its own first: the pool would retry a refused
+    // connection until ACQUIRE_TIMEOUT and then say only "pool timed out".
+    // A server that is not there (or refuses these credentials) is reported
+    // at once, in its own words. Once started, the pool's patience holds.
+    let first = tokio::time::timeout(ACQUIRE_TIMEOUT, options.connect())
+        .await
+        .map_err(|_| {
+            sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("no answer within {} s", ACQUIRE_TIMEOUT.as_secs()),
+            ))
+        })??;
+    // Only a probe: a failure to say goodbye is no reason not to start.
+    let _ = first.close().await;
     PgPoolOptions::new()
         .max_connections(max_connections.max(1))
         .acquire_timeout(ACQUIRE_TIMEOUT)
