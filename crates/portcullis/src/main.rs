@@ -15,7 +15,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    portcullis::telemetry::init(&settings.log);
+    portcullis::telemetry::init(&settings.log, cli.audience());
     match cli.run(settings).await {
         Ok(()) => ExitCode::SUCCESS,
         // Printed once, as the configuration errors above are: the log goes

@@ -4,6 +4,7 @@
 //! actor (every permission, audited as `"actor": "system"`).
 
 mod audit;
+mod banner;
 mod forward;
 mod output;
 mod roles;
@@ -20,6 +21,7 @@ pub use users::UsersCommand;
 
 use crate::settings::Settings;
 use crate::startup::Services;
+use crate::telemetry::Audience;
 use clap::{Args, Parser, Subcommand};
 use portcullis_core::SystemClock;
 use std::path::PathBuf;
@@ -84,6 +86,15 @@ impl Cli {
             settings.validate()?;
         }
         Ok(settings)
+    }
+
+    /// Who the log speaks to: the server's operator, or someone waiting for
+    /// a command's answer.
+    pub fn audience(&self) -> Audience {
+        match self.command {
+            None | Some(Command::Serve(_)) => Audience::Server,
+            Some(_) => Audience::Command,
+        }
     }
 
     /// Runs the command.
