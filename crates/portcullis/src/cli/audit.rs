@@ -23,8 +23,10 @@ pub enum AuditCommand {
         /// Only events since this time: RFC 3339 (2026-01-31T00:00:00Z) or an age (15m, 24h, 7d).
         #[arg(long)]
         since: Option<String>,
+        /// How many events to skip, for the next page.
         #[arg(long, default_value_t = 0)]
         offset: i64,
+        /// How many events to show at most.
         #[arg(long, default_value_t = 50)]
         limit: i64,
         /// Machine-readable output.

@@ -12,12 +12,14 @@ use portcullis_core::{RequestContext, RoleInfo, RoleSpec};
 pub enum RolesCommand {
     /// Every role with its permissions and member count.
     List {
+        /// Machine-readable output.
         #[arg(long)]
         json: bool,
     },
     /// Create a role.
     Create {
         name: String,
+        /// What the role is for, shown in listings.
         #[arg(long, default_value = "")]
         description: String,
         /// A permission the role holds (repeatable).

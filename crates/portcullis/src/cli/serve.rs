@@ -1,5 +1,6 @@
 //! `portcullis serve` and `portcullis create-admin`.
 
+use super::banner::DevBanner;
 use super::output::{describe, field_lines, system};
 use crate::settings::{Mode, Settings};
 use crate::startup::Application;
@@ -35,48 +36,23 @@ impl ServeArgs {
 }
 
 pub(super) async fn serve(settings: Settings) -> anyhow::Result<()> {
-    if settings.mode == Mode::Dev {
-        dev_banner(&settings);
+    // Printed once the server is bound, so that it shows the port that port
+    // 0 picked and whether an administrator exists yet.
+    let banner = (settings.mode == Mode::Dev).then(|| DevBanner::new(&settings));
+    let app = Application::build(settings).await?;
+    if let Some(banner) = banner {
+        banner.show(app.public_url(), app.services()).await;
     }
-    Application::build(settings)
-        .await?
-        .run_until_stopped()
-        .await
-}
-
-fn dev_banner(settings: &Settings) {
-    let lines = [
-        "DEVELOPMENT MODE".to_owned(),
-        format!(
-            "database: {}",
-            portcullis_store::StoreConfig::new(settings.database.url.as_str()).redacted_url()
-        ),
-        format!(
-            "secret:   kept in {}",
-            crate::dev_secret::path(settings).display()
-        ),
-        format!(
-            "email:    written to {}/",
-            settings.mail.outbox_dir.display()
-        ),
-        "Set mode = \"production\", secret and public_url to run".to_owned(),
-        "Portcullis for real.".to_owned(),
-    ];
-    let width = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
-    let rule = "*".repeat(width + 6);
-    let mut banner = format!("\n{rule}\n");
-    for line in &lines {
-        banner.push_str(&format!("*  {line:<width$}  *\n"));
-    }
-    banner.push_str(&rule);
-    tracing::warn!("{banner}");
+    app.run_until_stopped().await
 }
 
 /// Options of `create-admin`.
 #[derive(Debug, Args)]
 pub struct CreateAdminArgs {
+    /// The administrator's username (asked for when not given).
     #[arg(long)]
     pub username: Option<String>,
+    /// The administrator's email address (asked for when not given).
     #[arg(long)]
     pub email: Option<String>,
     /// Read the password from the first line of standard input.
@@ -88,22 +64,27 @@ impl CreateAdminArgs {
     /// Asks for what the flags did not give, then creates the account.
     pub(super) async fn run(self, settings: &Settings) -> anyhow::Result<()> {
         let stdin = std::io::stdin();
+        // Prompts are for a person at a terminal: a script that pipes the
+        // answers in reads none of them in its output.
+        let interactive = stdin.is_terminal();
         let mut lines = stdin.lock().lines();
-        let mut ask = |prompt: &str| -> anyhow::Result<String> {
-            eprint!("{prompt}: ");
-            std::io::stderr().flush()?;
+        let mut read = |prompt: Option<&str>| -> anyhow::Result<String> {
+            if let Some(prompt) = prompt.filter(|_| interactive) {
+                eprint!("{prompt}: ");
+                std::io::stderr().flush()?;
+            }
             Ok(lines.next().transpose()?.unwrap_or_default())
         };
         let username = match self.username {
             Some(u) => u,
-            None => ask("Username")?,
+            None => read(Some("Username"))?,
         };
         let email = match self.email {
             Some(e) => e,
-            None => ask("Email")?,
+            None => read(Some("Email"))?,
         };
         let (password, confirm) = if self.password_stdin {
-            let password = ask("Password")?;
+            let password = read(None)?;
             (password.clone(), password)
         } else {
             if !std::io::stdin().is_terminal() {

@@ -16,8 +16,10 @@ pub enum UsersCommand {
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
+        /// How many accounts to skip, for the next page.
         #[arg(long, default_value_t = 0)]
         offset: i64,
+        /// How many accounts to show at most.
         #[arg(long, default_value_t = 100)]
         limit: i64,
     },
@@ -25,8 +27,10 @@ pub enum UsersCommand {
     /// address), or with --service NAME a service account: no email, no
     /// password, no login; it acts through `portcullis tokens create`.
     Create {
+        /// The name the user logs in with.
         #[arg(long, required_unless_present = "service", conflicts_with = "service")]
         username: Option<String>,
+        /// The user's email address (they can log in with it too).
         #[arg(long, required_unless_present = "service", conflicts_with = "service")]
         email: Option<String>,
         /// Create a service account of this name instead.
@@ -46,6 +50,7 @@ pub enum UsersCommand {
     Show {
         /// Username or email.
         user: String,
+        /// Machine-readable output.
         #[arg(long)]
         json: bool,
     },
