@@ -1,30 +1,23 @@
 //! What the server writes to its log, read from the real binary's standard
 //! error: route templates rather than paths (so emailed tokens stay out),
-//! request ids only as the server accepts them, and database URLs without
-//! their passwords.
+//! and request ids only as the server accepts them (database URLs without
+//! their passwords: see `readable.rs`).
 
 use crate::common::{Backend, Browser, PASSWORD, on_both_backends};
 use crate::process::{Server, database};
 use crate::smtp::MailSink;
 use reqwest::StatusCode;
 use reqwest::header::HeaderValue;
-use std::io::{BufRead as _, BufReader};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 on_both_backends!(the_log_names_route_templates_and_never_the_tokens_of_emailed_links);
 
 mod sqlite_only {
-    // Request ids and the banner do not touch storage.
+    // Request ids do not touch storage.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_hostile_request_id_is_replaced_by_a_fresh_one_in_the_answer_and_the_log() {
         super::a_hostile_request_id_is_replaced_by_a_fresh_one_in_the_answer_and_the_log().await;
-    }
-
-    #[test]
-    fn the_dev_banner_masks_database_passwords_in_userinfo_and_query() {
-        super::the_dev_banner_masks_database_passwords_in_userinfo_and_query();
     }
 }
 
@@ -301,51 +294,4 @@ async fn a_hostile_request_id_is_replaced_by_a_fresh_one_in_the_answer_and_the_l
     ] {
         assert!(!output.contains(needle), "{needle:?} logged:\n{output}");
     }
-}
-
-fn the_dev_banner_masks_database_passwords_in_userinfo_and_query() {
-    for (url, masked) in [
-        (
-            "postgres://u:hunter2pw@127.0.0.1:1/db?password=secret2xyz",
-            "postgres://u:***@127.0.0.1:1/db?password=***",
-        ),
-        (
-            "postgresql://app@127.0.0.1:1/db?sslmode=disable&password=secret2xyz",
-            "postgresql://app@127.0.0.1:1/db?sslmode=disable&password=***",
-        ),
-    ] {
-        let banner = banner_line(url);
-        assert!(banner.contains(masked), "{banner}");
-        for secret in ["hunter2pw", "secret2xyz"] {
-            assert!(!banner.contains(secret), "{banner}");
-        }
-    }
-}
-
-/// Starts `portcullis serve` (dev mode, text log) on `url` and returns its
-/// standard error up to the banner's database line. Nothing listens on
-/// port 1, so the server would only go on to fail; it is stopped instead.
-fn banner_line(url: &str) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--database", url])
-        .env_remove("RUST_LOG")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut seen = String::new();
-    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-        seen.push_str(&line);
-        seen.push('\n');
-        if line.contains("database:") {
-            break;
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    assert!(seen.contains("DEVELOPMENT MODE"), "{seen}");
-    seen
 }

@@ -44,6 +44,7 @@ mod process;
 mod proxies;
 mod races;
 mod rate_limits;
+mod readable;
 mod register;
 mod reset_probes;
 mod role_permissions;
