@@ -1,13 +1,15 @@
-//! The stylesheet (and later small scripts), embedded in the binary and
-//! served with a long cache lifetime under a content-hashed name.
+//! The stylesheet, the small scripts and the icon, embedded in the binary
+//! and served with a cache lifetime.
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
 const CSS: &str = include_str!("../static/app.css");
 const ADMIN_JS: &str = include_str!("../static/admin.js");
+const PASSWORD_JS: &str = include_str!("../static/password.js");
+const FAVICON: &str = include_str!("../static/favicon.svg");
 
 pub(crate) fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
@@ -18,6 +20,20 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route(
             "/static/admin.js",
             get(|| async { asset(ADMIN_JS, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/static/password.js",
+            get(|| async { asset(PASSWORD_JS, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/favicon.svg",
+            get(|| async { asset(FAVICON, "image/svg+xml") }),
+        )
+        // Browsers ask for /favicon.ico on their own, whatever the page
+        // links; the one icon there is answers there too.
+        .route(
+            "/favicon.ico",
+            get(|| async { Redirect::permanent("/favicon.svg") }),
         )
 }
 

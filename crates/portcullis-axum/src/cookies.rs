@@ -12,6 +12,8 @@ pub(crate) struct CookieNames {
     pub session: String,
     pub csrf: String,
     pub flash: String,
+    /// The address a new account's confirmation link went to (signed).
+    pub sent_to: String,
     /// Binds a sign-in with a provider to the browser that started it.
     pub oidc_browser: String,
     /// The provider the session signed in through (for logging out there).
@@ -28,6 +30,7 @@ impl CookieNames {
             session: format!("{prefix}portcullis_session"),
             csrf: format!("{prefix}portcullis_csrf"),
             flash: format!("{prefix}portcullis_flash"),
+            sent_to: format!("{prefix}portcullis_sent_to"),
             oidc_browser: format!("{prefix}portcullis_oidc"),
             provider: format!("{prefix}portcullis_provider"),
             session_domain: None,

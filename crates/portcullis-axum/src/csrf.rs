@@ -90,7 +90,7 @@ pub(crate) fn tokens_match(expected: Option<&str>, presented: Option<&str>) -> b
     }
 }
 
-fn mac(key: &[u8], data: &[u8]) -> Vec<u8> {
+pub(crate) fn mac(key: &[u8], data: &[u8]) -> Vec<u8> {
     // HMAC accepts keys of any length, so this cannot fail.
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
     mac.update(data);

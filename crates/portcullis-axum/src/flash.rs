@@ -5,6 +5,7 @@
 use crate::state::Portcullis;
 use axum_extra::extract::CookieJar;
 use serde::Serialize;
+use std::borrow::Cow;
 use time::Duration;
 
 /// The messages there are.
@@ -36,7 +37,7 @@ pub(crate) enum Flash {
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct FlashView {
     pub category: &'static str,
-    pub message: &'static str,
+    pub message: Cow<'static, str>,
 }
 
 const ALL: [Flash; 20] = [
@@ -94,7 +95,10 @@ impl Flash {
             Flash::LoginRequired => ("info", "Please log in to access this page."),
             Flash::LoggedIn => ("success", "You are now logged in."),
             Flash::LoggedOut => ("info", "You have been logged out."),
-            Flash::Registered => ("success", "Registration successful! Please log in."),
+            Flash::Registered => (
+                "success",
+                "Registration successful! We sent you a link to confirm your email address.",
+            ),
             Flash::SessionRevoked => ("success", "The session has been ended."),
             Flash::OthersRevoked => ("success", "All your other sessions have been ended."),
             Flash::PasswordReset => (
@@ -129,7 +133,25 @@ impl Flash {
             ),
             Flash::IdentityUnlinked => ("success", "The account at the provider is unlinked."),
         };
-        FlashView { category, message }
+        FlashView {
+            category,
+            message: Cow::Borrowed(message),
+        }
+    }
+
+    /// This message as a template sees it, naming the address a
+    /// confirmation link went to where the message is about one.
+    pub fn view_sent_to(self, address: Option<&str>) -> FlashView {
+        match (self, address) {
+            (Flash::Registered, Some(address)) => FlashView {
+                category: "success",
+                message: Cow::Owned(format!(
+                    "Registration successful! We sent a link to {address}: follow it to confirm \
+                     your email address."
+                )),
+            },
+            _ => self.view(),
+        }
     }
 
     /// Adds the flash cookie to `jar`.

@@ -38,6 +38,7 @@ pub(crate) struct Inner {
     pub config: WebConfig,
     pub cookies: CookieNames,
     pub csrf: CsrfKey,
+    pub sent_to: crate::sent_to::SentToKey,
     pub templates: Templates,
 }
 
@@ -53,6 +54,7 @@ impl Portcullis {
                 cookies: CookieNames::new(config.is_https())
                     .with_session_domain(config.cookie_domain.clone()),
                 csrf: CsrfKey::new(&config.secret),
+                sent_to: crate::sent_to::SentToKey::new(&config.secret),
                 auth,
                 templates,
                 config,

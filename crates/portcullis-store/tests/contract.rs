@@ -165,6 +165,7 @@ contract! {
     purging_email_tokens_removes_only_expired_ones,
     mark_confirmed_keeps_the_first_confirmation,
     change_email_switches_the_address_and_its_key_and_refuses_a_taken_one,
+    the_pending_email_change_is_the_live_link_of_its_user,
     // API tokens
     a_token_round_trips_and_resolves_with_its_roles_and_their_permissions,
     login_tokens_store_no_scopes_and_carry_the_owner,

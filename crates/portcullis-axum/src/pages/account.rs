@@ -43,6 +43,7 @@ async fn profile(
     } else {
         0
     };
+    let pending_email = state.auth().email().pending_email_change(user).await?;
     Ok(page.render(
         &state,
         StatusCode::OK,
@@ -62,6 +63,10 @@ async fn profile(
             "roles": roles.iter().map(|r| &r.name).collect::<Vec<_>>(),
             // Decided by permission: a delegated administrator gets the link too.
             "can_administer": auth.permissions.administers_anything(),
+            "pending_email": pending_email.map(|p| json!({
+                "address": p.new_email,
+                "sent_at": when(Some(p.sent_at)),
+            })),
             "two_factor": {"enabled": auth.two_factor, "recovery_codes_left": recovery_codes_left},
         }),
     ))

@@ -8,12 +8,12 @@ use crate::error::{
 };
 use crate::extract::HtmlForm;
 use crate::flash::Flash;
-use crate::next::sign_in_next;
+use crate::next::{safe_next, sign_in_next};
 use crate::session::{self, AnySession};
 use crate::state::Portcullis;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::CookieJar;
@@ -87,8 +87,20 @@ async fn register_form(State(state): State<Portcullis>, page: PageCtx) -> Respon
         &state,
         StatusCode::OK,
         "register.html",
-        json!({"form": {}, "errors": {}}),
+        register_context(&state, json!({}), json!({})),
     )
+}
+
+/// What the registration form shows: what was typed, what was wrong with
+/// it, and the rules the fields are held to (from the validators and the
+/// policy in force, so the page cannot say other than what is checked).
+fn register_context(state: &Portcullis, form: Value, errors: Value) -> Value {
+    json!({
+        "form": form,
+        "errors": errors,
+        "username_rules": portcullis_core::domain::username::rules(),
+        "password_rules": state.auth().registration().password_policy().rules(),
+    })
 }
 
 async fn register(
@@ -108,7 +120,7 @@ async fn register(
             &state,
             status,
             "register.html",
-            json!({"form": values, "errors": errors}),
+            register_context(&state, values, errors),
         )
     };
     let registration = match state.auth().registration().parse(
@@ -132,11 +144,16 @@ async fn register(
         .register(registration, &client.context())
         .await
     {
-        Ok(_) => Ok((
-            Flash::Registered.set(&state, jar),
-            Redirect::to("/auth/login"),
-        )
-            .into_response()),
+        // The address taken or not, the answer is the same and names the
+        // address that was typed.
+        Ok(_) => {
+            let jar = crate::sent_to::set(&state, jar, &form.email);
+            Ok((
+                Flash::Registered.set(&state, jar),
+                Redirect::to("/auth/login"),
+            )
+                .into_response())
+        }
         Err(Error::Validation(errors)) => Ok(again(
             page,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -244,11 +261,34 @@ async fn login(
 
 /// `GET /auth/logout` does not log out (a link or an image tag could trigger
 /// it); it shows a button that POSTs with the CSRF token.
-async fn logout_confirm(State(state): State<Portcullis>, page: PageCtx) -> Response {
+async fn logout_confirm(
+    State(state): State<Portcullis>,
+    headers: HeaderMap,
+    page: PageCtx,
+) -> Response {
     if page.auth.is_none() {
         return Redirect::to("/").into_response();
     }
-    page.render(&state, StatusCode::OK, "logout.html", json!({}))
+    let referer = headers.get(header::REFERER).and_then(|v| v.to_str().ok());
+    let back = cancel_target(&state.config().public_url, referer);
+    page.render(&state, StatusCode::OK, "logout.html", json!({"back": back}))
+}
+
+/// Where Cancel on the logout page leads: the page of this site the
+/// browser came from (by its `Referer`), or `/`. Another site's page, or
+/// the logout page itself, is `/`.
+fn cancel_target(public_url: &url::Url, referer: Option<&str>) -> String {
+    let Some(from) = referer.and_then(|r| url::Url::parse(r).ok()) else {
+        return "/".to_owned();
+    };
+    if from.origin() != public_url.origin() || from.path() == "/auth/logout" {
+        return "/".to_owned();
+    }
+    let path = match from.query() {
+        Some(query) => format!("{}?{query}", from.path()),
+        None => from.path().to_owned(),
+    };
+    safe_next(Some(&path)).to_owned()
 }
 
 async fn logout(
@@ -289,7 +329,30 @@ async fn logout(
 
 #[cfg(test)]
 mod tests {
-    use super::ticked;
+    use super::{cancel_target, ticked};
+
+    #[test]
+    fn cancel_goes_back_only_to_a_page_of_this_site() {
+        let site = url::Url::parse("https://auth.example.com/").unwrap();
+        let back = |referer| cancel_target(&site, referer);
+        assert_eq!(
+            back(Some("https://auth.example.com/profile?tab=2")),
+            "/profile?tab=2"
+        );
+        assert_eq!(
+            back(Some("https://auth.example.com/account/sessions")),
+            "/account/sessions"
+        );
+        for elsewhere in [
+            None,
+            Some("https://evil.example/profile"),
+            Some("http://auth.example.com/profile"),
+            Some("https://auth.example.com/auth/logout"),
+            Some("not a url"),
+        ] {
+            assert_eq!(back(elsewhere), "/", "{elsewhere:?}");
+        }
+    }
 
     #[test]
     fn remember_checkbox_values() {

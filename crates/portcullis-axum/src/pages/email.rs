@@ -52,6 +52,19 @@ pub(super) fn link_page(
     action: &str,
     what: &str,
 ) -> Response {
+    link_page_for(state, page, valid, action, what, None)
+}
+
+/// [`link_page`] naming the address the link is about (`label` then
+/// `address`), for a live link.
+fn link_page_for(
+    state: &Portcullis,
+    page: PageCtx,
+    valid: bool,
+    action: &str,
+    what: &str,
+    address: Option<(&str, &str)>,
+) -> Response {
     let (status, error) = if valid {
         (StatusCode::OK, None)
     } else {
@@ -61,7 +74,9 @@ pub(super) fn link_page(
         state,
         status,
         "confirm_link.html",
-        json!({"action": if valid { action } else { "" }, "what": what, "error": error}),
+        json!({"action": if valid { action } else { "" }, "what": what, "error": error,
+               "address_label": address.map(|a| a.0),
+               "address": address.filter(|_| valid).map(|a| a.1)}),
     );
     response.headers_mut().insert(
         header::REFERRER_POLICY,
@@ -75,14 +90,17 @@ async fn confirm_form(
     Path(token): Path<String>,
     page: PageCtx,
 ) -> Result<Response, PageError> {
-    let valid = state.auth().email().confirm_token_is_valid(&token).await?;
+    // The account a live link is for; none for an invalid one.
+    let account = state.auth().email().confirm_token_account(&token).await?;
+    let address = account.as_ref().and_then(|u| u.mailbox());
     let action = format!("/auth/confirm/{token}");
-    Ok(link_page(
+    Ok(link_page_for(
         &state,
         page,
-        valid,
+        account.is_some(),
         &action,
         "Confirm your email address",
+        address.map(|a| ("The address to confirm:", a)),
     ))
 }
 
@@ -194,18 +212,19 @@ async fn change_confirm_form(
     Path(token): Path<String>,
     page: PageCtx,
 ) -> Result<Response, PageError> {
-    let valid = state
+    let address = state
         .auth()
         .email()
-        .email_change_token_is_valid(&token)
+        .email_change_token_address(&token)
         .await?;
     let action = format!("/auth/change-email/{token}");
-    Ok(link_page(
+    Ok(link_page_for(
         &state,
         page,
-        valid,
+        address.is_some(),
         &action,
         "Confirm your new email address",
+        address.as_deref().map(|a| ("Your new address:", a)),
     ))
 }
 

@@ -114,6 +114,8 @@ pub(crate) struct PageCtx {
     pub auth: Option<Authenticated>,
     csrf_token: String,
     flash: Option<Flash>,
+    /// The address the pending flash's confirmation link went to.
+    sent_to: Option<String>,
     jar: CookieJar,
 }
 
@@ -133,6 +135,7 @@ impl FromRequestParts<Portcullis> for PageCtx {
                 .map(|t| t.0.clone())
                 .unwrap_or_default(),
             flash: Flash::pending(state, &jar),
+            sent_to: crate::sent_to::pending(state, &jar),
             jar,
         })
     }
@@ -170,7 +173,12 @@ impl PageCtx {
                 None => Value::Null,
             },
         );
-        let flashes: Vec<FlashView> = self.flash.map(Flash::view).into_iter().collect();
+        let sent_to = self.sent_to.as_deref();
+        let flashes: Vec<FlashView> = self
+            .flash
+            .map(|f| f.view_sent_to(sent_to))
+            .into_iter()
+            .collect();
         context.insert("flashes".into(), json!(flashes));
         if let Value::Object(extra) = extra {
             context.extend(extra);
@@ -186,12 +194,14 @@ impl PageCtx {
                     .into_response();
             }
         };
-        let jar = if self.flash.is_some() {
-            self.jar
-                .add(state.inner.cookies.removal(&state.inner.cookies.flash))
-        } else {
-            self.jar
-        };
+        let cookies = &state.inner.cookies;
+        let mut jar = self.jar;
+        if self.flash.is_some() {
+            jar = jar.add(cookies.removal(&cookies.flash));
+        }
+        if jar.get(&cookies.sent_to).is_some() {
+            jar = jar.add(cookies.removal(&cookies.sent_to));
+        }
         let mut response = (status, jar, Html(html)).into_response();
         response.extensions_mut().insert(UsedCsrf);
         response

@@ -26,6 +26,18 @@ pub enum UsernameError {
     Characters,
 }
 
+/// What [`Username::parse`] accepts, in words for a form to show.
+///
+/// ```
+/// assert_eq!(
+///     portcullis_core::domain::username::rules(),
+///     "3 to 32 characters: letters, digits, '_', '.' and '-'."
+/// );
+/// ```
+pub fn rules() -> String {
+    format!("{MIN_LEN} to {MAX_LEN} characters: letters, digits, '_', '.' and '-'.")
+}
+
 impl Username {
     /// Parses user input.
     pub fn parse(input: &str) -> Result<Self, UsernameError> {

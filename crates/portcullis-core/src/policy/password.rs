@@ -32,6 +32,35 @@ impl Default for PasswordPolicy {
 }
 
 impl PasswordPolicy {
+    /// What [`PasswordPolicy::check`] (and the length limits of
+    /// [`Password`]) ask of a new password, one sentence a rule, for a form
+    /// to show before anything is typed.
+    ///
+    /// ```
+    /// use portcullis_core::policy::PasswordPolicy;
+    ///
+    /// let rules = PasswordPolicy { min_length: 12, ..PasswordPolicy::default() }.rules();
+    /// assert_eq!(rules[0], "12 to 128 characters; spaces are fine.");
+    /// assert_eq!(rules.len(), 3);
+    /// ```
+    pub fn rules(&self) -> Vec<String> {
+        let mut rules = vec![format!(
+            "{} to {} characters; spaces are fine.",
+            self.min_length,
+            crate::domain::password::MAX_LEN
+        )];
+        if self.reject_personal {
+            rules.push("Not containing your username or the name of your email address.".into());
+        }
+        if self.reject_common {
+            rules.push(
+                "Not a common password, nor one repeated or sequential run such as 'aaaaaaaa' or '12345678'."
+                    .into(),
+            );
+        }
+        rules
+    }
+
     /// Checks `password` for an account named `username` with `email_local`
     /// as the part of its address before the `@`. Errors are reported under
     /// the field name `field`.

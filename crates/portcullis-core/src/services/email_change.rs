@@ -103,6 +103,29 @@ impl EmailFlows<'_> {
         Ok(())
     }
 
+    /// The address change of `user` whose link is out and not yet
+    /// followed, if any (for the profile to show).
+    pub async fn pending_email_change(
+        &self,
+        user: &User,
+    ) -> Result<Option<crate::store::PendingEmailChange>, Error> {
+        let d = self.d;
+        Ok(d.store.pending_email_change(user.id, d.clock.now()).await?)
+    }
+
+    /// The address a live email-change link would switch to, to name it on
+    /// the page before the button is pressed.
+    pub async fn email_change_token_address(&self, token: &str) -> Result<Option<String>, Error> {
+        let Some(token) = SecretToken::parse(token) else {
+            return Ok(None);
+        };
+        let d = self.d;
+        Ok(d.store
+            .peek_email_token(&token.hash(), TokenPurpose::ChangeEmail, d.clock.now())
+            .await?
+            .and_then(|grant| grant.new_email))
+    }
+
     /// Whether `token` is a live email-change link.
     pub async fn email_change_token_is_valid(&self, token: &str) -> Result<bool, Error> {
         self.token_is_valid(token, TokenPurpose::ChangeEmail).await

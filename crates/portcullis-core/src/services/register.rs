@@ -88,6 +88,11 @@ impl Registrations<'_> {
         self.d.security.registration.enabled
     }
 
+    /// The password policy new accounts are held to.
+    pub fn password_policy(&self) -> crate::policy::PasswordPolicy {
+        self.d.security.password
+    }
+
     /// Parses registration fields and applies the password policy, so that
     /// every problem is reported at once.
     pub fn parse(

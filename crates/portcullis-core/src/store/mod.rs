@@ -424,6 +424,15 @@ pub struct NewEmailToken {
     pub expires_at: OffsetDateTime,
 }
 
+/// An address change whose link has been sent and not yet followed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingEmailChange {
+    /// The address the link went to.
+    pub new_email: String,
+    /// When the link was sent.
+    pub sent_at: OffsetDateTime,
+}
+
 /// What a live token stands for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmailTokenGrant {
@@ -458,6 +467,13 @@ pub trait EmailStore: Send + Sync {
         purpose: TokenPurpose,
         now: OffsetDateTime,
     ) -> Result<Option<EmailTokenGrant>, StoreError>;
+    /// The address change of `user` waiting for its link to be followed at
+    /// `now` (issuing a link voids the older ones, so there is at most one).
+    async fn pending_email_change(
+        &self,
+        user: UserId,
+        now: OffsetDateTime,
+    ) -> Result<Option<PendingEmailChange>, StoreError>;
     /// Voids the unused tokens of `purpose` of `user`; returns how many.
     async fn void_email_tokens(
         &self,

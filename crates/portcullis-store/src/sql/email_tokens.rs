@@ -18,6 +18,11 @@ pub(crate) const INSERT_TOKEN: &str = "INSERT INTO email_tokens \
 pub(crate) const PEEK_TOKEN: &str = "SELECT user_id, new_email FROM email_tokens \
      WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3";
 
+/// `$1` user_id, `$2` now: the live address-change link, newest first.
+pub(crate) const PENDING_CHANGE: &str = "SELECT new_email, created_at FROM email_tokens \
+     WHERE user_id = $1 AND purpose = 'change_email' AND used_at IS NULL AND expires_at > $2 \
+     AND new_email IS NOT NULL ORDER BY created_at DESC, id DESC LIMIT 1";
+
 /// `$1` token_hash, `$2` purpose, `$3` now. The check and the use are one
 /// statement: the database serialises concurrent redemptions of a token
 /// on its row, and the second finds `used_at` already set.

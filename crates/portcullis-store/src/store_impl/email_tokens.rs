@@ -72,6 +72,29 @@ macro_rules! impl_email_store {
                 .map_err($crate::error::backend)
             }
 
+            async fn pending_email_change(
+                &self,
+                user: portcullis_core::UserId,
+                now: time::OffsetDateTime,
+            ) -> Result<Option<portcullis_core::store::PendingEmailChange>, portcullis_core::StoreError>
+            {
+                use $crate::timestamp::Timestamp;
+                sqlx::query_as::<$db, (String, Timestamp)>(
+                    $crate::sql::email_tokens::PENDING_CHANGE,
+                )
+                .bind(user.0)
+                .bind(Timestamp::new(now))
+                .fetch_optional(&mut *self.exec.conn().await?)
+                .await
+                .map(|row| {
+                    row.map(|(new_email, sent_at)| portcullis_core::store::PendingEmailChange {
+                        new_email,
+                        sent_at: sent_at.get(),
+                    })
+                })
+                .map_err($crate::error::backend)
+            }
+
             async fn void_email_tokens(
                 &self,
                 user: portcullis_core::UserId,

@@ -254,3 +254,51 @@ pub async fn change_email_switches_the_address_and_its_key_and_refuses_a_taken_o
         Err(StoreError::Conflict(UniqueField::Email))
     ));
 }
+
+pub async fn the_pending_email_change_is_the_live_link_of_its_user(f: &Fixture) {
+    let alice = f.user("alice").await;
+    let bob = f.user("bob").await;
+    let soon = T0 + Duration::minutes(5);
+    assert_eq!(
+        f.store.pending_email_change(alice.id, soon).await.unwrap(),
+        None
+    );
+    // A confirmation link is no address change.
+    let (_, confirm) = token(alice.id, TokenPurpose::Confirm, None);
+    f.store.issue_email_token(&confirm).await.unwrap();
+    let (_, first) = token(
+        alice.id,
+        TokenPurpose::ChangeEmail,
+        Some("old-idea@example.com"),
+    );
+    f.store.issue_email_token(&first).await.unwrap();
+    let (secret, mut second) = token(alice.id, TokenPurpose::ChangeEmail, Some("new@example.com"));
+    second.created_at = T0 + Duration::minutes(1);
+    f.store.issue_email_token(&second).await.unwrap();
+    let pending = f
+        .store
+        .pending_email_change(alice.id, soon)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(pending.new_email, "new@example.com");
+    assert_eq!(pending.sent_at, T0 + Duration::minutes(1));
+    assert_eq!(
+        f.store.pending_email_change(bob.id, soon).await.unwrap(),
+        None
+    );
+    // Expired, or followed: nothing is pending.
+    let later = T0 + Duration::hours(2);
+    assert_eq!(
+        f.store.pending_email_change(alice.id, later).await.unwrap(),
+        None
+    );
+    f.store
+        .redeem_email_token(&secret.hash(), TokenPurpose::ChangeEmail, soon)
+        .await
+        .unwrap();
+    assert_eq!(
+        f.store.pending_email_change(alice.id, soon).await.unwrap(),
+        None
+    );
+}

@@ -38,6 +38,7 @@ mod oidc_harness;
 mod oidc_login;
 mod openapi;
 mod outbox;
+mod pages_ux;
 mod password_policy;
 mod password_reset;
 mod process;

@@ -29,7 +29,13 @@ async fn a_visitor_registers_and_is_sent_to_log_in(backend: Backend) {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&response), "/auth/login");
     let (_, html) = browser.page("/auth/login").await;
-    assert!(html.contains("Registration successful! Please log in."));
+    assert!(
+        html.contains(
+            "Registration successful! We sent a link to alice@example.com: \
+             follow it to confirm your email address."
+        ),
+        "{html}"
+    );
     // The flash is shown once.
     let (_, html) = browser.page("/auth/login").await;
     assert!(!html.contains("Registration successful"));
