@@ -166,7 +166,8 @@ async fn the_register_page_states_the_rules_in_force(backend: Backend) {
 }
 
 async fn after_registering_the_page_names_the_address_the_link_went_to(backend: Backend) {
-    let app = spawn!(backend);
+    // As production does: a taken address is not revealed.
+    let app = spawn!(backend, |s| s.registration.reveal_taken = Some(false));
     let browser = app.browser();
     let response = browser
         .register("alice", "Alice@Example.com", PASSWORD)
