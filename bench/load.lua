@@ -3,10 +3,14 @@
 --   wrk ... -s bench/load.lua URL -- REQUESTS_FILE EXPECTED_STATUSES
 --
 -- REQUESTS_FILE holds one request per line, tab-separated:
---   METHOD  PATH  COOKIE  CONTENT_TYPE  BODY
--- (empty fields allowed). Each thread pre-builds them once and cycles through
--- them from its own offset, so a request costs wrk a table lookup, not a
--- string build.
+--   METHOD  PATH  COOKIE  CONTENT_TYPE  BODY  [HEADERS]
+-- (empty fields allowed). The optional sixth field holds extra headers as
+-- `Name: value` pairs separated by `|`, e.g.
+--   X-Original-URL: https://app.example.com/a|Accept: text/html
+-- (so neither a name nor a value may hold `|`); a line of five fields sends
+-- none. Each thread pre-builds the requests once and cycles through them
+-- from its own offset, so a request costs wrk a table lookup, not a string
+-- build.
 --
 -- EXPECTED_STATUSES is a comma-separated list (e.g. "200", "303", "401").
 -- Every response is counted by status; any status not in the list is an
@@ -29,12 +33,21 @@ function init(args)
   local file, expected = args[1], args[2]
   requests = {}
   for line in io.lines(file) do
-    local method, path, cookie, ctype, body =
+    local method, path, cookie, ctype, rest =
       line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
     if method then
+      local body, extra = rest:match("^([^\t]*)\t(.*)$")
+      if not body then body, extra = rest, "" end
       local headers = {}
       if cookie ~= "" then headers["Cookie"] = cookie end
       if ctype ~= "" then headers["Content-Type"] = ctype end
+      for pair in extra:gmatch("[^|]+") do
+        local name, value = pair:match("^%s*([^:]-)%s*:%s*(.-)%s*$")
+        if not name or name == "" then
+          error("bad header " .. string.format("%q", pair) .. " in " .. tostring(file))
+        end
+        headers[name] = value
+      end
       if body == "" then body = nil end
       requests[#requests + 1] = wrk.format(method, path, headers, body)
     end
