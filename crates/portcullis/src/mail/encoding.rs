@@ -29,7 +29,10 @@ pub fn alternative(text: String, html: String) -> MultiPart {
 /// The body as is when every line fits (lines end in CRLF on the wire);
 /// lettre's own choice otherwise.
 fn readable(text: String) -> Body {
-    let crlf = text.replace("\r\n", "\n").replace('\r', "\n").replace('\n', "\r\n");
+    let crlf = text
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .replace('\n', "\r\n");
     let fits = crlf.split("\r\n").all(|line| line.len() <= MAX_LINE) && !crlf.contains('\0');
     if !fits {
         return Body::new(text);

@@ -203,7 +203,9 @@ async fn logging_in_again_through_the_api_replaces_the_old_session(backend: Back
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 
     // API refusals speak of the header, never of a page to reload.
-    let response = script.post_json("/api/logout", &serde_json::json!({})).await;
+    let response = script
+        .post_json("/api/logout", &serde_json::json!({}))
+        .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "csrf_failed");

@@ -61,7 +61,10 @@ async fn links_in_smtp_mail_stay_whole_on_one_line_of_the_raw_message(backend: B
     let text_part = mail
         .raw
         .split("\r\n--")
-        .find(|part| part.to_ascii_lowercase().contains("content-type: text/plain"))
+        .find(|part| {
+            part.to_ascii_lowercase()
+                .contains("content-type: text/plain")
+        })
         .expect("a text part");
     assert!(
         link_lines(text_part, "/auth/confirm/")

@@ -56,7 +56,11 @@ async fn the_role_form_names_a_bad_line_and_shows_what_was_typed(backend: Backen
                 ],
             )
             .await;
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{typed:?}");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{typed:?}"
+        );
         let html = response.text().await.unwrap();
         let document = scraper::Html::parse_document(&html);
         let alert = scraper::Selector::parse("[role=alert]").unwrap();
