@@ -11,7 +11,9 @@ app.test('a visitor registers, confirms the address from the mail, logs in and s
   const sent = Date.now();
   await register(page, user);
   assert.equal(pathOf(page), '/auth/login');
-  assert.deepEqual(await flashes(page), ['Registration successful! Please log in.']);
+  assert.deepEqual(await flashes(page), [
+    `Registration successful! We sent a link to ${user.email}: follow it to confirm your email address.`,
+  ]);
   await browsing.shot(page, 'register-done');
 
   const link = await app.server.outbox.link(user.email, app.server.url, sent);
