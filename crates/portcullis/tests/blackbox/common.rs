@@ -231,6 +231,16 @@ impl TestApp {
         browser
     }
 
+    /// Registers `username` (at `username@example.com`) from a fresh
+    /// browser and returns the confirmation mail it was sent.
+    pub async fn registered_with_confirmation(&self, username: &str) -> crate::smtp::Mail {
+        let email = format!("{username}@example.com");
+        self.browser().register(username, &email, PASSWORD).await;
+        self.mail
+            .wait_for_subject(&email, "Confirm your email address", 1)
+            .await
+    }
+
     /// The first column of the first row of `query`, as text.
     pub async fn query_text(&self, query: &str) -> String {
         let query = sqlx::AssertSqlSafe(query.to_owned());

@@ -21,13 +21,7 @@ async fn confirmed_at(app: &TestApp, login: &str) -> serde_json::Value {
 
 async fn registration_mails_a_link_that_confirms_on_post_only_and_once(backend: Backend) {
     let app = spawn!(backend);
-    app.browser()
-        .register("alice", "alice@example.com", PASSWORD)
-        .await;
-    let mail = app
-        .mail
-        .wait_for_subject("alice@example.com", "Confirm your email address", 1)
-        .await;
+    let mail = app.registered_with_confirmation("alice").await;
     let path = mail.path("/auth/confirm/");
     let visitor = app.browser();
     for _ in 0..2 {

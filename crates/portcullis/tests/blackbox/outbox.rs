@@ -50,13 +50,7 @@ fn link_lines<'a>(raw: &'a str, path: &str) -> Vec<&'a str> {
 
 async fn links_in_smtp_mail_stay_whole_on_one_line_of_the_raw_message(backend: Backend) {
     let app = spawn!(backend);
-    app.browser()
-        .register("alice", "alice@example.com", PASSWORD)
-        .await;
-    let mail = app
-        .mail
-        .wait_for_subject("alice@example.com", "Confirm your email address", 1)
-        .await;
+    let mail = app.registered_with_confirmation("alice").await;
     let link = mail.link("/auth/confirm/");
     let text_part = mail
         .raw

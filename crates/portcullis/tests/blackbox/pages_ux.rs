@@ -221,13 +221,7 @@ async fn a_planted_address_cookie_is_not_shown(backend: Backend) {
 
 async fn the_link_pages_name_the_address_they_are_about(backend: Backend) {
     let app = spawn!(backend);
-    app.browser()
-        .register("alice", "alice@example.com", PASSWORD)
-        .await;
-    let mail = app
-        .mail
-        .wait_for_subject("alice@example.com", "Confirm your email address", 1)
-        .await;
+    let mail = app.registered_with_confirmation("alice").await;
     let path = mail.path("/auth/confirm/");
     let (status, body) = app.browser().page(&path).await;
     assert_eq!(status, StatusCode::OK);
