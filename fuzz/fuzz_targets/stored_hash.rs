@@ -1,5 +1,6 @@
 //! Stored credential formats: password hashes as the verifier dispatches
-//! and parses them (argon2 PHC strings), and sealed secrets (TOTP seeds).
+//! and parses them (argon2 PHC strings, and the werkzeug, bcrypt, passlib
+//! and Django strings imports bring), and sealed secrets (TOTP seeds).
 //! Input: a password on the first line, the stored value after it.
 //!
 //! Dispatch follows the prefix; a PHC string the verifier accepts formats
@@ -7,7 +8,8 @@
 //! stored value it refuses never verifies; a fresh hash of the password
 //! parses with the configured parameters and verifies that password and no
 //! other; a stored hash asking for more work than the bounds is refused
-//! without being computed; a sealed value opens to what was sealed, and any one character
+//! without being computed; an imported format's string names its format,
+//! and one over its bounds is refused; a sealed value opens to what was sealed, and any one character
 //! changed in it no longer opens.
 #![no_main]
 
@@ -15,7 +17,8 @@ use argon2::password_hash::phc::PasswordHash;
 use libfuzzer_sys::fuzz_target;
 use portcullis_core::HashingConfig;
 use portcullis_core::fuzzing::{
-    MAX_STORED_MEMORY_KIB, MAX_STORED_WORK, hash, parse_argon2, stored_format, verify,
+    MAX_STORED_MEMORY_KIB, MAX_STORED_WORK, hash, parse_argon2, parse_imported, stored_format,
+    verify,
 };
 use portcullis_core::sealing::SecretBox;
 
@@ -62,10 +65,29 @@ fuzz_target!(|data: &[u8]| {
                 assert!(!(over && verified.matches), "{stored} is over the bounds");
             }
         }
-        None => {
+        None if stored.starts_with("$argon2") => {
             let verified = verify(CHEAP, password, stored).expect("cheap parameters are valid");
             assert!(!verified.matches, "{stored:?} verified without parsing");
         }
+        None => {}
+    }
+
+    // Formats of other systems: parsed before any work, and over their
+    // bounds refused (affordable ones may take a second, so are not run).
+    match parse_imported(stored) {
+        Some((format, affordable)) => {
+            assert_eq!(stored_format(stored), format, "{stored:?}");
+            assert!(!stored.starts_with("$argon2"));
+            if !affordable {
+                let verified = verify(CHEAP, password, stored).expect("cheap parameters are valid");
+                assert!(!verified.matches, "{stored:?} is over the bounds");
+            }
+        }
+        None if stored_format(stored) == "unknown" => {
+            let verified = verify(CHEAP, password, stored).expect("cheap parameters are valid");
+            assert!(!verified.matches, "{stored:?} is of no format");
+        }
+        None => {}
     }
 
     // A fresh hash.

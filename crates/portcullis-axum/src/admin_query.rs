@@ -11,7 +11,7 @@ pub(crate) const PAGE_SIZE: i64 = 25;
 #[into_params(parameter_in = Query)]
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct UserListQuery {
-    /// Prefix of the username or email.
+    /// Text found anywhere in the username or email (case ignored).
     pub q: Option<String>,
     pub role: Option<String>,
     /// `yes`/`no` (also `true`/`false`); empty means either.
@@ -74,7 +74,7 @@ impl UserListQuery {
             (None, None) => 0,
         };
         Ok(UserQuery {
-            prefix: self
+            contains: self
                 .q
                 .as_deref()
                 .map(|q| q.trim().to_lowercase())
@@ -109,7 +109,7 @@ mod tests {
             (
                 query.offset,
                 query.limit,
-                query.prefix.as_deref(),
+                query.contains.as_deref(),
                 query.active
             ),
             (50, 25, Some("al"), Some(true))

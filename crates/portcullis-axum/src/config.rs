@@ -36,6 +36,9 @@ pub struct WebConfig {
     /// Shares the session cookie with every host under this domain, so one
     /// login serves every site behind the proxy. `None`: host-only.
     pub cookie_domain: Option<String>,
+    /// Record request counts and latencies per route in the process's
+    /// metrics recorder (the binary serves them on `metrics.listen`).
+    pub metrics: bool,
 }
 
 impl WebConfig {
@@ -52,6 +55,7 @@ impl WebConfig {
             request_timeout: Some(Duration::from_secs(30)),
             forward_auth: None,
             cookie_domain: None,
+            metrics: false,
         }
     }
 

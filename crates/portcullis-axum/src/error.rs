@@ -130,11 +130,20 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Seconds a client is asked to wait when the database is unavailable.
+const UNAVAILABLE_RETRY_AFTER: u64 = 5;
+
 impl From<Error> for ApiError {
     fn from(err: Error) -> Self {
-        if let Error::Internal(_) = &err {
+        match &err {
             // Logged once, here where the answer is made, with its whole chain.
-            tracing::error!(error = %portcullis_core::error::error_chain_fmt(&err), "internal error");
+            Error::Internal(_) => {
+                tracing::error!(error = %portcullis_core::error::error_chain_fmt(&err), "internal error");
+            }
+            Error::Unavailable(_) => {
+                tracing::error!(error = %portcullis_core::error::error_chain_fmt(&err), "database unavailable");
+            }
+            _ => {}
         }
         match err {
             Error::Validation(errors) => {
@@ -217,6 +226,15 @@ impl From<Error> for ApiError {
             ),
             Error::InvalidCode => {
                 ApiError::new(StatusCode::UNAUTHORIZED, "invalid_code", INVALID_CODE)
+            }
+            Error::Unavailable(_) => {
+                let mut api = ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "The service is briefly unavailable. Try again in a moment.",
+                );
+                api.retry_after = Some(UNAVAILABLE_RETRY_AFTER);
+                api
             }
             Error::Internal(_) => ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -31,6 +31,21 @@ pub(crate) enum Flash {
     TokensRevoked,
     IdentityLinked,
     IdentityUnlinked,
+    AccountCreated,
+    AccountSaved,
+    AccountDeleted,
+    AccountActivated,
+    AccountDeactivated,
+    AccountUnlocked,
+    AccountSessionsEnded,
+    AccountTwoFactorReset,
+    AccountTokenRevoked,
+    AccountTokensRevoked,
+    RoleGranted,
+    RoleRemoved,
+    RoleCreated,
+    RoleSaved,
+    RoleDeleted,
 }
 
 /// A flash message as a template sees it.
@@ -40,7 +55,7 @@ pub(crate) struct FlashView {
     pub message: Cow<'static, str>,
 }
 
-const ALL: [Flash; 20] = [
+const ALL: [Flash; 35] = [
     Flash::LoginRequired,
     Flash::LoggedIn,
     Flash::LoggedOut,
@@ -61,6 +76,21 @@ const ALL: [Flash; 20] = [
     Flash::TokensRevoked,
     Flash::IdentityLinked,
     Flash::IdentityUnlinked,
+    Flash::AccountCreated,
+    Flash::AccountSaved,
+    Flash::AccountDeleted,
+    Flash::AccountActivated,
+    Flash::AccountDeactivated,
+    Flash::AccountUnlocked,
+    Flash::AccountSessionsEnded,
+    Flash::AccountTwoFactorReset,
+    Flash::AccountTokenRevoked,
+    Flash::AccountTokensRevoked,
+    Flash::RoleGranted,
+    Flash::RoleRemoved,
+    Flash::RoleCreated,
+    Flash::RoleSaved,
+    Flash::RoleDeleted,
 ];
 
 impl Flash {
@@ -87,6 +117,21 @@ impl Flash {
             Flash::TokensRevoked => "tokens_revoked",
             Flash::IdentityLinked => "identity_linked",
             Flash::IdentityUnlinked => "identity_unlinked",
+            Flash::AccountCreated => "account_created",
+            Flash::AccountSaved => "account_saved",
+            Flash::AccountDeleted => "account_deleted",
+            Flash::AccountActivated => "account_activated",
+            Flash::AccountDeactivated => "account_deactivated",
+            Flash::AccountUnlocked => "account_unlocked",
+            Flash::AccountSessionsEnded => "account_sessions_ended",
+            Flash::AccountTwoFactorReset => "account_two_factor_reset",
+            Flash::AccountTokenRevoked => "account_token_revoked",
+            Flash::AccountTokensRevoked => "account_tokens_revoked",
+            Flash::RoleGranted => "role_granted",
+            Flash::RoleRemoved => "role_removed",
+            Flash::RoleCreated => "role_created",
+            Flash::RoleSaved => "role_saved",
+            Flash::RoleDeleted => "role_deleted",
         }
     }
 
@@ -132,6 +177,29 @@ impl Flash {
                 "The account at the provider is linked: you can sign in with it now.",
             ),
             Flash::IdentityUnlinked => ("success", "The account at the provider is unlinked."),
+            Flash::AccountCreated => ("success", "The account has been created."),
+            Flash::AccountSaved => ("success", "The account has been saved."),
+            Flash::AccountDeleted => ("success", "The account has been deleted."),
+            Flash::AccountActivated => ("success", "The account is active: it can log in again."),
+            Flash::AccountDeactivated => (
+                "success",
+                "The account is deactivated: it cannot log in, and its sessions have ended.",
+            ),
+            Flash::AccountUnlocked => ("success", "The account is unlocked: it can log in now."),
+            Flash::AccountSessionsEnded => ("success", "Every session of the account has ended."),
+            Flash::AccountTwoFactorReset => (
+                "success",
+                "The account's second factors are removed and its sessions have ended.",
+            ),
+            Flash::AccountTokenRevoked => ("success", "The account's token has been revoked."),
+            Flash::AccountTokensRevoked => {
+                ("success", "Every token of the account has been revoked.")
+            }
+            Flash::RoleGranted => ("success", "The role has been granted."),
+            Flash::RoleRemoved => ("success", "The role has been removed from the account."),
+            Flash::RoleCreated => ("success", "The role has been created."),
+            Flash::RoleSaved => ("success", "The role has been saved."),
+            Flash::RoleDeleted => ("success", "The role has been deleted."),
         };
         FlashView {
             category,
@@ -172,5 +240,22 @@ impl Flash {
     /// The message a flash cookie's value names, if it names one.
     pub fn from_code(code: &str) -> Option<Self> {
         ALL.into_iter().find(|f| f.code() == code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ALL, Flash};
+
+    #[test]
+    fn every_message_has_its_own_code_and_reads_back_from_it() {
+        for flash in ALL {
+            assert_eq!(Flash::from_code(flash.code()), Some(flash));
+            assert!(!flash.view().message.is_empty());
+        }
+        let mut codes: Vec<&str> = ALL.iter().map(|f| f.code()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), ALL.len());
     }
 }

@@ -119,7 +119,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// What the log line says for a request no route matched (its path may be
 /// anything a client typed, tokens included).
-const UNMATCHED: &str = "<unmatched>";
+pub(crate) const UNMATCHED: &str = "<unmatched>";
 
 /// Keeps a client's `X-Request-Id` only if it is a single value of 1-64
 /// characters from `[A-Za-z0-9._-]`; otherwise removes it, so that a fresh

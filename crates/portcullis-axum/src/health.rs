@@ -1,5 +1,5 @@
-//! `/healthz` (the process answers) and `/readyz` (the database answers), for
-//! load balancers and orchestrators.
+//! `/healthz` (the process answers) and `/readyz` (the database answers and
+//! the mail worker runs), for load balancers and orchestrators.
 
 use crate::state::Portcullis;
 use axum::Router;
@@ -18,11 +18,13 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<Portcullis>) -> (StatusCode, &'static str) {
-    match state.auth().ready().await {
-        Ok(()) => (StatusCode::OK, "ready"),
-        Err(err) => {
-            tracing::warn!(error = %err, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
-        }
+    if let Err(err) = state.auth().ready().await {
+        tracing::warn!(error = %err, "readiness check failed");
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable");
     }
+    if !state.auth().mail_alive() {
+        tracing::error!("readiness check failed: the mail worker has stopped");
+        return (StatusCode::SERVICE_UNAVAILABLE, "mail worker stopped");
+    }
+    (StatusCode::OK, "ready")
 }

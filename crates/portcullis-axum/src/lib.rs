@@ -49,6 +49,7 @@ mod next;
 mod openapi;
 mod pages;
 mod qr;
+mod request_metrics;
 mod sent_to;
 mod session;
 mod state;

@@ -43,6 +43,8 @@ pub struct Authenticated {
 pub(crate) struct ErrorViewer {
     pub username: String,
     pub token_hash: String,
+    /// Whether the header shows the Admin link.
+    pub admin: bool,
 }
 
 /// A session whose password step succeeded and which waits for its second
@@ -105,6 +107,14 @@ fn enrolment_allows(path: &str) -> bool {
 }
 
 impl Authenticated {
+    /// Whether the account holds an administrative permission, and so has
+    /// a section of `/admin` to see.
+    pub fn sees_admin(&self) -> bool {
+        portcullis_core::domain::role::ADMIN_PERMISSIONS
+            .iter()
+            .any(|p| self.permissions.holds(p))
+    }
+
     /// How the session was authenticated.
     pub fn assurance(&self) -> Assurance {
         self.session.assurance
@@ -180,6 +190,7 @@ pub(crate) async fn resolve(
             let viewer = ErrorViewer {
                 username: auth.user.username.clone(),
                 token_hash: auth.token_hash.clone(),
+                admin: auth.sees_admin(),
             };
             request.extensions_mut().insert(auth);
             let mut response = next.run(request).await;

@@ -104,6 +104,13 @@ impl Portcullis {
                     .map_request(headers::accept_request_id)
                     .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
                     .layer(headers::trace_layer())
+                    .option_layer(
+                        state
+                            .inner
+                            .config
+                            .metrics
+                            .then(|| middleware::from_fn(crate::request_metrics::track)),
+                    )
                     .layer(PropagateRequestIdLayer::x_request_id())
                     .layer(middleware::from_fn_with_state(
                         state.clone(),

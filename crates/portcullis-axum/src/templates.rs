@@ -69,6 +69,15 @@ const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../templates/admin/audit.html"),
     ),
     ("_field.html", include_str!("../templates/_field.html")),
+    ("_time.html", include_str!("../templates/_time.html")),
+    (
+        "admin/base.html",
+        include_str!("../templates/admin/base.html"),
+    ),
+    (
+        "admin/role_delete.html",
+        include_str!("../templates/admin/role_delete.html"),
+    ),
     (
         "identities.html",
         include_str!("../templates/identities.html"),

@@ -98,6 +98,10 @@ pub struct Settings {
     /// Who may pass a reverse proxy that asks the server
     /// (`[forward_auth]`, rules in `[[forward_auth.rules]]`).
     pub forward_auth: ForwardAuthSettings,
+    /// Prometheus metrics on an address of their own (`[metrics]`).
+    pub metrics: MetricsSettings,
+    /// What imported users need (`[import]`).
+    pub import: ImportSettings,
 }
 
 impl Default for Settings {
@@ -126,6 +130,8 @@ impl Default for Settings {
             roles: Vec::new(),
             oidc: OidcSettings::default(),
             forward_auth: ForwardAuthSettings::default(),
+            metrics: MetricsSettings::default(),
+            import: ImportSettings::default(),
         }
     }
 }
@@ -156,6 +162,8 @@ impl fmt::Debug for Settings {
             .field("roles", &self.roles)
             .field("oidc", &self.oidc)
             .field("forward_auth", &self.forward_auth)
+            .field("metrics", &self.metrics)
+            .field("import", &self.import)
             .finish()
     }
 }

@@ -56,13 +56,19 @@ pub struct MailSettings {
     /// Lifetime of a confirmation link (registration, email change).
     #[serde(with = "humantime_serde")]
     pub confirm_token_ttl: Duration,
-    /// Deliveries tried per message before it is given up and recorded.
+    /// Deliveries tried per message before it is given up and recorded
+    /// (it stays in the queue as failed; `portcullis mail retry` sends it
+    /// again). A message whose link expires first is never sent.
     pub max_attempts: u32,
     /// Wait before the first retry; doubled for each further one.
     #[serde(with = "humantime_serde")]
     pub retry_backoff: Duration,
-    /// Messages waiting for delivery at most; past it new ones are dropped
-    /// (and recorded) rather than slowing requests down.
+    /// The longest wait between two attempts.
+    #[serde(with = "humantime_serde")]
+    pub retry_backoff_max: Duration,
+    /// No longer used: the queue is in the database and has no fixed size.
+    /// Still accepted, so that configuration files written for earlier
+    /// versions load unchanged.
     pub queue_size: usize,
 }
 
@@ -88,8 +94,9 @@ impl Default for MailSettings {
             outbox_dir: PathBuf::from("outbox"),
             reset_token_ttl: Duration::from_secs(3600),
             confirm_token_ttl: Duration::from_secs(24 * 3600),
-            max_attempts: 4,
+            max_attempts: 12,
             retry_backoff: Duration::from_secs(2),
+            retry_backoff_max: Duration::from_secs(600),
             queue_size: 1000,
         }
     }
@@ -195,8 +202,11 @@ impl MailSettings {
         if self.max_attempts == 0 {
             return Err(invalid("mail.max_attempts", "must be at least 1"));
         }
-        if self.queue_size == 0 {
-            return Err(invalid("mail.queue_size", "must be at least 1"));
+        if self.retry_backoff_max < self.retry_backoff {
+            return Err(invalid(
+                "mail.retry_backoff_max",
+                "must be at least mail.retry_backoff",
+            ));
         }
         Ok(())
     }

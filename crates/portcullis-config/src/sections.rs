@@ -84,6 +84,8 @@ pub struct DatabaseSettings {
     /// `sqlite://portcullis.db` (default) or `postgres://user@host/db`.
     pub url: String,
     pub max_connections: u32,
+    /// Run on a database a newer release has migrated (rolling upgrades).
+    pub allow_newer_schema: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -143,6 +145,36 @@ pub struct HttpSettings {
     pub max_connections: usize,
 }
 
+/// What users imported from another system still need (`[import]`).
+#[derive(Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImportSettings {
+    /// `SECURITY_PASSWORD_SALT` of the Flask-Security app whose users were
+    /// imported: their passwords were pre-hashed with it, and every login
+    /// needs it until that user's hash has been replaced with argon2id.
+    pub flask_security_password_salt: Option<String>,
+}
+
+impl std::fmt::Debug for ImportSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let salt = self
+            .flask_security_password_salt
+            .as_ref()
+            .map(|_| "<redacted>");
+        f.debug_struct("ImportSettings")
+            .field("flask_security_password_salt", &salt)
+            .finish()
+    }
+}
+
+/// Where `/metrics` is served: never on the public listener.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// Address of the metrics listener; `None` (the default) serves none.
+    pub listen: Option<std::net::SocketAddr>,
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LogSettings {
@@ -165,6 +197,7 @@ impl Default for DatabaseSettings {
         Self {
             url: "sqlite://portcullis.db".into(),
             max_connections: 10,
+            allow_newer_schema: false,
         }
     }
 }

@@ -15,6 +15,17 @@ const MAX_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
 impl Settings {
     /// Checks ranges, relations between keys, and the rules of the mode.
     pub fn validate(&self) -> Result<(), SettingsError> {
+        // Port 0 picks a free port for each, so two of them never collide.
+        if self
+            .metrics
+            .listen
+            .is_some_and(|m| m == self.listen && m.port() != 0)
+        {
+            return Err(invalid(
+                "metrics.listen",
+                "must differ from listen: metrics are never served on the public listener",
+            ));
+        }
         if self.database.max_connections == 0 {
             return Err(invalid("database.max_connections", "must be at least 1"));
         }

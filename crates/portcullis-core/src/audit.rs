@@ -44,6 +44,11 @@ pub enum AuditKind {
     UserDeleted,
     /// An operator set an account's password.
     PasswordSet,
+    /// A login replaced a password hash of another format or cost with
+    /// argon2id at the configured cost (`detail.from` names the old format).
+    PasswordRehashed,
+    /// Accounts were imported from another system (`detail` has the counts).
+    UsersImported,
     /// A role was given to an account.
     RoleGranted,
     /// A role was taken from an account.
@@ -100,6 +105,30 @@ pub enum AuditKind {
 }
 
 impl AuditKind {
+    /// Counts the event in the process's metrics (nothing happens unless a
+    /// metrics recorder is installed): every kind, and logins by outcome,
+    /// lockouts and rate-limit rejections under names of their own.
+    pub fn count(self) {
+        metrics::counter!("portcullis_audit_events_total", "kind" => self.as_str()).increment(1);
+        match self {
+            Self::LoginSucceeded => {
+                metrics::counter!("portcullis_logins_total", "outcome" => "succeeded").increment(1);
+            }
+            Self::LoginFailed => {
+                metrics::counter!("portcullis_logins_total", "outcome" => "failed").increment(1);
+            }
+            Self::TwoFactorFailed => {
+                metrics::counter!("portcullis_logins_total", "outcome" => "second_factor_failed")
+                    .increment(1);
+            }
+            Self::LockedOut => metrics::counter!("portcullis_lockouts_total").increment(1),
+            Self::RateLimited => metrics::counter!("portcullis_rate_limited_total").increment(1),
+            _ => {}
+        }
+    }
+}
+
+impl AuditKind {
     /// Every kind, for listings and parsing.
     pub const ALL: &'static [AuditKind] = &[
         AuditKind::Registered,
@@ -118,6 +147,8 @@ impl AuditKind {
         AuditKind::UserUpdated,
         AuditKind::UserDeleted,
         AuditKind::PasswordSet,
+        AuditKind::PasswordRehashed,
+        AuditKind::UsersImported,
         AuditKind::RoleGranted,
         AuditKind::RoleRevoked,
         AuditKind::RoleCreated,
@@ -165,6 +196,8 @@ impl AuditKind {
             AuditKind::UserUpdated => "user_updated",
             AuditKind::UserDeleted => "user_deleted",
             AuditKind::PasswordSet => "password_set",
+            AuditKind::PasswordRehashed => "password_rehashed",
+            AuditKind::UsersImported => "users_imported",
             AuditKind::RoleGranted => "role_granted",
             AuditKind::RoleRevoked => "role_revoked",
             AuditKind::RoleCreated => "role_created",

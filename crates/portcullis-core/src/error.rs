@@ -70,9 +70,14 @@ pub enum Error {
     /// The thing asked for does not exist.
     #[error("not found")]
     NotFound,
-    /// Something failed that the caller cannot fix (database down, ...).
-    /// The source is kept whole, to be logged once, with its chain, where the
-    /// answer is made; it is never shown to the caller.
+    /// The database is down, restarting, out of connections or out of
+    /// disk: the request may succeed if tried again shortly. Logged where
+    /// the answer is made; never shown to the caller.
+    #[error("the database is unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
+    /// Something failed that the caller cannot fix. The source is kept
+    /// whole, to be logged once, with its chain, where the answer is made;
+    /// it is never shown to the caller.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
 }
@@ -90,6 +95,7 @@ impl From<StoreError> for Error {
             StoreError::Conflict(field) => Error::Taken(field),
             StoreError::NotFound => Error::NotFound,
             backend @ StoreError::Backend(_) => Error::internal(backend),
+            unavailable @ StoreError::Unavailable(_) => Error::Unavailable(Box::new(unavailable)),
         }
     }
 }

@@ -24,8 +24,8 @@ pub struct StoredArgon2 {
     pub hash_len: usize,
 }
 
-/// The format the verifier dispatches `stored` to (`"argon2"` or
-/// `"unknown"`).
+/// The format the verifier dispatches `stored` to (`"argon2"`,
+/// `"werkzeug-pbkdf2"`, `"bcrypt"`, `"flask-security"`, …, or `"unknown"`).
 pub fn stored_format(stored: &str) -> &'static str {
     hashing::format_name(stored)
 }
@@ -35,6 +35,17 @@ pub fn stored_format(stored: &str) -> &'static str {
 pub fn parse_argon2(stored: &str) -> Option<StoredArgon2> {
     hashing::parse_stored(stored)
 }
+
+/// A stored hash of another system (werkzeug, bcrypt, passlib, Django) as
+/// the verifier parses it: its format's name and whether its cost is within
+/// the bounds (over them it is refused without being computed).
+pub fn parse_imported(stored: &str) -> Option<(&'static str, bool)> {
+    hashing::parse_imported(stored)
+}
+
+/// The `SECURITY_PASSWORD_SALT` [`verify`] applies to hashes marked as
+/// Flask-Security's pre-hashed ones.
+pub const FLASK_SECURITY_SALT: &str = "the fuzz targets' Flask-Security salt";
 
 /// The most memory (KiB) a stored hash may ask for when the configuration
 /// asks for less; a stored hash over it never verifies.

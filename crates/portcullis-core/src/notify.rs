@@ -1,14 +1,17 @@
 //! Messages the services send to users by email: what to say and to whom,
-//! never how. The implementation (templates, links from the configured
-//! public URL, SMTP, retries) lives outside core; the services only hand a
-//! [`Notice`] to a [`Notifier`] and go on, so a slow mail server never slows
-//! a request and a failed delivery never changes an answer.
+//! never how. The services write each [`Notice`] to the durable mail queue
+//! (see [`crate::services::mail`]) and go on, so a slow mail server never
+//! slows a request and a failed delivery never changes an answer; the
+//! queue's worker hands notices to a [`Notifier`], whose implementation
+//! (templates, links from the configured public URL, SMTP) lives outside
+//! core.
 
 use crate::token::SecretToken;
 
 /// One email to send. Tokens travel as tokens, not links: the notifier
 /// builds each link from the configured public URL, never from a request.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Notice {
     /// "Confirm your address": a link to `/auth/confirm/<token>`.
     ConfirmEmail {
@@ -17,6 +20,7 @@ pub enum Notice {
         /// The account's username, to greet them by.
         username: String,
         /// The link's secret; the notifier builds the link around it.
+        #[serde(with = "crate::token::sealed_field")]
         token: SecretToken,
     },
     /// "Reset your password": a link to `/auth/reset-password/<token>`.
@@ -26,6 +30,7 @@ pub enum Notice {
         /// The account's username, to greet them by.
         username: String,
         /// The link's secret; the notifier builds the link around it.
+        #[serde(with = "crate::token::sealed_field")]
         token: SecretToken,
     },
     /// "Your password was reset."
@@ -49,6 +54,7 @@ pub enum Notice {
         /// The account's username, to greet them by.
         username: String,
         /// The link's secret; the notifier builds the link around it.
+        #[serde(with = "crate::token::sealed_field")]
         token: SecretToken,
     },
     /// Sent to the old address once the change is done.
@@ -116,6 +122,7 @@ pub enum Notice {
         /// The provider's button name (`Google`).
         provider: String,
         /// The link's secret, if there is a link.
+        #[serde(with = "crate::token::sealed_field::option")]
         token: Option<SecretToken>,
     },
     /// Sent to an address someone tried to register a new account with,
@@ -168,20 +175,40 @@ impl Notice {
     }
 }
 
-/// Takes notices for delivery. `send` must return at once: delivery happens
-/// in the background, and its failures are the notifier's to log and record.
-pub trait Notifier: Send + Sync + std::fmt::Debug + 'static {
-    /// Queues `notice` for delivery.
-    fn send(&self, notice: Notice);
+/// Why a notice was not delivered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Undelivered {
+    /// Worth trying again later: the mail server is down, busy or said
+    /// "try again" (a 4xx reply).
+    #[error("{0}")]
+    Retry(String),
+    /// Will not work however often it is tried: the message cannot be
+    /// rendered, or the mail server refused it for good (a 5xx reply).
+    #[error("{0}")]
+    Refused(String),
 }
 
-/// A notifier that drops every notice, for tools that send no mail (the
-/// command line) and for embedders that have not configured one.
+/// Delivers notices. The services never call it on a request's path: they
+/// write each notice to the mail queue in the database (in the transaction
+/// of the token it carries), and the queue's worker
+/// ([`AuthService::run_mail_worker`](crate::AuthService::run_mail_worker))
+/// hands it here, retrying what comes back as [`Undelivered::Retry`].
+#[async_trait::async_trait]
+pub trait Notifier: Send + Sync + std::fmt::Debug + 'static {
+    /// Delivers `notice` now (renders it and hands it to the mail server).
+    async fn deliver(&self, notice: &Notice) -> Result<(), Undelivered>;
+}
+
+/// A notifier that drops every notice it is given, for embedders that send
+/// no mail. (The command line runs no mail worker at all: what it queues is
+/// delivered by the server.)
 #[derive(Debug, Default, Clone, Copy)]
 pub struct NoNotifier;
 
+#[async_trait::async_trait]
 impl Notifier for NoNotifier {
-    fn send(&self, notice: Notice) {
+    async fn deliver(&self, notice: &Notice) -> Result<(), Undelivered> {
         tracing::debug!(kind = notice.kind(), "no mailer configured; notice dropped");
+        Ok(())
     }
 }

@@ -50,6 +50,50 @@ impl SecretToken {
     }
 }
 
+/// Serde for a [`SecretToken`] field of a message that is sealed before it
+/// is stored (the mail queue): the token in the clear, for the sealed
+/// payload only. `SecretToken` itself has no `Serialize`, so a token cannot
+/// reach a log or an answer through serde by accident.
+pub(crate) mod sealed_field {
+    use super::SecretToken;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(crate) fn serialize<S: Serializer>(token: &SecretToken, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(token.expose())
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SecretToken, D::Error> {
+        let text = String::deserialize(d)?;
+        SecretToken::parse(&text).ok_or_else(|| serde::de::Error::custom("not a token"))
+    }
+
+    /// The same for an optional token.
+    pub(crate) mod option {
+        use super::SecretToken;
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub(crate) fn serialize<S: Serializer>(
+            token: &Option<SecretToken>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            match token {
+                Some(token) => s.serialize_some(token.expose()),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<SecretToken>, D::Error> {
+            Option::<String>::deserialize(d)?
+                .map(|text| {
+                    SecretToken::parse(&text).ok_or_else(|| serde::de::Error::custom("not a token"))
+                })
+                .transpose()
+        }
+    }
+}
+
 impl fmt::Debug for SecretToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("SecretToken(<redacted>)")

@@ -82,6 +82,21 @@ pub enum OpenError {
         /// a newer or modified Portcullis).
         reason: sqlx::migrate::MigrateError,
     },
+    /// A newer release has migrated the database past what this one knows.
+    #[error(
+        "the {backend} database's schema is newer than this release: it has migration \
+         {newest_applied:04}, and this release knows migrations up to {newest_known:04}. Run \
+         the newer release, or, during a rolling upgrade, set database.allow_newer_schema = \
+         true (PORTCULLIS_DATABASE__ALLOW_NEWER_SCHEMA=true) to run this one on it"
+    )]
+    NewerSchema {
+        /// `"sqlite"` or `"postgres"`.
+        backend: &'static str,
+        /// The newest migration the database has.
+        newest_applied: i64,
+        /// The newest migration this release carries.
+        newest_known: i64,
+    },
 }
 
 /// What sqlx reported, in the words an operator searches for: its message

@@ -74,19 +74,10 @@ impl Database {
     }
 
     /// Applies the migrations embedded for this backend that the database
-    /// has not seen yet. Running it again is harmless. On PostgreSQL sqlx
-    /// takes an advisory lock, so instances starting together take turns.
+    /// has not seen yet, refusing a database a newer release migrated; see
+    /// [`Database::migrate_with`].
     pub async fn migrate(&self) -> Result<(), OpenError> {
-        let result = match self {
-            Self::Sqlite(pool) => sqlite::MIGRATOR.run(pool).await,
-            Self::Postgres(pool) => postgres::MIGRATOR.run(pool).await,
-        };
-        result.map_err(|reason| OpenError::Migrate {
-            backend: self.backend(),
-            reason,
-        })?;
-        tracing::info!(backend = self.backend(), "database schema is up to date");
-        Ok(())
+        self.migrate_with(false).await
     }
 
     /// The storage the services use, sharing this pool.
@@ -98,6 +89,14 @@ impl Database {
             Self::Postgres(pool) => Arc::new(postgres::PgStore {
                 exec: Exec::Pool(pool.clone()),
             }),
+        }
+    }
+
+    /// Connections the pool holds, and how many of them are idle.
+    pub fn pool_use(&self) -> (u32, usize) {
+        match self {
+            Self::Sqlite(pool) => (pool.size(), pool.num_idle()),
+            Self::Postgres(pool) => (pool.size(), pool.num_idle()),
         }
     }
 

@@ -36,12 +36,14 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod backup;
 mod config;
 mod database;
 mod error;
 mod exec;
 mod postgres;
 mod rows;
+mod schema;
 mod sql;
 mod sqlite;
 mod store_impl;
@@ -50,5 +52,7 @@ mod timestamp;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use backup::{BackupError, backup, restore};
 pub use config::{OpenError, StoreConfig};
 pub use database::Database;
+pub use schema::{MigrationInfo, SchemaStatus};

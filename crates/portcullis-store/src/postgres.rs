@@ -70,6 +70,10 @@ pub(crate) async fn connect(url: &str, max_connections: u32) -> Result<PgPool, s
         .test_before_acquire(false)
         .before_acquire(|conn, meta| {
             Box::pin(async move {
+                // One whose COMMIT failed halfway is not reused (see sqlite).
+                if sqlx::Connection::is_in_transaction(conn) {
+                    return Ok(false);
+                }
                 if meta.idle_for > PING_IF_IDLE_FOR {
                     conn.ping().await?;
                 }

@@ -12,6 +12,7 @@ pub(crate) mod api_tokens;
 pub(crate) mod audit;
 pub(crate) mod email_tokens;
 pub(crate) mod identities;
+pub(crate) mod mail;
 pub(crate) mod rate_limits;
 pub(crate) mod roles;
 pub(crate) mod sessions;
@@ -21,3 +22,24 @@ pub(crate) mod users;
 
 /// The cheapest statement that proves the database answers.
 pub(crate) const PING: &str = "SELECT 1";
+
+/// `head` (ending in `IN `) with the list of `ids` bound one by one. `ids`
+/// must not be empty: `IN ()` is not SQL.
+pub(crate) fn with_ids<DB>(
+    head: &'static str,
+    ids: &[portcullis_core::UserId],
+) -> sqlx::QueryBuilder<DB>
+where
+    DB: sqlx::Database,
+    DB::Arguments: Default,
+    i64: sqlx::Encode<'static, DB> + sqlx::Type<DB>,
+{
+    let mut sql = sqlx::QueryBuilder::new(head);
+    sql.push("(");
+    let mut separated = sql.separated(", ");
+    for id in ids {
+        separated.push_bind(id.0);
+    }
+    sql.push(")");
+    sql
+}

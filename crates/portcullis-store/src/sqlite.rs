@@ -70,7 +70,16 @@ pub(crate) async fn connect(url: &str, max_connections: u32) -> Result<SqlitePoo
             .idle_timeout(None)
             .max_lifetime(None)
     } else {
-        pool
+        // A COMMIT that failed (disk full, I/O error) leaves sqlx counting
+        // an open transaction on that connection, and its ROLLBACK fails
+        // too once SQLite has rolled back by itself: every later BEGIN on it
+        // would fail. Such a connection is closed instead of reused (by
+        // acquire time the rollback queued at release has run, so a
+        // connection still in a transaction is one of those). Not for an
+        // in-memory database, whose data lives in its one connection.
+        pool.before_acquire(|conn, _| {
+            Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) })
+        })
     };
     pool.connect_with(options).await
 }

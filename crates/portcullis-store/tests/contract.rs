@@ -18,6 +18,8 @@ mod email_tokens;
 mod harness;
 #[path = "contract/identities.rs"]
 mod identities;
+#[path = "contract/mail.rs"]
+mod mail;
 #[path = "contract/own_sessions.rs"]
 mod own_sessions;
 #[path = "contract/profiles.rs"]
@@ -44,6 +46,7 @@ mod cases {
     pub use super::audit::*;
     pub use super::email_tokens::*;
     pub use super::identities::*;
+    pub use super::mail::*;
     pub use super::own_sessions::*;
     pub use super::profiles::*;
     pub use super::rate_limits::*;
@@ -105,8 +108,9 @@ contract! {
     update_user_profile_of_a_missing_user_is_not_found,
     delete_user_cascades_to_sessions_and_memberships_only,
     // user search
-    a_prefix_matches_the_start_of_the_username_or_of_the_email,
-    a_prefix_with_percent_or_underscore_matches_them_literally,
+    a_search_matches_text_anywhere_in_the_username_or_the_email,
+    percent_underscore_and_backslash_in_a_search_match_themselves,
+    usernames_of_names_the_accounts_that_exist,
     each_filter_narrows_the_search_alone_and_combined,
     each_sort_key_orders_both_ways_with_never_logged_in_users_last,
     a_hundred_users_page_stably_with_ties_broken_by_id,
@@ -182,8 +186,16 @@ contract! {
     a_flow_is_taken_once_with_every_field,
     live_flows_are_capped_and_expired_ones_make_room,
     a_pending_identity_is_found_by_its_browser_and_taken_once,
+    // the mail queue
+    a_queued_message_is_claimed_once_per_lease_and_gone_once_delivered,
+    a_deferred_message_waits_and_a_failed_one_waits_for_the_operator,
+    expired_messages_are_never_claimed_nor_retried_and_purge_by_state,
+    a_message_queued_in_a_rolled_back_transaction_is_not_kept,
+    concurrent_claimers_never_get_the_same_message,
     // schema
     migrating_twice_is_harmless,
+    a_database_left_by_any_older_release_upgrades_straight_to_the_latest,
+    a_database_a_newer_release_migrated_is_refused_unless_allowed,
     migration_0002_applies_on_top_of_0001_and_keeps_existing_users,
     migration_0004_applies_on_top_of_0002_and_keeps_existing_users,
     migration_0006_rebuilds_email_tokens_and_keeps_every_link,

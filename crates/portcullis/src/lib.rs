@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod dev_secret;
 pub mod mail;
+mod metrics_server;
 mod nofile;
 pub mod providers;
 mod server;

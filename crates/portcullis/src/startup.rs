@@ -1,8 +1,8 @@
 //! Building the services from settings, and running the HTTP server.
 
+use crate::mail::Mailer;
 use crate::mail::render::{RenderConfig, Renderer};
 use crate::mail::transport::Transport;
-use crate::mail::{Mailer, RetryPolicy};
 use crate::server::{self, Limits};
 use crate::settings::{LimitSettings, Mode, Settings, invalid};
 use anyhow::Context as _;
@@ -13,6 +13,7 @@ use portcullis_core::policy::{
     TwoFactorPolicy,
 };
 use portcullis_core::sealing::SecretBox;
+use portcullis_core::services::mail::MailRetry;
 use portcullis_core::{Actor, RoleSpec, SecurityPolicy};
 use portcullis_core::{
     AuthService, Clock, HashingConfig, PasswordHasher, SessionPolicy, SystemClock,
@@ -27,7 +28,7 @@ use url::Url;
 const PURGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// The database and the services over it: what every command needs.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Services {
     pub database: Database,
     pub auth: AuthService,
@@ -44,7 +45,7 @@ impl Services {
         .await
         .context("could not open the database")?;
         database
-            .migrate()
+            .migrate_with(settings.database.allow_newer_schema)
             .await
             .context("could not migrate the database")?;
 
@@ -58,7 +59,8 @@ impl Services {
                 n => n,
             },
         })
-        .context("invalid password hashing settings")?;
+        .context("invalid password hashing settings")?
+        .with_flask_security_salt(settings.import.flask_security_password_salt.as_deref());
         let policy = SessionPolicy {
             idle_timeout: duration(settings.session.idle_timeout),
             absolute_lifetime: duration(settings.session.absolute_lifetime),
@@ -205,7 +207,8 @@ fn duration(d: std::time::Duration) -> time::Duration {
     time::Duration::try_from(d).unwrap_or(time::Duration::MAX)
 }
 
-/// How long a stopping server waits for queued email.
+/// How long a stopping server waits for the email being delivered (what is
+/// still queued stays in the database for the next start).
 const MAIL_DRAIN: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A stopping server waits for requests in flight for the request timeout
@@ -219,7 +222,8 @@ pub struct Application {
     limits: Limits,
     services: Services,
     public_url: Url,
-    mail_worker: tokio::task::JoinHandle<()>,
+    mail: MailWorker,
+    metrics: Option<crate::metrics_server::MetricsServer>,
 }
 
 impl std::fmt::Debug for Application {
@@ -274,7 +278,7 @@ impl Application {
         }
         let secret = crate::dev_secret::secret(&settings)?;
         let mut services = Services::open(&settings, clock.clone()).await?;
-        let (mailer, mail_worker) = start_mailer(&settings, &public_url, &services, clock)?;
+        let mailer = mailer(&settings, &public_url)?;
         let providers = crate::providers::configured(&settings, &public_url)?;
         for p in &providers {
             if let Some(role) = &p.policy.default_role
@@ -297,6 +301,12 @@ impl Application {
             .clone()
             .with_notifier(Arc::new(mailer))
             .with_providers(providers);
+        let metrics = match settings.metrics.listen {
+            Some(listen) => {
+                Some(crate::metrics_server::MetricsServer::bind(listen, services.clone()).await?)
+            }
+            None => None,
+        };
         let web = WebConfig {
             public_url: public_url.clone(),
             secret,
@@ -308,17 +318,25 @@ impl Application {
             request_timeout: Some(settings.http.request_timeout),
             forward_auth: forward_auth(&settings)?,
             cookie_domain: settings.session.cookie_domain.clone(),
+            metrics: metrics.is_some(),
         };
         let portcullis = Portcullis::new(services.auth.clone(), web)
             .context("could not set up the web layer")?;
+        let mail = MailWorker::start(&services.auth, &settings.mail);
         Ok(Self {
             router: portcullis.router(),
             listener,
             limits,
             services,
             public_url,
-            mail_worker,
+            mail,
+            metrics,
         })
+    }
+
+    /// The metrics listener's address, when `metrics.listen` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|m| m.local_addr())
     }
 
     /// The address actually bound (useful with port 0).
@@ -351,30 +369,34 @@ impl Application {
             "Portcullis listening on http://{addr}"
         );
         let purge = tokio::spawn(purge_sessions(self.services.auth.clone()));
+        let file_size = survive_file_size_limit();
+        let metrics = self.metrics.map(|m| {
+            if let Some(addr) = m.local_addr() {
+                tracing::info!(address = %addr, "metrics on http://{addr}/metrics");
+            }
+            tokio::spawn(m.serve())
+        });
         server::serve(self.listener, self.router, self.limits, shutdown_signal()).await;
         purge.abort();
-        let Services { database, auth } = self.services;
-        // The worker ends once the last handle on its queue is gone and the
-        // queue is empty.
-        drop(auth);
-        if tokio::time::timeout(MAIL_DRAIN, self.mail_worker)
-            .await
-            .is_err()
-        {
-            tracing::warn!("email still queued at shutdown was not sent");
+        if let Some(task) = file_size {
+            task.abort();
         }
+        // The metrics hold the services, and with them the mail queue: they
+        // go first, so that the worker can finish.
+        if let Some(metrics) = metrics {
+            metrics.abort();
+            let _ = metrics.await;
+        }
+        self.mail.stop().await;
+        let Services { database, auth } = self.services;
+        drop(auth);
         database.close().await;
         Ok(())
     }
 }
 
-/// The mail queue and its worker, for the transport the settings name.
-fn start_mailer(
-    settings: &Settings,
-    public_url: &Url,
-    services: &Services,
-    clock: Arc<dyn Clock>,
-) -> anyhow::Result<(Mailer, tokio::task::JoinHandle<()>)> {
+/// The mailer for the transport the settings name.
+fn mailer(settings: &Settings, public_url: &Url) -> anyhow::Result<Mailer> {
     let mail = &settings.mail;
     let renderer = Renderer::new(RenderConfig {
         from: mail.from.parse().context("mail.from")?,
@@ -386,17 +408,44 @@ fn start_mailer(
     })?;
     let transport = Transport::from_settings(mail, settings.mode)?;
     tracing::info!(transport = ?transport, "mail transport ready");
-    Ok(Mailer::start(
-        renderer,
-        transport,
-        RetryPolicy {
+    Ok(Mailer::new(renderer, transport))
+}
+
+/// The task delivering the mail queue, and how to stop it.
+struct MailWorker {
+    task: tokio::task::JoinHandle<()>,
+    stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl MailWorker {
+    fn start(auth: &AuthService, mail: &crate::mail::settings::MailSettings) -> Self {
+        let retry = MailRetry {
             max_attempts: mail.max_attempts,
             backoff: mail.retry_backoff,
-        },
-        mail.queue_size,
-        services.database.store(),
-        clock,
-    ))
+            max_backoff: mail.retry_backoff_max,
+            // An SMTP delivery takes a handful of steps, each bounded by
+            // the timeout; the lease outlasts them all.
+            lease: mail.smtp_timeout.saturating_mul(6) + std::time::Duration::from_secs(10),
+        };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let auth = auth.clone();
+        let task = tokio::spawn(async move {
+            auth.run_mail_worker(retry, async move {
+                let _ = stopped.await;
+            })
+            .await;
+        });
+        Self { task, stop }
+    }
+
+    /// Stops the worker between two messages, waiting a while for the one
+    /// being delivered.
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        if tokio::time::timeout(MAIL_DRAIN, self.task).await.is_err() {
+            tracing::warn!("an email was still being delivered at shutdown; it stays queued");
+        }
+    }
 }
 
 async fn purge_sessions(auth: AuthService) {
@@ -409,6 +458,34 @@ async fn purge_sessions(auth: AuthService) {
             Err(err) => tracing::warn!(error = %err, "could not purge expired sessions"),
         }
     }
+}
+
+/// A write past the process's file size limit (`RLIMIT_FSIZE`) raises
+/// SIGXFSZ, whose default is to kill the process. Handled, the write fails
+/// with EFBIG instead: the database reports it, that request answers 503,
+/// reads go on, and the log says why. (A full disk needs no such help: it
+/// is ENOSPC, an error like any other.)
+fn survive_file_size_limit() -> Option<tokio::task::JoinHandle<()>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::from_raw(libc::SIGXFSZ)) {
+            Ok(mut signals) => Some(tokio::spawn(async move {
+                while signals.recv().await.is_some() {
+                    tracing::error!(
+                        "a write went past the file size limit (RLIMIT_FSIZE) and failed; \
+                         writes fail until the limit is raised or files shrink, reads go on"
+                    );
+                }
+            })),
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot handle SIGXFSZ");
+                None
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    None
 }
 
 async fn shutdown_signal() {

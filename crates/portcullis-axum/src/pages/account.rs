@@ -20,8 +20,18 @@ pub(super) fn router() -> Router<Portcullis> {
         .route("/dashboard", get(dashboard))
 }
 
-async fn index(State(state): State<Portcullis>, page: PageCtx) -> Response {
-    page.render(&state, StatusCode::OK, "index.html", json!({}))
+/// Home: what to do next. In development mode, until an administrator
+/// exists, it says how to make one.
+async fn index(State(state): State<Portcullis>, page: PageCtx) -> Result<Response, PageError> {
+    let needs_admin =
+        state.config().dev_mode && !state.auth().accounts().administrator_exists().await?;
+    let two_factor = page.auth.as_ref().map(|a| a.two_factor);
+    Ok(page.render(
+        &state,
+        StatusCode::OK,
+        "index.html",
+        json!({"needs_admin": needs_admin, "two_factor": two_factor}),
+    ))
 }
 
 async fn profile(

@@ -116,6 +116,8 @@ pub(crate) struct PageCtx {
     flash: Option<Flash>,
     /// The address the pending flash's confirmation link went to.
     sent_to: Option<String>,
+    /// The page's path, for marking the current section in navigation.
+    path: String,
     jar: CookieJar,
 }
 
@@ -136,6 +138,7 @@ impl FromRequestParts<Portcullis> for PageCtx {
                 .unwrap_or_default(),
             flash: Flash::pending(state, &jar),
             sent_to: crate::sent_to::pending(state, &jar),
+            path: parts.uri.path().to_owned(),
             jar,
         })
     }
@@ -158,6 +161,7 @@ impl PageCtx {
             json!(state.auth().registration().is_open()),
         );
         context.insert("csrf_token".into(), json!(self.csrf_token));
+        context.insert("path".into(), json!(self.path));
         let providers: Vec<Value> = state
             .auth()
             .identities()
@@ -169,7 +173,10 @@ impl PageCtx {
         context.insert(
             "current_user".into(),
             match &self.auth {
-                Some(auth) => json!({"username": auth.user.username, "email": auth.user.email}),
+                Some(auth) => json!({
+                    "id": auth.user.id, "username": auth.user.username,
+                    "email": auth.user.email, "admin": auth.sees_admin(),
+                }),
                 None => Value::Null,
             },
         );
@@ -217,7 +224,7 @@ pub(crate) fn render_error(
 ) -> Response {
     let (current_user, csrf_token) = match viewer {
         Some(viewer) => (
-            json!({"username": viewer.username}),
+            json!({"username": viewer.username, "admin": viewer.admin}),
             json!(state.inner.csrf.for_session(&viewer.token_hash)),
         ),
         None => (Value::Null, Value::Null),

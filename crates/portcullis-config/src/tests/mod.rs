@@ -3,6 +3,7 @@
 
 mod forward_auth;
 mod mail;
+mod metrics;
 mod oidc;
 mod production;
 mod proxies;

@@ -47,8 +47,9 @@ impl UserSort {
 /// A page of the user list.
 #[derive(Debug, Clone, Default)]
 pub struct UserQuery {
-    /// Lowercase prefix of the username key or of the email key.
-    pub prefix: Option<String>,
+    /// Lowercase text found anywhere in the username key or the email key
+    /// (`%` and `_` match themselves).
+    pub contains: Option<String>,
     /// Only holders of this role.
     pub role: Option<String>,
     /// Only (de)activated accounts.

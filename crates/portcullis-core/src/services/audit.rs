@@ -5,6 +5,7 @@ use crate::access::{AuditRead, Authorized};
 use crate::audit::{AuditEvent, AuditFilter};
 use crate::domain::user::UserId;
 use crate::error::Error;
+use std::collections::HashMap;
 
 /// The audit log; see [`crate::AuthService::audit`].
 #[derive(Clone, Copy)]
@@ -41,5 +42,22 @@ impl AuditLog<'_> {
         let events = self.d.store.list_audit(filter).await?;
         let total = self.d.store.count_audit(filter).await?;
         Ok((events, total))
+    }
+
+    /// The usernames of the accounts `events` name as actor or target, to
+    /// show them by name; an account deleted since is absent.
+    pub async fn names(
+        &self,
+        _by: &Authorized<AuditRead>,
+        events: &[AuditEvent],
+    ) -> Result<HashMap<UserId, String>, Error> {
+        let mut ids: Vec<UserId> = events
+            .iter()
+            .flat_map(|e| [e.actor, e.target])
+            .flatten()
+            .collect();
+        ids.sort_unstable_by_key(|id| id.0);
+        ids.dedup();
+        Ok(self.d.store.usernames_of(&ids).await?.into_iter().collect())
     }
 }

@@ -35,6 +35,7 @@ pub struct AuthServiceBuilder {
     default_role: Option<String>,
     notifier: Arc<dyn Notifier>,
     sealing: Option<SecretBox>,
+    flask_security_salt: Option<String>,
 }
 
 impl std::fmt::Debug for dyn Store {
@@ -54,6 +55,7 @@ impl AuthServiceBuilder {
             default_role: None,
             notifier: Arc::new(NoNotifier),
             sealing: None,
+            flask_security_salt: None,
         }
     }
 
@@ -68,6 +70,13 @@ impl AuthServiceBuilder {
     /// The argon2id cost and how many hashes run at once.
     pub fn hashing(mut self, hashing: HashingConfig) -> Self {
         self.hashing = hashing;
+        self
+    }
+
+    /// The `SECURITY_PASSWORD_SALT` of a Flask-Security app whose users were
+    /// imported (their hashes are of an HMAC keyed with it).
+    pub fn flask_security_salt(mut self, salt: Option<String>) -> Self {
+        self.flask_security_salt = salt;
         self
     }
 
@@ -105,7 +114,8 @@ impl AuthServiceBuilder {
     pub fn build(self) -> Result<AuthService, Error> {
         Ok(AuthService::from_deps(Deps {
             store: self.store,
-            hasher: PasswordHasher::new(self.hashing)?,
+            hasher: PasswordHasher::new(self.hashing)?
+                .with_flask_security_salt(self.flask_security_salt.as_deref()),
             clock: self.clock,
             policy: self.policy,
             security: self.security,
@@ -118,6 +128,7 @@ impl AuthServiceBuilder {
                 SecretBox::ephemeral()
             }),
             providers: std::sync::Arc::new([]),
+            mail: super::mail::signal(),
         }))
     }
 }

@@ -28,17 +28,21 @@ impl EmailFlows<'_> {
             Some(user) => event.target(user.id),
             None => event.detail("account", "unknown"),
         };
-        let token = d
-            .issue_link(found.as_ref(), TokenPurpose::Confirm, None, event)
-            .await?;
-        if let Some(user) = found {
-            d.tell(&user, |to| Notice::ConfirmEmail {
-                to,
-                username: user.username.clone(),
-                token,
-            });
-        }
-        Ok(())
+        d.issue_link(
+            found.as_ref(),
+            TokenPurpose::Confirm,
+            None,
+            event,
+            |token| {
+                let user = found.as_ref()?;
+                Some(Notice::ConfirmEmail {
+                    to: user.mailbox()?.to_owned(),
+                    username: user.username.clone(),
+                    token,
+                })
+            },
+        )
+        .await
     }
 
     /// Whether `token` is a live confirmation link (the page shows a button

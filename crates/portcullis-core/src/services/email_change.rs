@@ -81,26 +81,25 @@ impl EmailFlows<'_> {
             event
         };
         // For a taken address the same statements run and keep no link.
-        let token = d
-            .issue_link(
-                owner.is_none().then_some(user),
-                TokenPurpose::ChangeEmail,
-                Some(email.as_str().to_owned()),
-                event,
-            )
-            .await?;
-        match owner {
-            Some(owner) => d.tell(&owner, |to| Notice::AddressInUse {
-                to,
-                username: owner.username.clone(),
-            }),
-            None => d.notifier.send(Notice::ConfirmEmailChange {
-                to: email.as_str().to_owned(),
-                username: user.username.clone(),
-                token,
-            }),
-        }
-        Ok(())
+        // Either way one message is queued with the (possibly void) link.
+        d.issue_link(
+            owner.is_none().then_some(user),
+            TokenPurpose::ChangeEmail,
+            Some(email.as_str().to_owned()),
+            event,
+            |token| match &owner {
+                Some(owner) => Some(Notice::AddressInUse {
+                    to: owner.mailbox()?.to_owned(),
+                    username: owner.username.clone(),
+                }),
+                None => Some(Notice::ConfirmEmailChange {
+                    to: email.as_str().to_owned(),
+                    username: user.username.clone(),
+                    token,
+                }),
+            },
+        )
+        .await
     }
 
     /// The address change of `user` whose link is out and not yet
@@ -171,7 +170,8 @@ impl EmailFlows<'_> {
             to,
             username: before.username.clone(),
             new_email,
-        });
+        })
+        .await;
         d.store
             .user_by_id(before.id)
             .await?

@@ -8,6 +8,7 @@ use crate::domain::password;
 use crate::domain::session::{Assurance, Session};
 use crate::domain::user::{Role, User};
 use crate::error::Error;
+use crate::hashing::Verified;
 use crate::store::NewSession;
 use crate::token::SecretToken;
 
@@ -140,6 +141,8 @@ impl Sessions<'_> {
                 .await?,
         );
 
+        // Verified as typed (each stored format knows the form it was made
+        // from); hashed anew in Portcullis's own NFKC form.
         let password = password::normalise(&attempt.password);
         let credential = if plausible {
             d.store.credential_by_login(&key).await?
@@ -161,7 +164,7 @@ impl Sessions<'_> {
                 // Same work as any attempt; a lock is neither extended nor
                 // counted. A run of parallel guesses that spent the budget
                 // before any of them failed locks the account here.
-                d.hasher.verify(&password, &stored).await?;
+                d.hasher.verify(&attempt.password, &stored).await?;
                 if !locked {
                     self.lock(&user, &ctx, budget.attempts).await?;
                 }
@@ -178,7 +181,7 @@ impl Sessions<'_> {
                     _ => Error::InvalidCredentials,
                 });
             }
-            let verified = d.hasher.verify(&password, &stored).await?;
+            let verified = d.hasher.verify(&attempt.password, &stored).await?;
             if !verified.matches {
                 self.failed(&ctx, Some(&user), "bad_password", &key).await;
                 if lockout.should_lock(budget.attempts) {
@@ -187,16 +190,30 @@ impl Sessions<'_> {
                 return Err(Error::InvalidCredentials);
             }
             return self
-                .proven(user, &password, verified.needs_rehash, true, attempt, hits)
+                .proven(
+                    user,
+                    &password,
+                    rehash(&verified, &stored),
+                    true,
+                    attempt,
+                    hits,
+                )
                 .await;
         }
-        let verified = d.hasher.verify(&password, &stored).await?;
+        let verified = d.hasher.verify(&attempt.password, &stored).await?;
         if !verified.matches {
             self.failed(&ctx, Some(&user), "bad_password", &key).await;
             return Err(Error::InvalidCredentials);
         }
-        self.proven(user, &password, verified.needs_rehash, false, attempt, hits)
-            .await
+        self.proven(
+            user,
+            &password,
+            rehash(&verified, &stored),
+            false,
+            attempt,
+            hits,
+        )
+        .await
     }
 
     /// The password was right: what still stands between it and a session.
@@ -206,7 +223,7 @@ impl Sessions<'_> {
         &self,
         user: User,
         password: &str,
-        needs_rehash: bool,
+        needs_rehash: Option<&'static str>,
         reserved: bool,
         attempt: &LoginAttempt,
         hits: Vec<Option<Hit>>,
@@ -230,8 +247,8 @@ impl Sessions<'_> {
             self.failed(ctx, Some(&user), reason, &key).await;
             return Err(err);
         }
-        if needs_rehash {
-            self.upgrade_hash(&user, password).await;
+        if let Some(from) = needs_rehash {
+            self.upgrade_hash(&user, password, from, ctx).await;
         }
         let two_factor = d.has_two_factor(user.id).await?;
         if two_factor && reserved {
@@ -376,24 +393,47 @@ impl Sessions<'_> {
         })
     }
 
-    async fn upgrade_hash(&self, user: &User, password: &str) {
+    /// Replaces a stored hash of format `from` with argon2id at the
+    /// configured cost.
+    async fn upgrade_hash(
+        &self,
+        user: &User,
+        password: &str,
+        from: &'static str,
+        ctx: &RequestContext,
+    ) {
         let d = self.d;
         // Best effort: a failed upgrade must not fail a correct login.
         match d.hasher.hash(password).await {
-            Ok(hash) => {
-                if let Err(err) = d
-                    .store
-                    .set_password_hash(user.id, &hash, d.clock.now())
-                    .await
-                {
+            Ok(hash) => match d
+                .store
+                .set_password_hash(user.id, &hash, d.clock.now())
+                .await
+            {
+                Ok(()) => {
+                    d.record(
+                        d.event(AuditKind::PasswordRehashed, ctx)
+                            .target(user.id)
+                            .detail("from", from),
+                    )
+                    .await;
+                }
+                Err(err) => {
                     tracing::warn!(user_id = %user.id, error = %err, "could not store upgraded password hash");
                 }
-            }
+            },
             Err(err) => {
                 tracing::warn!(user_id = %user.id, error = %err, "could not rehash password")
             }
         }
     }
+}
+
+/// The format of a matching stored hash that should be replaced.
+fn rehash(verified: &Verified, stored: &str) -> Option<&'static str> {
+    verified
+        .needs_rehash
+        .then(|| crate::hashing::format_name(stored))
 }
 
 fn truncate(mut s: String, max: usize) -> String {

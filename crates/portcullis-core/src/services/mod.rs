@@ -26,6 +26,7 @@ pub mod confirm;
 pub mod email_change;
 pub mod identities;
 pub mod login;
+pub mod mail;
 pub mod password;
 mod plumbing;
 pub mod register;
@@ -63,6 +64,8 @@ pub(crate) struct Deps {
     pub(crate) sealing: SecretBox,
     /// The OpenID providers one may sign in with.
     pub(crate) providers: Arc<[identities::ConfiguredProvider]>,
+    /// Wakes the mail worker; shared by every clone of the service.
+    pub(crate) mail: Arc<mail::MailSignal>,
 }
 
 /// The authentication services over one [`Store`]. Cheap to clone.
@@ -109,6 +112,7 @@ impl AuthService {
             notifier: Arc::new(crate::notify::NoNotifier),
             sealing: SecretBox::ephemeral(),
             providers: Arc::new([]),
+            mail: mail::signal(),
         })
     }
 
@@ -130,8 +134,8 @@ impl AuthService {
         self
     }
 
-    /// Sends the service's emails through `notifier` (by default they are
-    /// dropped: the command line sends none).
+    /// Delivers the mail queue through `notifier` (by default messages are
+    /// dropped when the worker runs; see [`AuthService::run_mail_worker`]).
     pub fn with_notifier(self, notifier: Arc<dyn Notifier>) -> Self {
         self.change(|d| d.notifier = notifier)
     }

@@ -95,7 +95,8 @@ impl EmailFlows<'_> {
         d.tell(user, |to| Notice::PasswordChanged {
             to,
             username: user.username.clone(),
-        });
+        })
+        .await;
         Ok(())
     }
 }

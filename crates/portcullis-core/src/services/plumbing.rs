@@ -29,11 +29,12 @@ impl Deps {
         NewAuditEvent::new(kind, self.clock.now(), ctx)
     }
 
-    /// Sends `user` the notice `notice` builds around their address, if
-    /// they have one (a service account has none, and gets no mail).
-    pub(crate) fn tell(&self, user: &User, notice: impl FnOnce(String) -> Notice) {
+    /// Queues the notice `notice` builds around `user`'s address, if they
+    /// have one (a service account has none, and gets no mail). For news of
+    /// a change already made; a link goes through [`Deps::issue_link`].
+    pub(crate) async fn tell(&self, user: &User, notice: impl FnOnce(String) -> Notice) {
         if let Some(to) = user.mailbox() {
-            self.notifier.send(notice(to.to_owned()));
+            self.queue_news(notice(to.to_owned())).await;
         }
     }
 
@@ -104,10 +105,7 @@ impl Deps {
         new_email: Option<String>,
     ) -> Result<SecretToken, Error> {
         let now = self.clock.now();
-        let ttl = match purpose {
-            TokenPurpose::Reset => self.security.email.reset_ttl,
-            TokenPurpose::Confirm | TokenPurpose::ChangeEmail => self.security.email.confirm_ttl,
-        };
+        let ttl = self.token_ttl(purpose);
         let token = SecretToken::generate();
         on.issue_email_token(&NewEmailToken {
             purpose,
@@ -122,26 +120,47 @@ impl Deps {
     }
 
     /// Issues a link of `purpose` for `to` (or, for an address without an
-    /// account, runs the same statements storing no token) and records
-    /// `event`, in one transaction. Both branches therefore write and commit
-    /// alike: a commit that wrote something waits for the log to reach the
-    /// disk, and one that wrote nothing does not, which would time apart
-    /// known and unknown addresses.
+    /// account, runs the same statements storing no token), queues the
+    /// notice `mail` makes of it (if any) and records `event`, in one
+    /// transaction: the link is kept only with the email that carries it.
+    /// Both branches write and commit alike: a commit that wrote something
+    /// waits for the log to reach the disk, and one that wrote nothing does
+    /// not, which would time apart known and unknown addresses.
     pub(crate) async fn issue_link(
         &self,
         to: Option<&User>,
         purpose: TokenPurpose,
         new_email: Option<String>,
         event: NewAuditEvent,
-    ) -> Result<SecretToken, Error> {
+        mail: impl FnOnce(SecretToken) -> Option<Notice>,
+    ) -> Result<(), Error> {
         let tx = self.store.begin().await?;
         let owner = to.map_or(UserId(0), |u| u.id);
         let token = self
             .issue_token_on(tx.as_ref(), owner, purpose, new_email)
             .await?;
+        let queued = match mail(token) {
+            Some(notice) => {
+                let expires_at = self.clock.now() + self.token_ttl(purpose);
+                self.queue_on(tx.as_ref(), &notice, expires_at).await?;
+                true
+            }
+            None => false,
+        };
         tx.append_audit(&event).await?;
         tx.commit().await?;
-        Ok(token)
+        if queued {
+            self.mail_queued();
+        }
+        Ok(())
+    }
+
+    /// How long a link of `purpose` works.
+    pub(crate) fn token_ttl(&self, purpose: TokenPurpose) -> time::Duration {
+        match purpose {
+            TokenPurpose::Reset => self.security.email.reset_ttl,
+            TokenPurpose::Confirm | TokenPurpose::ChangeEmail => self.security.email.confirm_ttl,
+        }
     }
 
     /// Parses the address of a "send me an email" form, applies the email
@@ -187,7 +206,6 @@ impl Deps {
         user: &User,
         presented: &str,
     ) -> Result<bool, Error> {
-        let presented = password::normalise(presented);
         let stored = self
             .store
             .credential_by_login(&user.username.to_ascii_lowercase())
@@ -195,9 +213,9 @@ impl Deps {
             .filter(|c| c.user.id == user.id)
             .and_then(|c| c.password_hash);
         match stored {
-            Some(stored) => Ok(self.hasher.verify(&presented, &stored).await?.matches),
+            Some(stored) => Ok(self.hasher.verify(presented, &stored).await?.matches),
             None => {
-                self.hasher.verify_dummy(&presented).await?;
+                self.hasher.verify_dummy(presented).await?;
                 Ok(false)
             }
         }

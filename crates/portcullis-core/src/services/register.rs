@@ -197,7 +197,8 @@ impl Registrations<'_> {
             d.tell(&owner, |to| Notice::AddressInUse {
                 to,
                 username: owner.username.clone(),
-            });
+            })
+            .await;
         }
         Ok(Registered::AddressTaken)
     }
@@ -296,15 +297,14 @@ impl Deps {
         ctx: &RequestContext,
     ) -> Result<(), Error> {
         let event = self.event(AuditKind::ConfirmationSent, ctx).target(user.id);
-        let token = self
-            .issue_link(Some(user), TokenPurpose::Confirm, None, event)
-            .await?;
-        self.tell(user, |to| Notice::ConfirmEmail {
-            to,
-            username: user.username.clone(),
-            token,
-        });
-        Ok(())
+        self.issue_link(Some(user), TokenPurpose::Confirm, None, event, |token| {
+            Some(Notice::ConfirmEmail {
+                to: user.mailbox()?.to_owned(),
+                username: user.username.clone(),
+                token,
+            })
+        })
+        .await
     }
 }
 

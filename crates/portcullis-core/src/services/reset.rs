@@ -27,17 +27,15 @@ impl EmailFlows<'_> {
             Some(user) => event.target(user.id),
             None => event.detail("account", "unknown"),
         };
-        let token = d
-            .issue_link(found.as_ref(), TokenPurpose::Reset, None, event)
-            .await?;
-        if let Some(user) = found {
-            d.tell(&user, |to| Notice::PasswordReset {
-                to,
+        d.issue_link(found.as_ref(), TokenPurpose::Reset, None, event, |token| {
+            let user = found.as_ref()?;
+            Some(Notice::PasswordReset {
+                to: user.mailbox()?.to_owned(),
                 username: user.username.clone(),
                 token,
-            });
-        }
-        Ok(())
+            })
+        })
+        .await
     }
 
     /// Whether `token` is a live reset link (for showing the form; the
@@ -112,7 +110,8 @@ impl EmailFlows<'_> {
         d.tell(&user, |to| Notice::PasswordResetDone {
             to,
             username: user.username.clone(),
-        });
+        })
+        .await;
         Ok(())
     }
 

@@ -167,7 +167,8 @@ impl Deps {
                 to,
                 username: user.username.clone(),
                 remaining,
-            });
+            })
+            .await;
         }
         Ok(CodeCheck::Right)
     }

@@ -122,6 +122,16 @@ impl Sessions<'_> {
         Ok(count)
     }
 
+    /// How many sessions are live now, for the metrics.
+    pub async fn count_live(&self) -> Result<i64, Error> {
+        let now = self.d.clock.now();
+        Ok(self
+            .d
+            .store
+            .count_live_sessions(now, now - self.d.policy.idle_timeout)
+            .await?)
+    }
+
     /// Deletes expired sessions, stale rate-limit counters and emailed links
     /// past their expiry (used or not, they can never work again); returns
     /// how many sessions went.

@@ -286,7 +286,8 @@ impl TwoFactor<'_> {
         d.tell(user, |to| Notice::TwoFactorEnabled {
             to,
             username: user.username.clone(),
-        });
+        })
+        .await;
         Ok(RecoveryCodes(codes))
     }
 
@@ -330,7 +331,8 @@ impl TwoFactor<'_> {
             to,
             username: user.username.clone(),
             by_operator: false,
-        });
+        })
+        .await;
         Ok(())
     }
 
@@ -366,7 +368,8 @@ impl TwoFactor<'_> {
         d.tell(user, |to| Notice::RecoveryCodesRegenerated {
             to,
             username: user.username.clone(),
-        });
+        })
+        .await;
         Ok(RecoveryCodes(codes))
     }
 }

@@ -4,9 +4,19 @@
 //! The traits are narrow on purpose: each method is one statement's worth of
 //! work, and none of them decides policy (expiry, lockout, who may do what).
 
+mod api_tokens;
+mod email_tokens;
 mod identities;
+mod mail;
+mod sessions;
+mod two_factor;
 
+pub use api_tokens::*;
+pub use email_tokens::*;
 pub use identities::{IdentityStore, NewIdentity};
+pub use mail::*;
+pub use sessions::*;
+pub use two_factor::*;
 
 use crate::access::PermissionSet;
 use crate::audit::{AuditEvent, AuditFilter, NewAuditEvent};
@@ -50,9 +60,13 @@ pub enum StoreError {
     /// A row that the operation needs does not exist.
     #[error("not found")]
     NotFound,
-    /// The database failed or is unreachable.
+    /// The database failed.
     #[error("database error: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The database cannot be reached or cannot take writes now (down,
+    /// restarting, no connection free in time, disk full): worth retrying.
+    #[error("database unavailable: {0}")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// A new account, already validated and hashed.
@@ -247,6 +261,9 @@ pub trait UserStore: Send + Sync {
     async fn list_users(&self, offset: i64, limit: i64) -> Result<Vec<User>, StoreError>;
     /// How many accounts exist.
     async fn count_users(&self) -> Result<i64, StoreError>;
+    /// The username of each of `users` that still exists, in one statement
+    /// however many are asked for.
+    async fn usernames_of(&self, users: &[UserId]) -> Result<Vec<(UserId, String)>, StoreError>;
 }
 
 /// Roles and membership.
@@ -299,52 +316,6 @@ pub trait RoleStore: Send + Sync {
     async fn roles_of_users(&self, users: &[UserId]) -> Result<Vec<(UserId, String)>, StoreError>;
 }
 
-/// Server-side sessions, keyed by the hash of their token.
-#[async_trait]
-pub trait SessionStore: Send + Sync {
-    /// Stores a new session.
-    async fn create_session(&self, new: &NewSession) -> Result<Session, StoreError>;
-    /// The session whose token hashes to `hash`.
-    async fn session_by_token(&self, hash: &TokenHash) -> Result<Option<Session>, StoreError>;
-    /// The session whose token hashes to `hash`, with its account and the
-    /// account's roles. One statement: it runs on every request that carries
-    /// a session cookie.
-    async fn resolve_session(
-        &self,
-        hash: &TokenHash,
-    ) -> Result<Option<ResolvedSession>, StoreError>;
-    /// Records activity on a session.
-    async fn touch_session(&self, id: SessionId, at: OffsetDateTime) -> Result<(), StoreError>;
-    /// Ends one session. Deleting a session that is already gone is not an error.
-    async fn delete_session(&self, id: SessionId) -> Result<(), StoreError>;
-    /// Ends every session of `user`; returns how many there were.
-    async fn delete_sessions_of(&self, user: UserId) -> Result<u64, StoreError>;
-    /// The sessions of `user`, most recently seen first.
-    async fn sessions_of(&self, user: UserId) -> Result<Vec<Session>, StoreError>;
-    /// Ends session `id` if it belongs to `user`; false if there was none.
-    async fn delete_session_of(&self, user: UserId, id: SessionId) -> Result<bool, StoreError>;
-    /// Ends every session of `user` except `keep`; returns how many.
-    async fn delete_other_sessions(&self, user: UserId, keep: SessionId)
-    -> Result<u64, StoreError>;
-    /// Records that the owner of session `id` proved who they are again at
-    /// `at`, reaching `assurance`.
-    async fn reauthenticate(
-        &self,
-        id: SessionId,
-        at: OffsetDateTime,
-        assurance: Assurance,
-    ) -> Result<(), StoreError>;
-    /// Counts a wrong second factor against session `id`; returns the count.
-    async fn count_second_factor_failure(&self, id: SessionId) -> Result<i64, StoreError>;
-    /// Removes sessions past `now` or, unless remember-me, last seen before
-    /// `idle_cutoff`; returns how many.
-    async fn delete_expired_sessions(
-        &self,
-        now: OffsetDateTime,
-        idle_cutoff: OffsetDateTime,
-    ) -> Result<u64, StoreError>;
-}
-
 /// The audit log. Append-only: there is no update or delete.
 #[async_trait]
 pub trait AuditStore: Send + Sync {
@@ -384,279 +355,6 @@ pub trait RateLimitStore: Send + Sync {
     async fn purge_rate_limits(&self, cutoff: OffsetDateTime) -> Result<u64, StoreError>;
 }
 
-/// What an emailed token is for. Each purpose has its own namespace: a
-/// reset token never confirms an address, and the other way round.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TokenPurpose {
-    /// Confirms the address an account registered with.
-    Confirm,
-    /// Lets the holder set a new password.
-    Reset,
-    /// Confirms a new address and switches the account to it.
-    ChangeEmail,
-}
-
-impl TokenPurpose {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TokenPurpose::Confirm => "confirm",
-            TokenPurpose::Reset => "reset",
-            TokenPurpose::ChangeEmail => "change_email",
-        }
-    }
-}
-
-/// A token about to be stored: only its hash.
-#[derive(Debug, Clone)]
-pub struct NewEmailToken {
-    /// What the link does.
-    pub purpose: TokenPurpose,
-    /// The account it belongs to.
-    pub user_id: UserId,
-    /// SHA-256 of the secret; the secret itself is never stored.
-    pub token_hash: TokenHash,
-    /// The address to switch to (`ChangeEmail` only).
-    pub new_email: Option<String>,
-    /// When it was created.
-    pub created_at: OffsetDateTime,
-    /// When it stops working, whatever happens.
-    pub expires_at: OffsetDateTime,
-}
-
-/// An address change whose link has been sent and not yet followed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PendingEmailChange {
-    /// The address the link went to.
-    pub new_email: String,
-    /// When the link was sent.
-    pub sent_at: OffsetDateTime,
-}
-
-/// What a live token stands for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EmailTokenGrant {
-    /// The account it belongs to.
-    pub user_id: UserId,
-    /// The address to switch to (email changes only).
-    pub new_email: Option<String>,
-}
-
-/// Single-use tokens sent by email, and the account changes they lead to.
-#[async_trait]
-pub trait EmailStore: Send + Sync {
-    /// Voids every unused token of the same purpose and user (as used at
-    /// `created_at`), then stores the new one; one transaction. For an
-    /// account that does not exist the same statements run and store
-    /// nothing, so asking for a link costs the same whoever asks.
-    async fn issue_email_token(&self, new: &NewEmailToken) -> Result<(), StoreError>;
-    /// The grant of the token hashing to `hash` if it is unused and not
-    /// expired at `now`, without using it up (pages show a form first).
-    async fn peek_email_token(
-        &self,
-        hash: &TokenHash,
-        purpose: TokenPurpose,
-        now: OffsetDateTime,
-    ) -> Result<Option<EmailTokenGrant>, StoreError>;
-    /// Marks the token used at `now` and returns its grant, if it was
-    /// unused and not expired: one atomic statement, so of two concurrent
-    /// redemptions exactly one gets `Some`.
-    async fn redeem_email_token(
-        &self,
-        hash: &TokenHash,
-        purpose: TokenPurpose,
-        now: OffsetDateTime,
-    ) -> Result<Option<EmailTokenGrant>, StoreError>;
-    /// The address change of `user` waiting for its link to be followed at
-    /// `now` (issuing a link voids the older ones, so there is at most one).
-    async fn pending_email_change(
-        &self,
-        user: UserId,
-        now: OffsetDateTime,
-    ) -> Result<Option<PendingEmailChange>, StoreError>;
-    /// Voids the unused tokens of `purpose` of `user`; returns how many.
-    async fn void_email_tokens(
-        &self,
-        user: UserId,
-        purpose: TokenPurpose,
-        now: OffsetDateTime,
-    ) -> Result<u64, StoreError>;
-    /// Deletes the tokens that expired before `now`; returns how many.
-    async fn purge_email_tokens(&self, now: OffsetDateTime) -> Result<u64, StoreError>;
-    /// Records the account's address as confirmed at `at` (if it was not).
-    async fn mark_confirmed(&self, user: UserId, at: OffsetDateTime) -> Result<(), StoreError>;
-    /// Forgets that the account's address was confirmed.
-    async fn mark_unconfirmed(&self, user: UserId) -> Result<(), StoreError>;
-    /// Switches the account's address, confirmed at `at`; `Conflict(Email)`
-    /// if another account holds the key.
-    async fn change_email(
-        &self,
-        user: UserId,
-        email: &str,
-        email_key: &str,
-        at: OffsetDateTime,
-    ) -> Result<(), StoreError>;
-}
-
-/// An account's TOTP credential: the seed, sealed (see
-/// [`crate::sealing`]), and the replay guard.
-#[derive(Clone, PartialEq, Eq)]
-pub struct TotpRecord {
-    /// The seed, encrypted under a key derived from the server secret.
-    pub sealed_secret: String,
-    /// When enrolment began.
-    pub created_at: OffsetDateTime,
-    /// When the first code was proven; `None` while enrolment is pending.
-    pub confirmed_at: Option<OffsetDateTime>,
-    /// The last 30-second step a code was accepted for: no code of it, or of
-    /// an earlier step, is accepted again.
-    pub last_step: Option<i64>,
-}
-
-impl fmt::Debug for TotpRecord {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TotpRecord")
-            .field("sealed_secret", &"<redacted>")
-            .field("confirmed_at", &self.confirmed_at)
-            .field("last_step", &self.last_step)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Second factors: TOTP credentials and recovery codes (kept as hashes).
-#[async_trait]
-pub trait TwoFactorStore: Send + Sync {
-    /// The account's TOTP credential, confirmed or pending.
-    async fn totp_of(&self, user: UserId) -> Result<Option<TotpRecord>, StoreError>;
-    /// Starts (or restarts) a pending enrolment with `sealed`; false, and
-    /// nothing changed, if the account has a confirmed credential.
-    async fn put_pending_totp(
-        &self,
-        user: UserId,
-        sealed: &str,
-        at: OffsetDateTime,
-    ) -> Result<bool, StoreError>;
-    /// Confirms the pending credential with the code of `step`; false if
-    /// there is none pending.
-    async fn confirm_totp(
-        &self,
-        user: UserId,
-        step: i64,
-        at: OffsetDateTime,
-    ) -> Result<bool, StoreError>;
-    /// Accepts a code of `step` if no code of it or a later step was
-    /// accepted before: one atomic statement, so a code works once, on
-    /// every instance.
-    async fn accept_totp_step(&self, user: UserId, step: i64) -> Result<bool, StoreError>;
-    /// Replaces the sealed seed (after re-sealing under the current key).
-    async fn reseal_totp(&self, user: UserId, sealed: &str) -> Result<(), StoreError>;
-    /// Removes the credential, confirmed or pending; false if there was none.
-    async fn delete_totp(&self, user: UserId) -> Result<bool, StoreError>;
-    /// Replaces the account's recovery codes with `hashes`.
-    async fn replace_recovery_codes(
-        &self,
-        user: UserId,
-        hashes: &[TokenHash],
-        at: OffsetDateTime,
-    ) -> Result<(), StoreError>;
-    /// Spends the unused code hashing to `hash`, in one atomic statement;
-    /// false if there is none.
-    async fn use_recovery_code(
-        &self,
-        user: UserId,
-        hash: &TokenHash,
-        at: OffsetDateTime,
-    ) -> Result<bool, StoreError>;
-    /// How many unused recovery codes the account has.
-    async fn recovery_codes_left(&self, user: UserId) -> Result<i64, StoreError>;
-    /// Removes every recovery code of the account; returns how many.
-    async fn delete_recovery_codes(&self, user: UserId) -> Result<u64, StoreError>;
-}
-
-/// A token about to be stored: only its hash.
-#[derive(Debug, Clone)]
-pub struct NewApiToken {
-    /// SHA-256 of the secret; the secret itself is never stored.
-    pub token_hash: TokenHash,
-    /// The account it acts for.
-    pub user_id: UserId,
-    /// How it came to be.
-    pub kind: TokenKind,
-    /// What its owner called it.
-    pub name: String,
-    /// What it may do.
-    pub scopes: Scopes,
-    /// When it was made.
-    pub created_at: OffsetDateTime,
-    /// When it stops working; `None` if never.
-    pub expires_at: Option<OffsetDateTime>,
-    /// The administrator who made it, when not its owner.
-    pub created_by: Option<UserId>,
-}
-
-/// A token found by its hash, live or not, with its account and the
-/// account's roles (each with its permissions): everything a request with
-/// it needs to know about who is asking.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResolvedToken {
-    /// The token (possibly revoked or expired: the service decides).
-    pub token: ApiToken,
-    /// The account it acts for.
-    pub user: User,
-    /// The account's roles with their permissions, by name.
-    pub roles: Vec<(Role, Vec<String>)>,
-    /// Whether the account has a confirmed second factor.
-    pub two_factor: bool,
-}
-
-/// API tokens, keyed by the hash of their secret.
-#[async_trait]
-pub trait ApiTokenStore: Send + Sync {
-    /// Stores a new token.
-    async fn create_api_token(&self, new: &NewApiToken) -> Result<ApiToken, StoreError>;
-    /// The token hashing to `hash`, revoked and expired ones included, with
-    /// its account and roles. One statement: it runs on every request that
-    /// carries a token.
-    async fn resolve_api_token(
-        &self,
-        hash: &TokenHash,
-    ) -> Result<Option<ResolvedToken>, StoreError>;
-    /// Records a use at `at` from `ip`, unless one was recorded after
-    /// `stale_before` (one atomic statement, so instances racing write once).
-    async fn touch_api_token(
-        &self,
-        id: ApiTokenId,
-        at: OffsetDateTime,
-        ip: Option<&str>,
-        stale_before: OffsetDateTime,
-    ) -> Result<(), StoreError>;
-    /// The account's tokens that work at `now`, newest first.
-    async fn api_tokens_of(
-        &self,
-        user: UserId,
-        now: OffsetDateTime,
-    ) -> Result<Vec<ApiToken>, StoreError>;
-    /// Revokes token `id` of `user` at `at` if it is not revoked yet;
-    /// returns it as it was, or `None` if `user` has no such unrevoked token.
-    async fn revoke_api_token(
-        &self,
-        user: UserId,
-        id: ApiTokenId,
-        at: OffsetDateTime,
-    ) -> Result<Option<ApiToken>, StoreError>;
-    /// Revokes every unrevoked token of `user` of one of `kinds` at `at`;
-    /// returns how many.
-    async fn revoke_api_tokens_of(
-        &self,
-        user: UserId,
-        kinds: &[TokenKind],
-        at: OffsetDateTime,
-    ) -> Result<u64, StoreError>;
-    /// Deletes the tokens revoked, or expired, before `before`; returns how
-    /// many.
-    async fn purge_api_tokens(&self, before: OffsetDateTime) -> Result<u64, StoreError>;
-}
-
 /// Everything the services need from storage.
 #[async_trait]
 pub trait Store:
@@ -669,6 +367,7 @@ pub trait Store:
     + TwoFactorStore
     + ApiTokenStore
     + IdentityStore
+    + MailStore
 {
     /// Succeeds when the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
@@ -693,6 +392,7 @@ pub trait Transaction:
     + TwoFactorStore
     + ApiTokenStore
     + IdentityStore
+    + MailStore
 {
     /// Keeps everything done in the transaction.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;

@@ -4,9 +4,11 @@
 
 mod api_tokens;
 mod identities;
+mod mail;
 
 pub(crate) use api_tokens::{ApiTokenRow, ResolvedTokenRow, scopes_to};
 pub(crate) use identities::{IdentityRow, OidcFlowRow, PendingIdentityRow};
+pub(crate) use mail::QueuedMailRow;
 
 use crate::timestamp::Timestamp;
 use portcullis_core::domain::role::RoleInfo;

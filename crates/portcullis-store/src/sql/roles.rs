@@ -95,7 +95,7 @@ pub(crate) const GRANTORS_OF: &str = "SELECT r.name, g.name FROM role_grantors r
      JOIN roles r ON r.id = rg.role_id JOIN roles g ON g.id = rg.grantor_id \
      WHERE r.name = $1 ORDER BY g.name";
 
-/// The head of "the roles of these users"; `user_roles_of_users` appends
+/// The head of "the roles of these users"; [`super::with_ids`] appends
 /// the id list.
 pub(crate) const ROLES_OF_USERS: &str = "SELECT ur.user_id, r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id \
      WHERE ur.user_id IN ";
@@ -104,21 +104,3 @@ pub(crate) const ROLES_OF_USERS: &str = "SELECT ur.user_id, r.name FROM user_rol
 pub(crate) const COUNT_ACTIVE_MEMBERS: &str = "SELECT COUNT(*) FROM user_roles ur \
      JOIN roles r ON r.id = ur.role_id JOIN users u ON u.id = ur.user_id \
      WHERE r.name = $1 AND u.is_active";
-
-/// The roles of each of `ids`, one `(user_id, name)` row per membership:
-/// [`ROLES_OF_USERS`] with the ids bound one by one. `ids` must not be empty.
-pub(crate) fn roles_of_users<DB>(ids: &[portcullis_core::UserId]) -> sqlx::QueryBuilder<DB>
-where
-    DB: sqlx::Database,
-    DB::Arguments: Default,
-    i64: sqlx::Encode<'static, DB> + sqlx::Type<DB>,
-{
-    let mut sql = sqlx::QueryBuilder::new(ROLES_OF_USERS);
-    sql.push("(");
-    let mut separated = sql.separated(", ");
-    for id in ids {
-        separated.push_bind(id.0);
-    }
-    sql.push(")");
-    sql
-}

@@ -63,6 +63,10 @@ pub(crate) const DELETE_OTHER_SESSIONS: &str =
 pub(crate) const DELETE_EXPIRED_SESSIONS: &str = "DELETE FROM sessions \
      WHERE expires_at <= $1 OR (NOT remember AND last_seen_at <= $2)";
 
+/// `$1` now, `$2` idle cutoff: what [`DELETE_EXPIRED_SESSIONS`] would keep.
+pub(crate) const COUNT_LIVE_SESSIONS: &str = "SELECT COUNT(*) FROM sessions \
+     WHERE expires_at > $1 AND (remember OR last_seen_at > $2)";
+
 /// `$1` token_hash. One row per role and permission of the session's account
 /// (NULL role or permission columns where it has none), in no particular
 /// order: sorting would cost SQLite a temporary b-tree on every request, and

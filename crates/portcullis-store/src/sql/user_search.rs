@@ -1,4 +1,4 @@
-//! The administrators' user search: a prefix of the username or email,
+//! The administrators' user search: a substring of the username or email,
 //! filters, one sort key and a page, over `users`.
 //!
 //! As for the audit log (see `sql::audit`), the WHERE clause is assembled
@@ -9,13 +9,15 @@
 //! `QueryBuilder` numbers its binds in order (`?` on SQLite, `$n` on
 //! PostgreSQL), so a value used twice is bound twice.
 //!
-//! A prefix is a range on the case-folded keys, `key >= 'ab' AND key < 'ac'`,
-//! which both backends answer from the keys' unique indexes, rather than
-//! `LIKE 'ab%'`, which needs its `%` and `_` escaped and an index built for
-//! it. The range means "starts with" under byte order: SQLite compares text
-//! bytewise, and migration 0004 gives the keys the "C" collation on
-//! PostgreSQL. UTF-8 byte order is code point order, so the upper bound is the
-//! prefix with its last character moved to the next code point.
+//! A substring is `key LIKE '%text%' ESCAPE '\'` on the case-folded keys,
+//! with `%`, `_` and the escape character in the text escaped so that they
+//! match themselves. No index serves a match in the middle of a key, so
+//! this reads every row of `users`: an administrator's search is rare and
+//! the keys are short, and finding `smith` inside `j.smith@example.com` is
+//! what a person searching expects.
+//! Both keys are stored folded to lowercase, and the text is folded the same
+//! way, so the match ignores case on both backends (PostgreSQL's LIKE itself
+//! is case-sensitive).
 
 use crate::sql::users::{COUNT_SEARCH_USERS, SEARCH_USERS};
 use crate::timestamp::Timestamp;
@@ -85,27 +87,12 @@ where
     Timestamp: Encode<'static, DB> + Type<DB>,
 {
     let mut sql = QueryBuilder::new(head);
-    if let Some((low, high)) = query.prefix.as_deref().and_then(prefix_range) {
-        // Two ranges joined by OR: SQLite's multi-index OR and PostgreSQL's
-        // BitmapOr search both unique indexes.
-        match high {
-            Some(high) => sql
-                .push(" AND ((username_key >= ")
-                .push_bind(low.clone())
-                .push(" AND username_key < ")
-                .push_bind(high.clone())
-                .push(") OR (email_key >= ")
-                .push_bind(low)
-                .push(" AND email_key < ")
-                .push_bind(high)
-                .push("))"),
-            None => sql
-                .push(" AND (username_key >= ")
-                .push_bind(low.clone())
-                .push(" OR email_key >= ")
-                .push_bind(low)
-                .push(")"),
-        };
+    if let Some(pattern) = query.contains.as_deref().and_then(like_pattern) {
+        sql.push(" AND (username_key LIKE ")
+            .push_bind(pattern.clone())
+            .push(" ESCAPE '\\' OR email_key LIKE ")
+            .push_bind(pattern)
+            .push(" ESCAPE '\\')");
     }
     if let Some(role) = &query.role {
         // Membership as `id IN (members)`, with the role's id looked up on
@@ -149,64 +136,40 @@ where
     sql
 }
 
-/// The range of keys starting with `prefix`: at least `prefix`, and below
-/// the first string past all of them (`None` when there is none, for a
-/// prefix of only U+10FFFF). An empty prefix matches everything: no range.
-fn prefix_range(prefix: &str) -> Option<(String, Option<String>)> {
-    if prefix.is_empty() {
+/// The LIKE pattern matching keys that contain `text` as it is, case
+/// folded as the keys are (SQLite's LIKE ignores ASCII case and
+/// PostgreSQL's does not, so the fold makes both agree), or `None` for an
+/// empty text (no filter).
+fn like_pattern(text: &str) -> Option<String> {
+    if text.is_empty() {
         return None;
     }
-    let mut head: Vec<char> = prefix.chars().collect();
-    // A last character with no successor cannot be incremented; every key
-    // starting with the rest and below its successor then qualifies.
-    while let Some(last) = head.pop() {
-        if let Some(next) = successor(last) {
-            head.push(next);
-            return Some((prefix.to_owned(), Some(head.into_iter().collect())));
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
         }
+        pattern.push(c);
     }
-    Some((prefix.to_owned(), None))
-}
-
-/// The next Unicode scalar value, stepping over the surrogate gap.
-fn successor(c: char) -> Option<char> {
-    match c {
-        '\u{D7FF}' => Some('\u{E000}'),
-        _ => char::from_u32(u32::from(c) + 1),
-    }
+    pattern.push('%');
+    Some(pattern)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn range(prefix: &str) -> Option<(String, Option<String>)> {
-        prefix_range(prefix)
+    #[test]
+    fn wildcards_and_the_escape_character_are_escaped() {
+        assert_eq!(like_pattern("aB").as_deref(), Some("%ab%"));
+        assert_eq!(like_pattern("a%b_c").as_deref(), Some("%a\\%b\\_c%"));
+        assert_eq!(like_pattern("a\\b").as_deref(), Some("%a\\\\b%"));
+        assert_eq!(like_pattern("z\u{e9}").as_deref(), Some("%z\u{e9}%"));
     }
 
     #[test]
-    fn the_upper_bound_increments_the_last_character() {
-        assert_eq!(range("ab"), Some(("ab".into(), Some("ac".into()))));
-        assert_eq!(range("a%"), Some(("a%".into(), Some("a&".into()))));
-        assert_eq!(range("a_"), Some(("a_".into(), Some("a`".into()))));
-        assert_eq!(
-            range("z\u{e9}"),
-            Some(("z\u{e9}".into(), Some("z\u{ea}".into())))
-        );
-    }
-
-    #[test]
-    fn characters_without_a_successor_are_dropped_from_the_bound() {
-        assert_eq!(
-            range("a\u{10FFFF}"),
-            Some(("a\u{10FFFF}".into(), Some("b".into())))
-        );
-        assert_eq!(range("\u{10FFFF}"), Some(("\u{10FFFF}".into(), None)));
-        assert_eq!(successor('\u{D7FF}'), Some('\u{E000}'));
-    }
-
-    #[test]
-    fn an_empty_prefix_is_no_filter() {
-        assert_eq!(range(""), None);
+    fn an_empty_text_is_no_filter() {
+        assert_eq!(like_pattern(""), None);
     }
 }

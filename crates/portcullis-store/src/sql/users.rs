@@ -101,6 +101,10 @@ pub(crate) const LIST_USERS: &str = concat!(
 /// Every account, whatever its state.
 pub(crate) const COUNT_USERS: &str = "SELECT COUNT(*) FROM users";
 
+/// The head of "the usernames of these users"; [`super::with_ids`] appends
+/// the id list.
+pub(crate) const USERNAMES_OF: &str = "SELECT id, username FROM users WHERE id IN ";
+
 /// `$1` id, `$2` username, `$3` username_key, `$4` email, `$5` email_key,
 /// `$6` name, `$7` the time of the change. A key taken by another account is
 /// refused by its unique constraint, which names the field.

@@ -21,7 +21,7 @@ macro_rules! impl_audit_store {
                     .bind(event.detail.to_string())
                     .execute(&mut *self.exec.conn().await?)
                     .await
-                    .map(drop)
+                    .map(|_| event.kind.count())
                     .map_err($crate::error::backend)
             }
 

@@ -252,7 +252,7 @@ macro_rules! impl_role_store {
                 if users.is_empty() {
                     return Ok(Vec::new());
                 }
-                $crate::sql::roles::roles_of_users::<$db>(users)
+                $crate::sql::with_ids::<$db>($crate::sql::roles::ROLES_OF_USERS, users)
                     .build_query_as::<(i64, String)>()
                     .fetch_all(&mut *self.exec.conn().await?)
                     .await

@@ -181,6 +181,19 @@ macro_rules! impl_session_store {
                     .map(|done| done.rows_affected())
                     .map_err($crate::error::backend)
             }
+
+            async fn count_live_sessions(
+                &self,
+                now: time::OffsetDateTime,
+                idle_cutoff: time::OffsetDateTime,
+            ) -> Result<i64, portcullis_core::StoreError> {
+                sqlx::query_scalar::<$db, i64>($crate::sql::sessions::COUNT_LIVE_SESSIONS)
+                    .bind($crate::timestamp::Timestamp::new(now))
+                    .bind($crate::timestamp::Timestamp::new(idle_cutoff))
+                    .fetch_one(&mut *self.exec.conn().await?)
+                    .await
+                    .map_err($crate::error::backend)
+            }
         }
     };
 }

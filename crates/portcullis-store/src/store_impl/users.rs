@@ -285,6 +285,25 @@ macro_rules! impl_user_store {
                     .await
                     .map_err($crate::error::backend)
             }
+
+            async fn usernames_of(
+                &self,
+                users: &[portcullis_core::UserId],
+            ) -> Result<Vec<(portcullis_core::UserId, String)>, portcullis_core::StoreError> {
+                if users.is_empty() {
+                    return Ok(Vec::new());
+                }
+                $crate::sql::with_ids::<$db>($crate::sql::users::USERNAMES_OF, users)
+                    .build_query_as::<(i64, String)>()
+                    .fetch_all(&mut *self.exec.conn().await?)
+                    .await
+                    .map(|rows| {
+                        rows.into_iter()
+                            .map(|(id, name)| (portcullis_core::UserId(id), name))
+                            .collect()
+                    })
+                    .map_err($crate::error::backend)
+            }
         }
     };
 }

@@ -7,13 +7,13 @@ use portcullis_core::domain::role::ADMIN_PERMISSIONS;
 use portcullis_core::domain::user::ADMIN_ROLE;
 use portcullis_core::store::ProfileUpdate;
 use portcullis_core::{AccountKind, AuditFilter, AuditKind, SecretToken, TokenPurpose, UserId};
-use portcullis_store::Database;
 use portcullis_store::testing::migrate_to;
+use portcullis_store::{Database, OpenError};
 use time::Duration;
 use time::macros::datetime;
 
 /// How many migrations this build ships.
-const MIGRATIONS: i64 = 10;
+const MIGRATIONS: i64 = 11;
 
 pub async fn migrating_twice_is_harmless(f: &Fixture) {
     f.db.migrate().await.unwrap();
@@ -45,6 +45,70 @@ pub async fn migrating_twice_is_harmless(f: &Fixture) {
         .await,
         MIGRATIONS
     );
+    assert_works_at_the_latest_schema(f).await;
+}
+
+pub async fn a_database_left_by_any_older_release_upgrades_straight_to_the_latest(f: &Fixture) {
+    let known = f.db.known_migrations();
+    assert_eq!(i64::try_from(known.len()).unwrap(), MIGRATIONS);
+    // Version 0 is an empty database; each later one is where a release
+    // that shipped up to that migration left it.
+    for prefix in std::iter::once(0).chain(known.iter().map(|m| m.version)) {
+        let old = f.unmigrated_sibling().await;
+        if prefix > 0 {
+            migrate_to(&old.db, prefix).await.unwrap();
+        }
+        let status = old.db.schema_status().await.unwrap();
+        let expected_pending: Vec<i64> = known
+            .iter()
+            .map(|m| m.version)
+            .filter(|v| *v > prefix)
+            .collect();
+        assert_eq!(
+            status.pending.iter().map(|m| m.version).collect::<Vec<_>>(),
+            expected_pending,
+            "from {prefix:04}"
+        );
+        assert!(status.newer.is_empty());
+        old.db
+            .migrate()
+            .await
+            .unwrap_or_else(|e| panic!("from {prefix:04}: {e}"));
+        let status = old.db.schema_status().await.unwrap();
+        assert!(status.pending.is_empty(), "from {prefix:04}");
+        assert_eq!(i64::try_from(status.applied.len()).unwrap(), MIGRATIONS);
+        assert_works_at_the_latest_schema(&old).await;
+        old.finish().await;
+    }
+}
+
+pub async fn a_database_a_newer_release_migrated_is_refused_unless_allowed(f: &Fixture) {
+    f.execute(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         SELECT $1, 'from the future', success, checksum, execution_time \
+         FROM _sqlx_migrations WHERE version = 1",
+        9999,
+    )
+    .await;
+    let status = f.db.schema_status().await.unwrap();
+    assert_eq!(status.newer, [9999]);
+    assert!(status.pending.is_empty());
+    match f.db.migrate().await {
+        Err(err @ OpenError::NewerSchema { .. }) => {
+            let message = err.to_string();
+            assert!(
+                message.contains("9999") && message.contains(&format!("{MIGRATIONS:04}")),
+                "{message}"
+            );
+            assert!(message.contains("database.allow_newer_schema"), "{message}");
+        }
+        other => panic!("a newer schema must be refused, got {other:?}"),
+    }
+    // Allowed, as during a rolling upgrade: this release's own migrations
+    // are checked, the newer one left as it is, and the store works.
+    f.db.migrate_with(true).await.unwrap();
+    assert_eq!(f.db.schema_status().await.unwrap().newer, [9999]);
+    f.user("alice").await;
     assert_works_at_the_latest_schema(f).await;
 }
 

@@ -2,13 +2,9 @@
 //! where the database, the generated secret and the email are, and what to
 //! do first when there is no administrator yet.
 
-use super::output::system;
 use crate::mail::settings::MailTransport;
 use crate::settings::Settings;
 use crate::startup::Services;
-use portcullis_core::UserQuery;
-use portcullis_core::access::UsersRead;
-use portcullis_core::domain::user::ADMIN_ROLE;
 use std::path::Path;
 use url::Url;
 
@@ -92,17 +88,7 @@ fn boxed(lines: &[String]) -> String {
 
 /// Whether any account holds the `admin` role.
 async fn has_admin(services: &Services) -> Result<bool, portcullis_core::Error> {
-    let query = UserQuery {
-        role: Some(ADMIN_ROLE.to_owned()),
-        limit: 1,
-        ..UserQuery::default()
-    };
-    let (_, total) = services
-        .auth
-        .accounts()
-        .search(&system::<UsersRead>(), &query)
-        .await?;
-    Ok(total > 0)
+    services.auth.accounts().administrator_exists().await
 }
 
 /// `dir` as an absolute path with a trailing slash, so that it reads as a

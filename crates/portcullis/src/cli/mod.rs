@@ -1,11 +1,13 @@
 //! The command line: `portcullis [serve]`, `migrate`, `create-admin`, and
-//! the operator commands `users`, `roles`, `tokens` and `audit`. Each subcommand enum
+//! the operator commands `users`, `roles`, `tokens`, `audit` and `mail`. Each subcommand enum
 //! owns its `run`, with one `match`; operator commands act as the system
 //! actor (every permission, audited as `"actor": "system"`).
 
 mod audit;
 mod banner;
 mod forward;
+mod mail;
+mod maintenance;
 mod output;
 mod roles;
 mod serve;
@@ -14,6 +16,8 @@ mod users;
 
 pub use audit::AuditCommand;
 pub use forward::ForwardAuthCommand;
+pub use mail::MailCommand;
+pub use maintenance::{BackupArgs, MigrateArgs, RestoreArgs};
 pub use roles::RolesCommand;
 pub use serve::{CreateAdminArgs, ServeArgs};
 pub use tokens::TokensCommand;
@@ -54,7 +58,13 @@ pub enum Command {
     /// Run the server (the default).
     Serve(ServeArgs),
     /// Create or upgrade the database schema, then exit.
-    Migrate,
+    Migrate(MigrateArgs),
+    /// Check the configuration (file and environment) without starting.
+    CheckConfig,
+    /// Write a consistent copy of the SQLite database, also while it serves.
+    Backup(BackupArgs),
+    /// Restore a backup into a new, empty database.
+    Restore(RestoreArgs),
     /// Create an administrator account.
     CreateAdmin(CreateAdminArgs),
     /// Manage users.
@@ -72,6 +82,9 @@ pub enum Command {
     /// Forward authentication: which rule a URL meets, and the decision.
     #[command(subcommand)]
     ForwardAuth(ForwardAuthCommand),
+    /// The mail queue: list, retry and purge undelivered email.
+    #[command(subcommand)]
+    Mail(MailCommand),
 }
 
 impl Cli {
@@ -81,9 +94,14 @@ impl Cli {
         if let Some(url) = &self.global.database {
             settings.database.url.clone_from(url);
         }
-        if let Some(Command::Serve(serve)) = &self.command {
-            serve.apply(&mut settings);
-            settings.validate()?;
+        match &self.command {
+            Some(Command::Serve(serve)) => {
+                serve.apply(&mut settings);
+                settings.validate()?;
+            }
+            // What the server would check at start, flags aside.
+            Some(Command::CheckConfig) => settings.validate()?,
+            _ => {}
         }
         Ok(settings)
     }
@@ -131,17 +149,17 @@ impl Command {
     pub async fn run(self, settings: Settings) -> anyhow::Result<()> {
         match self {
             Command::Serve(_) => serve::serve(settings).await,
-            Command::Migrate => {
-                let services = open(&settings).await?;
-                println!("Database is up to date ({}).", services.database.backend());
-                Ok(())
-            }
+            Command::Migrate(args) => args.run(&settings).await,
+            Command::CheckConfig => maintenance::check_config(&settings),
+            Command::Backup(args) => args.run(&settings).await,
+            Command::Restore(args) => args.run(&settings).await,
             Command::CreateAdmin(args) => args.run(&settings).await,
             Command::Users(command) => command.run(&open(&settings).await?).await,
             Command::Roles(command) => command.run(&open(&settings).await?).await,
             Command::Audit(command) => command.run(&open(&settings).await?).await,
             Command::Tokens(command) => command.run(&open(&settings).await?).await,
             Command::ForwardAuth(command) => command.run(&settings, &open(&settings).await?).await,
+            Command::Mail(command) => command.run(&open(&settings).await?).await,
         }
     }
 }

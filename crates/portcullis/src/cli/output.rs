@@ -43,7 +43,9 @@ pub(super) fn describe(err: Error) -> String {
         Error::Taken(field) => format!("that {field} is already taken"),
         Error::Forbidden(reason) => reason.to_owned(),
         Error::NotFound => "not found".to_owned(),
-        err @ Error::Internal(_) => portcullis_core::error::error_chain_fmt(&err),
+        err @ (Error::Internal(_) | Error::Unavailable(_)) => {
+            portcullis_core::error::error_chain_fmt(&err)
+        }
         other => other.to_string(),
     }
 }

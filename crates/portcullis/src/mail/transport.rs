@@ -8,6 +8,7 @@ use crate::settings::Mode;
 use anyhow::Context as _;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use portcullis_core::notify::Undelivered;
 use std::path::PathBuf;
 
 /// A configured way out.
@@ -55,37 +56,48 @@ impl Transport {
         }
     }
 
-    /// Hands one message over; an error means "try again later".
-    pub async fn deliver(&self, kind: &str, rendered: &Rendered) -> anyhow::Result<()> {
+    /// Hands one message over. A mail server's permanent refusal (a 5xx
+    /// reply) is final; anything else is worth trying again later.
+    pub async fn deliver(&self, kind: &str, rendered: &Rendered) -> Result<(), Undelivered> {
         match self {
-            Transport::Smtp(smtp) => {
-                smtp.send(rendered.message.clone()).await?;
-                Ok(())
-            }
-            Transport::Outbox(dir) => {
-                tokio::fs::create_dir_all(dir).await?;
-                let mut suffix = [0u8; 4];
-                rand::fill(&mut suffix);
-                let millis = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_millis())
-                    .unwrap_or_default();
-                let path = dir.join(format!("{millis}-{}-{kind}.eml", hex::encode(suffix)));
-                tokio::fs::write(&path, rendered.message.formatted()).await?;
-                let to = rendered
-                    .message
-                    .envelope()
-                    .to()
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                tracing::info!(to = %to, kind, file = %path.display(), "email written to the outbox");
-                for link in &rendered.links {
-                    tracing::info!(to = %to, kind, "email link: {link}");
-                }
-                Ok(())
-            }
+            Transport::Smtp(smtp) => match smtp.send(rendered.message.clone()).await {
+                Ok(_) => Ok(()),
+                Err(err) if err.is_permanent() => Err(Undelivered::Refused(err.to_string())),
+                Err(err) => Err(Undelivered::Retry(err.to_string())),
+            },
+            Transport::Outbox(dir) => Self::write_outbox(dir, kind, rendered)
+                .await
+                .map_err(|err| Undelivered::Retry(format!("could not write to the outbox: {err}"))),
         }
+    }
+
+    /// Writes the message to the outbox folder and its links to the log.
+    async fn write_outbox(
+        dir: &std::path::Path,
+        kind: &str,
+        rendered: &Rendered,
+    ) -> std::io::Result<()> {
+        tokio::fs::create_dir_all(dir).await?;
+        let mut suffix = [0u8; 4];
+        rand::fill(&mut suffix);
+        let millis = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or_default();
+        let path = dir.join(format!("{millis}-{}-{kind}.eml", hex::encode(suffix)));
+        tokio::fs::write(&path, rendered.message.formatted()).await?;
+        let to = rendered
+            .message
+            .envelope()
+            .to()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        tracing::info!(to = %to, kind, file = %path.display(), "email written to the outbox");
+        for link in &rendered.links {
+            tracing::info!(to = %to, kind, "email link: {link}");
+        }
+        Ok(())
     }
 }

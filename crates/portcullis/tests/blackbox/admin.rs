@@ -42,15 +42,28 @@ pub(crate) async fn call(
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+/// The id of the account named exactly `username` (the search finds it
+/// and any account whose name or address contains it).
 pub(crate) async fn id_of(admin: &Browser, username: &str) -> i64 {
     let (_, body) = call(
         admin,
         Method::GET,
-        &format!("/api/admin/users?q={username}"),
+        &format!("/api/admin/users?q={username}&limit=500"),
         None,
     )
     .await;
-    body["users"][0]["id"].as_i64().unwrap()
+    body["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| {
+            u["username"]
+                .as_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case(username))
+        })
+        .unwrap_or_else(|| panic!("no account {username}: {body}"))["id"]
+        .as_i64()
+        .unwrap()
 }
 
 async fn every_admin_route_denies_anonymous_visitors_and_plain_users(backend: Backend) {
@@ -631,8 +644,13 @@ async fn the_admin_pages_work_without_javascript_and_update_rows_in_place(backen
     assert!(html.contains("cases:close"));
     let (_, html) = admin.page("/admin/audit?type=user_deleted").await;
     assert!(html.contains("user_deleted") && html.contains("dave"));
-    let (status, _) = admin.page("/admin/audit?since=not-a-date").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // A malformed filter is said on the page, beside the form.
+    let (status, html) = admin.page("/admin/audit?since=not-a-date").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("RFC 3339") && html.contains("name=\"since\""),
+        "{html}"
+    );
     // Own row: no self-deactivation from the page either.
     let root_id = id_of(&admin, "root").await;
     let response = admin

@@ -67,6 +67,8 @@ enum DbHandle {
 /// A running server.
 pub struct TestApp {
     pub base: String,
+    /// `http://ADDR` of the metrics listener, when `metrics.listen` is set.
+    pub metrics: Option<String>,
     pub clock: Arc<ManualClock>,
     pub db_url: String,
     pub backend: Backend,
@@ -151,11 +153,13 @@ impl TestApp {
             .await
             .expect("the application builds");
         let base = format!("http://{}", app.local_addr());
+        let metrics = app.metrics_addr().map(|addr| format!("http://{addr}"));
         let server = tokio::spawn(async move {
             app.run_until_stopped().await.expect("server runs");
         });
         Self {
             base,
+            metrics,
             clock,
             db_url,
             backend,
@@ -174,6 +178,21 @@ impl TestApp {
         tweak(&mut settings);
         let clock = Arc::new(ManualClock::new(self.clock.now()));
         Self::start(settings, clock, self.backend, self.mail.clone()).await
+    }
+
+    /// A server on an existing database at `db_url` (a restored backup,
+    /// say), with a clock and mail sink of its own; the database outlives it.
+    pub async fn on_database(db_url: &str, backend: Backend) -> TestApp {
+        let mail = MailSink::start().await;
+        let mut settings = test_settings(db_url);
+        send_mail_to(&mut settings, &mail);
+        Self::start(
+            settings,
+            Arc::new(ManualClock::starting_now()),
+            backend,
+            mail,
+        )
+        .await
     }
 
     /// A browser logged in as a freshly made administrator.

@@ -42,7 +42,11 @@ async fn grant(root: &Browser, username: &str, role: &str) {
 }
 
 /// Root, and a logged-in user holding a role with `permissions`.
-async fn delegate(app: &TestApp, name: &str, permissions: &[&str]) -> (Browser, Browser) {
+pub(crate) async fn delegate(
+    app: &TestApp,
+    name: &str,
+    permissions: &[&str],
+) -> (Browser, Browser) {
     let root = app.admin("root").await;
     role(&root, &format!("{name}-role"), permissions, &[]).await;
     let delegate = app.logged_in(name).await;

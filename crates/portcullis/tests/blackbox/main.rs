@@ -5,14 +5,17 @@
 
 mod common;
 mod fake_provider;
+mod faults;
 mod oidc_provider;
 mod oidc_support;
 mod smtp;
 
 mod account_sessions;
 mod admin;
+mod admin_console;
 mod api;
 mod audit;
+mod backups;
 mod change_email;
 mod change_password;
 mod cli;
@@ -20,6 +23,7 @@ mod confirm;
 mod connections;
 mod containment;
 mod csrf;
+mod durable_mail;
 mod email_links;
 mod enumeration;
 mod error_pages;
@@ -32,6 +36,7 @@ mod instances;
 mod lockout;
 mod login;
 mod logs;
+mod metrics;
 mod oidc_accounts;
 mod oidc_client;
 mod oidc_harness;
@@ -55,3 +60,4 @@ mod tokens;
 mod tokens_pages;
 mod totp;
 mod two_factor;
+mod upgrades;

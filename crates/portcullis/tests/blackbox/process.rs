@@ -107,7 +107,18 @@ impl Server {
     /// of the test settings and `args` after `serve`, and waits until it
     /// says where it listens.
     pub async fn start(db_url: &str, mail: &MailSink, env: &[(&str, &str)], args: &[&str]) -> Self {
-        let port = mail.port.to_string();
+        Self::start_mailing_to(db_url, mail.port, env, args).await
+    }
+
+    /// [`Server::start`] with mail to an SMTP server on `port`, which need
+    /// not be listening yet.
+    pub async fn start_mailing_to(
+        db_url: &str,
+        port: u16,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> Self {
+        let port = port.to_string();
         let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
             .args(["serve", "--listen", "127.0.0.1:0", "--database", db_url])
             .args(args)
@@ -157,6 +168,11 @@ impl Server {
         server
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Everything written to standard error so far.
     pub fn output(&self) -> String {
         self.lines.lock().unwrap().join("\n")
@@ -189,6 +205,12 @@ impl Server {
             .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
             .filter(|json| json["fields"]["message"] == "finished processing request")
             .collect()
+    }
+
+    /// Kills the process at once (SIGKILL: no cleanup of any kind).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// Sends the signal named `name` (`TERM`, `INT`) to the process.

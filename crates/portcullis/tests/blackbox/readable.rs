@@ -203,7 +203,7 @@ fn closed_port() -> u16 {
 
 /// Runs `portcullis --database URL ARGS`; `None` if it had not stopped
 /// after `bound` (and was killed).
-fn exits_within(url: &str, args: &[&str], bound: Duration) -> Option<Output> {
+pub(crate) fn exits_within(url: &str, args: &[&str], bound: Duration) -> Option<Output> {
     let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
         .args(["--database", url])
         .args(args)

@@ -133,7 +133,13 @@ pub struct MailSink {
 
 impl MailSink {
     pub async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::start_on(0).await
+    }
+
+    /// A sink on `port` (0: any free one), e.g. a mail server coming back
+    /// on the port the server was told to use.
+    pub async fn start_on(port: u16) -> Self {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let sink = Self {
             port,
@@ -241,7 +247,19 @@ impl MailSink {
     /// Waits (up to 10 s) until `address` has received `n` messages whose
     /// subject contains `subject`, and returns the `n`-th.
     pub async fn wait_for_subject(&self, address: &str, subject: &str, n: usize) -> Mail {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        self.wait_for_subject_within(address, subject, n, Duration::from_secs(10))
+            .await
+    }
+
+    /// [`MailSink::wait_for_subject`], waiting up to `bound`.
+    pub async fn wait_for_subject_within(
+        &self,
+        address: &str,
+        subject: &str,
+        n: usize,
+        bound: Duration,
+    ) -> Mail {
+        let deadline = tokio::time::Instant::now() + bound;
         loop {
             let arrived = self.arrived.notified();
             let mails: Vec<Mail> = self

@@ -10,12 +10,14 @@ mod user;
 mod users;
 
 use crate::error::PageError;
+use crate::flash::Flash;
 use crate::session::Authenticated;
 use crate::state::Portcullis;
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Redirect;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use axum_extra::extract::CookieJar;
 use portcullis_core::domain::role::{AUDIT_READ, ROLES_MANAGE, USERS_READ};
 
 pub(super) fn router() -> Router<Portcullis> {
@@ -42,6 +44,11 @@ async fn home(auth: Authenticated) -> Result<Redirect, PageError> {
         StatusCode::FORBIDDEN,
         "You do not have permission to access this page.",
     ))
+}
+
+/// After an action: back to `to`, with `flash` saying what was done.
+pub(super) fn done(state: &Portcullis, jar: CookieJar, flash: Flash, to: &str) -> Response {
+    (flash.set(state, jar), Redirect::to(to)).into_response()
 }
 
 /// Whether the request wants a fragment for in-place update.

@@ -1,16 +1,19 @@
 //! `/admin/roles`: list, create, edit description and permissions, delete.
 
+use super::done;
 use crate::client::ClientInfo;
 use crate::error::PageError;
 use crate::extract::{HtmlForm, PagePath};
+use crate::flash::Flash;
 use crate::guard::Admin;
 use crate::pages::PageCtx;
 use crate::state::Portcullis;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
+use axum_extra::extract::CookieJar;
 use portcullis_core::access::RolesManage;
 use portcullis_core::{Error, RoleSpec};
 use serde::Deserialize;
@@ -74,6 +77,7 @@ async fn create(
     Admin { granted, .. }: Admin<RolesManage>,
     page: PageCtx,
     client: ClientInfo,
+    jar: CookieJar,
     HtmlForm(form): HtmlForm<RoleForm>,
 ) -> Result<Response, PageError> {
     let spec = form.spec(&form.name);
@@ -83,9 +87,12 @@ async fn create(
         .create(&granted, &spec, &client.context())
         .await
     {
-        Ok(role) => {
-            Ok(Redirect::to(&format!("/admin/roles/{}", urlencode(&role.name))).into_response())
-        }
+        Ok(role) => Ok(done(
+            &state,
+            jar,
+            Flash::RoleCreated,
+            &format!("/admin/roles/{}", urlencode(&role.name)),
+        )),
         Err(err @ (Error::Validation(_) | Error::Forbidden(_))) => {
             let roles = state.auth().roles().list(&granted).await?;
             Ok(page.render(
@@ -139,6 +146,7 @@ async fn update(
     Admin { granted, .. }: Admin<RolesManage>,
     page: PageCtx,
     client: ClientInfo,
+    jar: CookieJar,
     PagePath(name): PagePath<String>,
     HtmlForm(form): HtmlForm<RoleForm>,
 ) -> Result<Response, PageError> {
@@ -149,9 +157,12 @@ async fn update(
         .update(&granted, &spec, &client.context())
         .await
     {
-        Ok(role) => {
-            Ok(Redirect::to(&format!("/admin/roles/{}", urlencode(&role.name))).into_response())
-        }
+        Ok(role) => Ok(done(
+            &state,
+            jar,
+            Flash::RoleSaved,
+            &format!("/admin/roles/{}", urlencode(&role.name)),
+        )),
         Err(err @ (Error::Validation(_) | Error::Forbidden(_))) => {
             let role = state.auth().roles().get(&granted, &name).await?;
             Ok(page.render(
@@ -167,16 +178,39 @@ async fn update(
     }
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct DeleteForm {
+    /// `yes` once the administrator has agreed to take the role from its
+    /// members (admin.js sets it after its dialog; without the script the
+    /// confirmation page does).
+    confirmed: String,
+}
+
+/// Deletes the role; one that still has members first asks, on a page of
+/// its own, whether to take it from them.
 async fn delete(
     State(state): State<Portcullis>,
     Admin { granted, .. }: Admin<RolesManage>,
+    page: PageCtx,
     client: ClientInfo,
+    jar: CookieJar,
     PagePath(name): PagePath<String>,
+    HtmlForm(form): HtmlForm<DeleteForm>,
 ) -> Result<Response, PageError> {
+    let role = state.auth().roles().get(&granted, &name).await?;
+    if role.members > 0 && form.confirmed != "yes" {
+        return Ok(page.render(
+            &state,
+            StatusCode::OK,
+            "admin/role_delete.html",
+            json!({"role": role, "path": urlencode(&role.name)}),
+        ));
+    }
     state
         .auth()
         .roles()
         .delete(&granted, &name, &client.context())
         .await?;
-    Ok(Redirect::to("/admin/roles").into_response())
+    Ok(done(&state, jar, Flash::RoleDeleted, "/admin/roles"))
 }

@@ -3,10 +3,12 @@
 //! and revoking any account's tokens, under the same containment rules as
 //! the API.
 
+use super::done;
 use super::users::assignable;
 use crate::client::ClientInfo;
 use crate::error::PageError;
 use crate::extract::{HtmlForm, PagePath};
+use crate::flash::Flash;
 use crate::guard::Admin;
 use crate::pages::{FormFailure, PageCtx};
 use crate::state::Portcullis;
@@ -14,8 +16,9 @@ use crate::views::TokenView;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
+use axum_extra::extract::CookieJar;
 use portcullis_core::access::{Actor, TokensManage, UsersManage};
 use portcullis_core::domain::api_token::ApiTokenId;
 use portcullis_core::policy::Expiry;
@@ -76,6 +79,7 @@ async fn create(
     Admin { granted, .. }: Admin<UsersManage>,
     page: PageCtx,
     client: ClientInfo,
+    jar: CookieJar,
     HtmlForm(form): HtmlForm<ServiceForm>,
 ) -> Result<Response, PageError> {
     let roles: Vec<String> = Some(form.role.clone())
@@ -88,7 +92,12 @@ async fn create(
         .create_service(&granted, &form.username, &roles, &client.context())
         .await
     {
-        Ok(user) => Ok(Redirect::to(&format!("/admin/users/{}", user.id)).into_response()),
+        Ok(user) => Ok(done(
+            &state,
+            jar,
+            Flash::AccountCreated,
+            &format!("/admin/users/{}", user.id),
+        )),
         Err(err @ Error::Forbidden(_)) => Err(err.into()),
         Err(err) => {
             let roles = assignable(&state, &granted).await?;
@@ -156,6 +165,7 @@ async fn revoke(
     State(state): State<Portcullis>,
     Admin { granted, .. }: Admin<TokensManage>,
     client: ClientInfo,
+    jar: CookieJar,
     PagePath((id, token)): PagePath<(i64, i64)>,
 ) -> Result<Response, PageError> {
     state
@@ -163,13 +173,19 @@ async fn revoke(
         .tokens()
         .revoke_of(&granted, UserId(id), ApiTokenId(token), &client.context())
         .await?;
-    Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
+    Ok(done(
+        &state,
+        jar,
+        Flash::AccountTokenRevoked,
+        &format!("/admin/users/{id}"),
+    ))
 }
 
 async fn revoke_all(
     State(state): State<Portcullis>,
     Admin { granted, .. }: Admin<TokensManage>,
     client: ClientInfo,
+    jar: CookieJar,
     PagePath(id): PagePath<i64>,
 ) -> Result<Response, PageError> {
     state
@@ -177,5 +193,10 @@ async fn revoke_all(
         .tokens()
         .revoke_all_of(&granted, UserId(id), &client.context())
         .await?;
-    Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
+    Ok(done(
+        &state,
+        jar,
+        Flash::AccountTokensRevoked,
+        &format!("/admin/users/{id}"),
+    ))
 }

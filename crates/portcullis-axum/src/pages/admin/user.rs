@@ -1,11 +1,12 @@
 //! One account's page and every action on it: edit, delete, roles,
 //! second-factor reset, the one-click actions, and its API tokens.
 
-use super::is_partial;
 use super::users::{csrf, view, with_roles};
+use super::{done, is_partial};
 use crate::client::ClientInfo;
 use crate::error::PageError;
 use crate::extract::{HtmlForm, PagePath};
+use crate::flash::Flash;
 use crate::guard::Admin;
 use crate::pages::PageCtx;
 use crate::session::Authenticated;
@@ -14,8 +15,9 @@ use crate::views::SessionView;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
+use axum_extra::extract::CookieJar;
 use portcullis_core::access::{UsersManage, UsersRead};
 use portcullis_core::domain::role::USERS_MANAGE;
 use portcullis_core::{AccountAction, Error, UserEdit, UserId, UserWithRoles};
@@ -97,6 +99,7 @@ async fn edit(
     State(state): State<Portcullis>,
     Admin { granted, .. }: Admin<UsersManage>,
     client: ClientInfo,
+    jar: CookieJar,
     PagePath(id): PagePath<i64>,
     HtmlForm(form): HtmlForm<EditForm>,
 ) -> Result<Response, PageError> {
@@ -111,7 +114,12 @@ async fn edit(
         .update(&granted, UserId(id), &edit, &client.context())
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/admin/users/{id}")).into_response()),
+        Ok(_) => Ok(done(
+            &state,
+            jar,
+            Flash::AccountSaved,
+            &format!("/admin/users/{id}"),
+        )),
         Err(Error::Validation(errors)) => Err(PageError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             errors
@@ -143,6 +151,7 @@ async fn delete(
     State(state): State<Portcullis>,
     Admin { granted, .. }: Admin<UsersManage>,
     client: ClientInfo,
+    jar: CookieJar,
     PagePath(id): PagePath<i64>,
 ) -> Result<Response, PageError> {
     state
@@ -150,7 +159,7 @@ async fn delete(
         .accounts()
         .delete(&granted, UserId(id), &client.context())
         .await?;
-    Ok(Redirect::to("/admin/users").into_response())
+    Ok(done(&state, jar, Flash::AccountDeleted, "/admin/users"))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -163,6 +172,7 @@ async fn grant_role(
     State(state): State<Portcullis>,
     Admin { granted, .. }: Admin<UsersManage>,
     client: ClientInfo,
+    jar: CookieJar,
     PagePath(id): PagePath<i64>,
     HtmlForm(form): HtmlForm<RoleForm>,
 ) -> Result<Response, PageError> {
@@ -171,13 +181,19 @@ async fn grant_role(
         .accounts()
         .grant_role(&granted, UserId(id), &form.role, &client.context())
         .await?;
-    Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
+    Ok(done(
+        &state,
+        jar,
+        Flash::RoleGranted,
+        &format!("/admin/users/{id}"),
+    ))
 }
 
 async fn revoke_role(
     State(state): State<Portcullis>,
     Admin { granted, .. }: Admin<UsersManage>,
     client: ClientInfo,
+    jar: CookieJar,
     PagePath((id, role)): PagePath<(i64, String)>,
 ) -> Result<Response, PageError> {
     state
@@ -185,7 +201,12 @@ async fn revoke_role(
         .accounts()
         .revoke_role(&granted, UserId(id), &role, &client.context())
         .await?;
-    Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
+    Ok(done(
+        &state,
+        jar,
+        Flash::RoleRemoved,
+        &format!("/admin/users/{id}"),
+    ))
 }
 
 /// Removes the account's second factors and ends its sessions.
@@ -193,6 +214,7 @@ async fn reset_two_factor(
     State(state): State<Portcullis>,
     Admin { granted, .. }: Admin<UsersManage>,
     client: ClientInfo,
+    jar: CookieJar,
     PagePath(id): PagePath<i64>,
 ) -> Result<Response, PageError> {
     state
@@ -200,17 +222,24 @@ async fn reset_two_factor(
         .accounts()
         .reset_two_factor(&granted, UserId(id), &client.context())
         .await?;
-    Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
+    Ok(done(
+        &state,
+        jar,
+        Flash::AccountTwoFactorReset,
+        &format!("/admin/users/{id}"),
+    ))
 }
 
 /// `activate`, `deactivate`, `unlock`, `revoke-sessions`. From the table
-/// with `HX-Request`, the answer is the updated row.
+/// with `HX-Request`, the answer is the updated row, carrying the notice
+/// that the flash would otherwise show.
 async fn action(
     State(state): State<Portcullis>,
     Admin { granted, .. }: Admin<UsersManage>,
     auth: Authenticated,
     client: ClientInfo,
     headers: HeaderMap,
+    jar: CookieJar,
     PagePath((id, action)): PagePath<(i64, String)>,
 ) -> Result<Response, PageError> {
     let action = AccountAction::parse(&action)
@@ -220,14 +249,28 @@ async fn action(
         .accounts()
         .apply(&granted, action, UserId(id), &client.context())
         .await?;
+    let flash = match action {
+        AccountAction::Activate => Flash::AccountActivated,
+        AccountAction::Deactivate => Flash::AccountDeactivated,
+        AccountAction::Unlock => Flash::AccountUnlocked,
+        AccountAction::RevokeSessions => Flash::AccountSessionsEnded,
+    };
     if is_partial(&headers) {
         let user = with_roles(&state, &granted, id).await?;
+        let notice = format!("{}: {}", user.user.username, flash.view().message);
         let html = state
             .inner
             .templates
-            .render("admin/user_row.html", &json!({"u": view(&state, &user), "can_manage": true, "csrf_token": csrf(&auth, &state)}))
+            .render(
+                "admin/user_row.html",
+                &json!({
+                    "u": view(&state, &user), "can_manage": true,
+                    "csrf_token": csrf(&auth, &state),
+                    "current_user": {"id": auth.user.id}, "notice": notice,
+                }),
+            )
             .map_err(PageError::internal)?;
         return Ok(Html(html).into_response());
     }
-    Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
+    Ok(done(&state, jar, flash, &format!("/admin/users/{id}")))
 }

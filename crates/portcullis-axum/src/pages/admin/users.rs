@@ -6,6 +6,7 @@ use crate::admin_query::UserListQuery;
 use crate::client::ClientInfo;
 use crate::error::PageError;
 use crate::extract::HtmlForm;
+use crate::flash::Flash;
 use crate::guard::Admin;
 use crate::pages::PageCtx;
 use crate::session::Authenticated;
@@ -15,8 +16,9 @@ use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::get;
+use axum_extra::extract::CookieJar;
 use portcullis_core::access::{ReadsUsers, SeesRoles, UsersManage, UsersRead};
 use portcullis_core::domain::role::USERS_MANAGE;
 use portcullis_core::{Error, UserId, UserWithRoles};
@@ -166,6 +168,7 @@ async fn create(
     Admin { granted, .. }: Admin<UsersManage>,
     page: PageCtx,
     client: ClientInfo,
+    jar: CookieJar,
     HtmlForm(form): HtmlForm<NewUserForm>,
 ) -> Result<Response, PageError> {
     let roles: Vec<String> = Some(form.role.clone())
@@ -202,7 +205,12 @@ async fn create(
         )
         .await;
     match result {
-        Ok(user) => Ok(Redirect::to(&format!("/admin/users/{}", user.id)).into_response()),
+        Ok(user) => Ok(super::done(
+            &state,
+            jar,
+            Flash::AccountCreated,
+            &format!("/admin/users/{}", user.id),
+        )),
         Err(Error::Validation(errors)) => Ok(again(page, field_map(&errors), role_names)),
         Err(Error::Taken(field)) => {
             let (name, message) = crate::error::taken_message(field);

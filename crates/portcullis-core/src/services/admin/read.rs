@@ -45,6 +45,18 @@ impl AccountDetail {
 }
 
 impl Accounts<'_> {
+    /// Whether an active account holds the `admin` role. It needs no
+    /// authority: the start-up banner and the development home page say how
+    /// to make the first administrator while there is none.
+    pub async fn administrator_exists(&self) -> Result<bool, Error> {
+        Ok(self
+            .d
+            .store
+            .count_active_members(crate::domain::user::ADMIN_ROLE)
+            .await?
+            > 0)
+    }
+
     /// The account whose username or email is `login` (any case).
     pub async fn find(&self, _by: &impl ReadsUsers, login: &str) -> Result<User, Error> {
         let key = login.trim().to_lowercase();

@@ -73,20 +73,31 @@ impl Accounts<'_> {
         let now = d.clock.now();
         a.tx.update_user_profile(id, &update, now).await?;
         let old_key = a.target.mailbox().map(str::to_lowercase);
-        let token = match &update.email_key {
-            Some(new_key) if old_key.as_ref() != Some(new_key) => {
+        let relinked = match (&update.email_key, &update.email) {
+            (Some(new_key), Some(new_email)) if old_key.as_ref() != Some(new_key) => {
                 a.tx.mark_unconfirmed(id).await?;
                 for purpose in VOIDED_BY_ADDRESS_CHANGE {
                     a.tx.void_email_tokens(id, purpose, now).await?;
                 }
-                Some(
-                    d.issue_token_on(a.tx.as_ref(), id, TokenPurpose::Confirm, None)
-                        .await?,
-                )
+                let token = d
+                    .issue_token_on(a.tx.as_ref(), id, TokenPurpose::Confirm, None)
+                    .await?;
+                // The new link is kept only with the email that carries it.
+                let notice = Notice::ConfirmEmail {
+                    to: new_email.clone(),
+                    username: update.username.as_str().to_owned(),
+                    token,
+                };
+                let expires_at = now + d.token_ttl(TokenPurpose::Confirm);
+                d.queue_on(a.tx.as_ref(), &notice, expires_at).await?;
+                true
             }
-            _ => None,
+            _ => false,
         };
         a.tx.commit().await?;
+        if relinked {
+            d.mail_queued();
+        }
         d.record(acted_by(
             d.event(AuditKind::UserUpdated, ctx)
                 .target(id)
@@ -96,14 +107,9 @@ impl Accounts<'_> {
         ))
         .await;
         let user = d.store.user_by_id(id).await?.ok_or(Error::NotFound)?;
-        if let Some(token) = token {
+        if relinked {
             d.record(d.event(AuditKind::ConfirmationSent, ctx).target(id))
                 .await;
-            d.tell(&user, |to| Notice::ConfirmEmail {
-                to,
-                username: user.username.clone(),
-                token,
-            });
         }
         Ok(user)
     }
@@ -203,7 +209,8 @@ impl Accounts<'_> {
                 to,
                 username: a.target.username.clone(),
                 by_operator: true,
-            });
+            })
+            .await;
         }
         Ok(had)
     }

@@ -388,7 +388,8 @@ impl Identities<'_> {
             to,
             username: user.username.clone(),
             provider: name,
-        });
+        })
+        .await;
         Ok(linked)
     }
 

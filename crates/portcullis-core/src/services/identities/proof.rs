@@ -56,10 +56,10 @@ impl Identities<'_> {
         };
         pending.email = email.unwrap_or_default().to_owned();
         let token = SecretToken::generate();
-        d.store
-            .create_pending_identity(&token.hash(), &pending)
-            .await?;
         let Some(email) = email else {
+            d.store
+                .create_pending_identity(&token.hash(), &pending)
+                .await?;
             return Ok(());
         };
         let provider = self
@@ -70,12 +70,19 @@ impl Identities<'_> {
             || self
                 .provider(&pending.provider)
                 .is_some_and(|p| p.policy.allow_registration);
-        self.d.notifier.send(Notice::ProveAddress {
+        // The pending identity is kept only with the email that carries
+        // its link.
+        let tx = d.store.begin().await?;
+        tx.create_pending_identity(&token.hash(), &pending).await?;
+        let notice = Notice::ProveAddress {
             to: email.to_owned(),
             username: holder.map(|u| u.username),
             provider,
             token: useful.then_some(token),
-        });
+        };
+        d.queue_on(tx.as_ref(), &notice, pending.expires_at).await?;
+        tx.commit().await?;
+        d.mail_queued();
         Ok(())
     }
 
