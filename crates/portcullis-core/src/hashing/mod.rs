@@ -30,6 +30,7 @@ pub use dispatch::{FLASK_SECURITY_PREFIX, FLASK_SECURITY_SINGLE_PREFIX};
 use dispatch::{Scheme, verify_blocking};
 use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
+use unicode_normalization::UnicodeNormalization;
 
 /// Bytes of salt in a new hash (the PHC recommendation).
 const SALT_LEN: usize = 16;
@@ -152,7 +153,9 @@ impl PasswordHasher {
         })
     }
 
-    /// Hashes a (normalised) password to a PHC string.
+    /// Hashes a password to a PHC string: the hash is of its NFKC form, as
+    /// [`Self::verify`] compares, so a password hashes alike however the
+    /// keyboard composed it.
     pub async fn hash(&self, password: &str) -> Result<String, Error> {
         let params = self.params.clone();
         let password = password.to_owned();
@@ -232,6 +235,7 @@ fn hash_blocking(params: &Params, password: &str, blocks: &mut [Block]) -> Resul
     let mut salt = [0u8; SALT_LEN];
     rand::fill(&mut salt);
     let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    let password: String = password.nfkc().collect();
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
         .hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, blocks)
         .map_err(|e| failed(&e))?;

@@ -398,3 +398,19 @@ fn malformed_imported_hashes_are_unknown() {
         assert_eq!(format_name(stored), "unknown", "{stored}");
     }
 }
+
+#[tokio::test]
+async fn a_hash_of_a_password_in_any_normal_form_verifies_in_every_form() {
+    // What a login rehashes is the password as typed: the new hash must
+    // verify at the next login whichever form the keyboard sends then.
+    let hasher = cheap(1024);
+    let forms = ["ﬁnal-Café-9", "final-Café-9", "final-Cafe\u{301}-9"];
+    for hashed in forms {
+        let stored = hasher.hash(hashed).await.unwrap();
+        for typed in forms {
+            let verified = hasher.verify(typed, &stored).await.unwrap();
+            assert!(verified.matches && !verified.needs_rehash, "{hashed} → {typed}");
+        }
+        assert!(!hasher.verify("final-Cafe-9", &stored).await.unwrap().matches);
+    }
+}
