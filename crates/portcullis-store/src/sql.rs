@@ -12,6 +12,7 @@ pub(crate) mod api_tokens;
 pub(crate) mod audit;
 pub(crate) mod email_tokens;
 pub(crate) mod identities;
+pub(crate) mod imports;
 pub(crate) mod mail;
 pub(crate) mod rate_limits;
 pub(crate) mod roles;

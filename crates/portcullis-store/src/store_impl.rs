@@ -12,6 +12,7 @@ pub(crate) mod api_tokens;
 pub(crate) mod audit;
 pub(crate) mod email_tokens;
 pub(crate) mod identities;
+pub(crate) mod imports;
 pub(crate) mod mail;
 pub(crate) mod rate_limits;
 pub(crate) mod roles;
@@ -71,6 +72,11 @@ macro_rules! impl_store {
             unique_field_of = $unique
         );
         $crate::store_impl::mail::impl_mail_store!(store = $store, db = $db);
+        $crate::store_impl::imports::impl_import_store!(
+            store = $store,
+            db = $db,
+            unique_field_of = $unique
+        );
 
         #[async_trait::async_trait]
         impl portcullis_core::Store for $store {

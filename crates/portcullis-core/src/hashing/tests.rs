@@ -409,8 +409,17 @@ async fn a_hash_of_a_password_in_any_normal_form_verifies_in_every_form() {
         let stored = hasher.hash(hashed).await.unwrap();
         for typed in forms {
             let verified = hasher.verify(typed, &stored).await.unwrap();
-            assert!(verified.matches && !verified.needs_rehash, "{hashed} → {typed}");
+            assert!(
+                verified.matches && !verified.needs_rehash,
+                "{hashed} → {typed}"
+            );
         }
-        assert!(!hasher.verify("final-Cafe-9", &stored).await.unwrap().matches);
+        assert!(
+            !hasher
+                .verify("final-Cafe-9", &stored)
+                .await
+                .unwrap()
+                .matches
+        );
     }
 }

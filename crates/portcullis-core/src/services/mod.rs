@@ -25,6 +25,7 @@ mod builder;
 pub mod confirm;
 pub mod email_change;
 pub mod identities;
+pub mod import;
 pub mod login;
 pub mod mail;
 pub mod password;
@@ -194,6 +195,11 @@ impl AuthService {
     /// Administering accounts (every method takes an authorization).
     pub fn accounts(&self) -> admin::Accounts<'_> {
         admin::Accounts { d: &self.deps }
+    }
+
+    /// Importing accounts from another application.
+    pub fn imports(&self) -> import::Imports<'_> {
+        import::Imports { d: &self.deps }
     }
 
     /// Roles and permissions.

@@ -7,6 +7,7 @@
 mod api_tokens;
 mod email_tokens;
 mod identities;
+mod imports;
 mod mail;
 mod sessions;
 mod two_factor;
@@ -14,6 +15,7 @@ mod two_factor;
 pub use api_tokens::*;
 pub use email_tokens::*;
 pub use identities::{IdentityStore, NewIdentity};
+pub use imports::{ImportStore, LoginHistory};
 pub use mail::*;
 pub use sessions::*;
 pub use two_factor::*;
@@ -368,6 +370,7 @@ pub trait Store:
     + ApiTokenStore
     + IdentityStore
     + MailStore
+    + ImportStore
 {
     /// Succeeds when the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
@@ -393,6 +396,7 @@ pub trait Transaction:
     + ApiTokenStore
     + IdentityStore
     + MailStore
+    + ImportStore
 {
     /// Keeps everything done in the transaction.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;

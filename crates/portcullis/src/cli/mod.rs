@@ -1,11 +1,12 @@
 //! The command line: `portcullis [serve]`, `migrate`, `create-admin`, and
-//! the operator commands `users`, `roles`, `tokens`, `audit` and `mail`. Each subcommand enum
+//! the operator commands `users`, `roles`, `tokens`, `audit`, `mail` and `import`. Each subcommand enum
 //! owns its `run`, with one `match`; operator commands act as the system
 //! actor (every permission, audited as `"actor": "system"`).
 
 mod audit;
 mod banner;
 mod forward;
+mod import;
 mod mail;
 mod maintenance;
 mod output;
@@ -16,6 +17,7 @@ mod users;
 
 pub use audit::AuditCommand;
 pub use forward::ForwardAuthCommand;
+pub use import::ImportCommand;
 pub use mail::MailCommand;
 pub use maintenance::{BackupArgs, MigrateArgs, RestoreArgs};
 pub use roles::RolesCommand;
@@ -85,6 +87,9 @@ pub enum Command {
     /// The mail queue: list, retry and purge undelivered email.
     #[command(subcommand)]
     Mail(MailCommand),
+    /// Import accounts, with their password hashes, from a Flask app or a file.
+    #[command(subcommand)]
+    Import(ImportCommand),
 }
 
 impl Cli {
@@ -160,6 +165,7 @@ impl Command {
             Command::Tokens(command) => command.run(&open(&settings).await?).await,
             Command::ForwardAuth(command) => command.run(&settings, &open(&settings).await?).await,
             Command::Mail(command) => command.run(&open(&settings).await?).await,
+            Command::Import(command) => command.run(&settings).await,
         }
     }
 }

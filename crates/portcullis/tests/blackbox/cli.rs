@@ -12,11 +12,22 @@ on_both_backends!(
 );
 
 pub fn portcullis(db_url: &str, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    portcullis_with(db_url, args, stdin, &[])
+}
+
+/// [`portcullis`] with more environment variables.
+pub fn portcullis_with(
+    db_url: &str,
+    args: &[&str],
+    stdin: Option<&str>,
+    env: &[(&str, &str)],
+) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
         .args(["--database", db_url])
         .args(args)
         .env("PORTCULLIS_PASSWORD__MEMORY_KIB", "1024")
         .env("PORTCULLIS_PASSWORD__ITERATIONS", "1")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -32,6 +32,7 @@ mod forward_auth;
 mod guards;
 mod headers;
 mod hostile_input;
+mod imports;
 mod instances;
 mod lockout;
 mod login;
