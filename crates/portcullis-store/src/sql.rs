@@ -24,6 +24,9 @@ pub(crate) mod users;
 /// The cheapest statement that proves the database answers.
 pub(crate) const PING: &str = "SELECT 1";
 
+/// Both backends gather planner statistics for every table with this.
+pub(crate) const ANALYZE: &str = "ANALYZE";
+
 /// `head` (ending in `IN `) with the list of `ids` bound one by one. `ids`
 /// must not be empty: `IN ()` is not SQL.
 pub(crate) fn with_ids<DB>(

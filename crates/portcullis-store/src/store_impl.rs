@@ -88,6 +88,14 @@ macro_rules! impl_store {
                     .map_err($crate::error::backend)
             }
 
+            async fn analyze(&self) -> Result<(), portcullis_core::StoreError> {
+                sqlx::query::<$db>($crate::sql::ANALYZE)
+                    .execute(&mut *self.exec.conn().await?)
+                    .await
+                    .map(drop)
+                    .map_err($crate::error::backend)
+            }
+
             async fn begin(
                 &self,
             ) -> Result<Box<dyn portcullis_core::Transaction>, portcullis_core::StoreError> {

@@ -200,6 +200,8 @@ contract! {
     migration_0004_applies_on_top_of_0002_and_keeps_existing_users,
     migration_0006_rebuilds_email_tokens_and_keeps_every_link,
     migration_0008_rebuilds_users_and_keeps_everything_that_hangs_off_them,
+    migration_0013_rebuilds_users_and_keeps_everything_that_hangs_off_them,
+    statistics_are_gathered_on_request,
     service_accounts_have_no_password_and_an_address_comes_with_its_key,
     timestamps_round_trip_at_millisecond_precision,
     the_database_answers_a_ping,

@@ -374,6 +374,11 @@ pub trait Store:
 {
     /// Succeeds when the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
+    /// Refreshes the query planner's statistics after a bulk change (an
+    /// import): a plan chosen while a table was empty would otherwise scan
+    /// it whole on every lookup until the database's own maintenance (if
+    /// it runs) notices.
+    async fn analyze(&self) -> Result<(), StoreError>;
     /// Opens a transaction: every method called on it runs in it, and
     /// nothing is kept unless [`Transaction::commit`] succeeds (dropping it
     /// rolls back). On SQLite it takes the write lock at once (`BEGIN
