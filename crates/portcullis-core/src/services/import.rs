@@ -177,9 +177,15 @@ pub struct ImportReport {
 /// run keeps nothing in the database, so the claims live here too).
 #[derive(Default)]
 struct Claims {
+    /// Username keys of the accounts here and those made so far.
     usernames: HashSet<String>,
+    /// Address keys of the accounts here before the run.
+    emails_here: HashSet<String>,
+    /// Address keys of this run's rows, with the source id that has each.
     emails: HashMap<String, String>,
     roles: HashSet<String>,
+    /// What earlier runs from this source made: source id to account.
+    imported: HashMap<String, UserId>,
 }
 
 impl Imports<'_> {
@@ -206,7 +212,20 @@ impl Imports<'_> {
             dry_run: run.dry_run,
             ..ImportReport::default()
         };
+        // What is here already, read once: a query per row for each would
+        // be most of the import's time. A registration racing the import
+        // for a name is still caught, by the unique keys, and reported.
         let mut claims = Claims::default();
+        for (username, email) in d.store.login_keys().await? {
+            claims.usernames.insert(username);
+            claims.emails_here.extend(email);
+        }
+        claims.imported = d
+            .store
+            .imported_accounts(&run.source)
+            .await?
+            .into_iter()
+            .collect();
         let mut seen_ids = HashSet::new();
         for (n, batch) in accounts.chunks(BATCH).enumerate() {
             let tx = d.store.begin().await?;
@@ -264,7 +283,7 @@ impl Imports<'_> {
                 reason,
             });
         };
-        if let Some(existing) = tx.imported_account(&run.source, id).await? {
+        if let Some(&existing) = claims.imported.get(id) {
             if run.update {
                 self.update(tx, existing, account, claims, report).await?;
             } else {
@@ -295,7 +314,7 @@ impl Imports<'_> {
                 );
                 return Ok(());
             }
-            if tx.credential_by_login(&key).await?.is_some() {
+            if claims.emails_here.contains(&key) {
                 skip(
                     report,
                     format!(
@@ -312,9 +331,7 @@ impl Imports<'_> {
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty());
-        let username = self
-            .free_username(tx, wanted, email.as_ref(), id, claims)
-            .await?;
+        let username = Self::free_username(wanted, email.as_ref(), id, claims)?;
         let origin = wanted
             .map(str::to_owned)
             .or_else(|| email.as_ref().map(|e| e.as_str().to_owned()))
@@ -512,9 +529,7 @@ impl Imports<'_> {
     /// run has: the source's own if it is valid and free, else one made
     /// from it (or the address's local part, or the row id), with a number
     /// added until it is free.
-    async fn free_username(
-        &self,
-        tx: &dyn Transaction,
+    fn free_username(
         wanted: Option<&str>,
         email: Option<&Email>,
         id: &str,
@@ -546,7 +561,7 @@ impl Imports<'_> {
                 continue;
             };
             let key = name.key();
-            if claims.usernames.contains(&key) || tx.credential_by_login(&key).await?.is_some() {
+            if claims.usernames.contains(&key) {
                 continue;
             }
             claims.usernames.insert(key);

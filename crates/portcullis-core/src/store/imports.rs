@@ -25,12 +25,6 @@ pub struct LoginHistory {
 /// Imported accounts.
 #[async_trait]
 pub trait ImportStore: Send + Sync {
-    /// The account an import made for `source_id` of `source`, if one did.
-    async fn imported_account(
-        &self,
-        source: &str,
-        source_id: &str,
-    ) -> Result<Option<UserId>, StoreError>;
     /// Records that `user` was made for `source_id` of `source`;
     /// [`StoreError::Conflict`] if that row was imported already.
     async fn record_import(
@@ -40,6 +34,11 @@ pub trait ImportStore: Send + Sync {
         user: UserId,
         at: OffsetDateTime,
     ) -> Result<(), StoreError>;
+    /// Every account `source` has imported: source id and account.
+    async fn imported_accounts(&self, source: &str) -> Result<Vec<(String, UserId)>, StoreError>;
+    /// The username key and address key of every account, so an import can
+    /// judge uniqueness without a query per row.
+    async fn login_keys(&self) -> Result<Vec<(String, Option<String>)>, StoreError>;
     /// Sets the account's login history as another application kept it.
     async fn set_login_history(
         &self,

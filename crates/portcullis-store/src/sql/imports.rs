@@ -1,8 +1,10 @@
 //! Statements on `imported_accounts` and the login history an import carries.
 
-/// `$1` source, `$2` source id.
-pub(crate) const IMPORTED_ACCOUNT: &str =
-    "SELECT user_id FROM imported_accounts WHERE source = $1 AND source_id = $2";
+/// `$1` source.
+pub(crate) const IMPORTED_ACCOUNTS: &str =
+    "SELECT source_id, user_id FROM imported_accounts WHERE source = $1";
+
+pub(crate) const LOGIN_KEYS: &str = "SELECT username_key, email_key FROM users";
 
 /// `$1` source, `$2` source id, `$3` user id, `$4` at.
 pub(crate) const RECORD_IMPORT: &str = "INSERT INTO imported_accounts \

@@ -6,20 +6,6 @@ macro_rules! impl_import_store {
     (store = $store:ty, db = $db:ty, unique_field_of = $unique:path $(,)?) => {
         #[async_trait::async_trait]
         impl portcullis_core::store::ImportStore for $store {
-            async fn imported_account(
-                &self,
-                source: &str,
-                source_id: &str,
-            ) -> Result<Option<portcullis_core::UserId>, portcullis_core::StoreError> {
-                sqlx::query_scalar::<$db, i64>($crate::sql::imports::IMPORTED_ACCOUNT)
-                    .bind(source)
-                    .bind(source_id)
-                    .fetch_optional(&mut *self.exec.conn().await?)
-                    .await
-                    .map(|id| id.map(portcullis_core::UserId))
-                    .map_err($crate::error::backend)
-            }
-
             async fn record_import(
                 &self,
                 source: &str,
@@ -36,6 +22,31 @@ macro_rules! impl_import_store {
                     .await
                     .map(|_| ())
                     .map_err(|err| $crate::error::write_error(err, $unique))
+            }
+
+            async fn imported_accounts(
+                &self,
+                source: &str,
+            ) -> Result<Vec<(String, portcullis_core::UserId)>, portcullis_core::StoreError> {
+                sqlx::query_as::<$db, (String, i64)>($crate::sql::imports::IMPORTED_ACCOUNTS)
+                    .bind(source)
+                    .fetch_all(&mut *self.exec.conn().await?)
+                    .await
+                    .map(|rows| {
+                        rows.into_iter()
+                            .map(|(id, user)| (id, portcullis_core::UserId(user)))
+                            .collect()
+                    })
+                    .map_err($crate::error::backend)
+            }
+
+            async fn login_keys(
+                &self,
+            ) -> Result<Vec<(String, Option<String>)>, portcullis_core::StoreError> {
+                sqlx::query_as::<$db, (String, Option<String>)>($crate::sql::imports::LOGIN_KEYS)
+                    .fetch_all(&mut *self.exec.conn().await?)
+                    .await
+                    .map_err($crate::error::backend)
             }
 
             async fn set_login_history(
