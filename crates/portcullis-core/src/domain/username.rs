@@ -18,7 +18,7 @@ pub enum UsernameError {
     #[error("Username is required.")]
     /// No username was given.
     Empty,
-    #[error("Username must be between 3 and 32 characters long.")]
+    #[error("Username must be between {MIN_LEN} and {MAX_LEN} characters long.")]
     /// Too short or too long.
     Length,
     #[error("Username may contain only letters, digits, '_', '.' and '-'.")]
@@ -91,6 +91,11 @@ mod tests {
         assert_eq!(Username::parse("   "), Err(UsernameError::Empty));
         assert_eq!(Username::parse("ab"), Err(UsernameError::Length));
         assert_eq!(Username::parse(&"x".repeat(33)), Err(UsernameError::Length));
+        assert_eq!(
+            UsernameError::Length.to_string(),
+            format!("Username must be between {MIN_LEN} and {MAX_LEN} characters long.")
+        );
+        assert!(UsernameError::Length.to_string().contains("3 and 32"));
         for bad in ["al ice", "alice@x", "<script>", "ålice", "a\nb", "a/b"] {
             assert_eq!(
                 Username::parse(bad),

@@ -456,6 +456,9 @@ async fn the_audit_log_names_accounts_and_filters_by_whole_days(backend: Backend
             .await;
         assert_eq!(status, StatusCode::OK, "{query}");
         assert_eq!(count(&html) > 0, expected_some, "{query}");
+        // An empty page says so, instead of "0–0 of 0".
+        assert_eq!(html.contains("No events"), !expected_some, "{query}");
+        assert!(!html.contains("0–0 of 0"), "{query}");
         // The dates come back in the form as entered.
         if let Some(until) = query.split("until=").nth(1) {
             assert!(
