@@ -228,6 +228,11 @@ impl Imports<'_> {
             .collect();
         let mut seen_ids = HashSet::new();
         for (n, batch) in accounts.chunks(BATCH).enumerate() {
+            if run.dry_run {
+                // The batch before was rolled back, the roles it created
+                // with it: this one creates them again.
+                claims.roles.clear();
+            }
             let tx = d.store.begin().await?;
             for account in batch {
                 if !seen_ids.insert(account.source_id.clone()) {

@@ -28,6 +28,7 @@ on_both_backends!(
     seed004_plain_text_passwords_are_hashed_and_old_werkzeug_ones_verify,
     a_dry_run_keeps_nothing_and_a_second_run_creates_nothing_twice,
     csv_and_jsonl_files_import_with_their_documented_columns,
+    a_dry_run_over_many_batches_with_new_roles_reports_them_all,
 );
 
 const FS_SALT: &str = "fs-salt-123";
@@ -665,5 +666,37 @@ async fn csv_and_jsonl_files_import_with_their_documented_columns(backend: Backe
     assert!(
         !output.status.success() && stderr.contains("\"emial\""),
         "{stderr}"
+    );
+}
+
+async fn a_dry_run_over_many_batches_with_new_roles_reports_them_all(backend: Backend) {
+    let app = spawn!(backend);
+    let dir = TempSqliteFile::new().unwrap();
+    // More rows than one batch holds, each batch giving a role that does
+    // not exist here: the dry run's batches are rolled back one by one.
+    let csv = dir.dir().join("many.csv");
+    let mut text = String::from("id,username,email,password,roles\n");
+    for i in 0..1200 {
+        text.push_str(&format!(
+            "{i},user{i},user{i}@example.com,Plain-pass-{i},support;billing\n"
+        ));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let out = import(&app, &["csv", csv.to_str().unwrap(), "--dry-run"]);
+    assert!(
+        out.contains("Dry run: 1200 accounts would be imported"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Roles given: billing 1200, support 1200."),
+        "{out}"
+    );
+    assert!(out.contains("Roles created: billing, support."), "{out}");
+    assert_eq!(
+        app.query_text(
+            "SELECT CAST(COUNT(*) AS TEXT) FROM roles WHERE name IN ('billing', 'support')"
+        )
+        .await,
+        "0"
     );
 }
