@@ -78,35 +78,27 @@ impl Database {
             backend: self.backend(),
             reason: sqlx::migrate::MigrateError::Execute(reason),
         };
+        // The same two statements on either pool: whether sqlx's table
+        // exists yet, then what it lists.
+        macro_rules! applied {
+            ($pool:expr, $has_table:expr) => {{
+                let exists: i64 = sqlx::query_scalar($has_table)
+                    .fetch_one($pool)
+                    .await
+                    .map_err(query_error)?;
+                if exists == 0 {
+                    Vec::new()
+                } else {
+                    sqlx::query_scalar(APPLIED)
+                        .fetch_all($pool)
+                        .await
+                        .map_err(query_error)?
+                }
+            }};
+        }
         let applied: Vec<i64> = match self {
-            Self::Sqlite(pool) => {
-                let exists: i64 = sqlx::query_scalar(SQLITE_HAS_TABLE)
-                    .fetch_one(pool)
-                    .await
-                    .map_err(query_error)?;
-                if exists == 0 {
-                    Vec::new()
-                } else {
-                    sqlx::query_scalar(APPLIED)
-                        .fetch_all(pool)
-                        .await
-                        .map_err(query_error)?
-                }
-            }
-            Self::Postgres(pool) => {
-                let exists: i64 = sqlx::query_scalar(POSTGRES_HAS_TABLE)
-                    .fetch_one(pool)
-                    .await
-                    .map_err(query_error)?;
-                if exists == 0 {
-                    Vec::new()
-                } else {
-                    sqlx::query_scalar(APPLIED)
-                        .fetch_all(pool)
-                        .await
-                        .map_err(query_error)?
-                }
-            }
+            Self::Sqlite(pool) => applied!(pool, SQLITE_HAS_TABLE),
+            Self::Postgres(pool) => applied!(pool, POSTGRES_HAS_TABLE),
         };
         let known = self.known_migrations();
         let pending = known
