@@ -15,7 +15,6 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use rsa::Generate as _;
 use rsa::pkcs1::EncodeRsaPrivateKey as _;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -63,7 +62,7 @@ struct Key {
 
 impl Key {
     fn generate(kid: &str) -> Self {
-        let private = rsa::PrivateKey::generate();
+        let private = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).expect("RSA key");
         let der = private.to_pkcs1_der().expect("PKCS#1 DER");
         let encoding = EncodingKey::from_rsa_der(der.as_bytes());
         let mut jwk = Jwk::from_encoding_key(&encoding, Algorithm::RS256).expect("JWK");
