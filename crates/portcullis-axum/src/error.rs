@@ -209,6 +209,19 @@ impl From<Error> for ApiError {
                 };
                 ApiError::new(status, "sign_in_failed", sign_in_failed(reason))
             }
+            Error::PasskeyFailed(reason) => {
+                let status = match reason {
+                    "invalid" => StatusCode::BAD_REQUEST,
+                    "registered" => StatusCode::CONFLICT,
+                    _ => StatusCode::UNAUTHORIZED,
+                };
+                ApiError::new(status, "passkey_failed", passkey_failed(reason))
+            }
+            Error::PasskeysUnavailable(why) => ApiError::new(
+                StatusCode::CONFLICT,
+                "passkeys_unavailable",
+                passkeys_unavailable(why),
+            ),
             Error::ReauthenticationRequired => ApiError::new(
                 StatusCode::FORBIDDEN,
                 "reauthentication_required",
@@ -247,6 +260,28 @@ impl From<Error> for ApiError {
 
 /// What a person is told when signing in with a provider failed for
 /// `reason` (the audit log has the reason itself).
+/// What a refused passkey answer tells its user, by reason.
+pub(crate) fn passkey_failed(reason: &str) -> &'static str {
+    match reason {
+        "expired" => "That passkey request has expired or was already answered. Please try again.",
+        "invalid" => "The browser's answer is not a passkey response.",
+        "unknown" => "That passkey is not registered here. Sign in another way, then add it.",
+        "clone_suspected" => {
+            "That passkey was refused: its device may have been copied. Use another way to sign in, and tell an administrator."
+        }
+        "registered" => "That passkey is registered already.",
+        _ => "The passkey could not be verified. Please try again.",
+    }
+}
+
+/// Why passkeys are off, as a sentence for a page.
+pub(crate) fn passkeys_unavailable(why: &str) -> String {
+    let mut text = String::from("Passkeys are not available on this server: ");
+    text.push_str(why);
+    text.push('.');
+    text
+}
+
 pub(crate) fn sign_in_failed(reason: &str) -> &'static str {
     match reason {
         "access_denied" => "Signing in with the provider was cancelled.",

@@ -102,6 +102,17 @@ pub enum AuditKind {
     IdentityLinked,
     /// A linked provider account was unlinked.
     IdentityUnlinked,
+    /// A passkey was registered.
+    PasskeyAdded,
+    /// A passkey was removed (by its owner or an operator).
+    PasskeyRemoved,
+    /// An account signed in with a passkey (alone, or as the second step).
+    PasskeyLogin,
+    /// A passkey's answer was refused (`detail.reason` says why).
+    PasskeyFailed,
+    /// A passkey's signature counter went backwards: the authenticator
+    /// may have been cloned. The sign-in was refused.
+    PasskeyCloneSuspected,
 }
 
 impl AuditKind {
@@ -175,6 +186,11 @@ impl AuditKind {
         AuditKind::TokenUsedAfterRevocation,
         AuditKind::IdentityLinked,
         AuditKind::IdentityUnlinked,
+        AuditKind::PasskeyAdded,
+        AuditKind::PasskeyRemoved,
+        AuditKind::PasskeyLogin,
+        AuditKind::PasskeyFailed,
+        AuditKind::PasskeyCloneSuspected,
     ];
 
     /// The stored name, e.g. `login_failed`.
@@ -224,6 +240,11 @@ impl AuditKind {
             AuditKind::TokenUsedAfterRevocation => "token_used_after_revocation",
             AuditKind::IdentityLinked => "identity_linked",
             AuditKind::IdentityUnlinked => "identity_unlinked",
+            AuditKind::PasskeyAdded => "passkey_added",
+            AuditKind::PasskeyRemoved => "passkey_removed",
+            AuditKind::PasskeyLogin => "passkey_login",
+            AuditKind::PasskeyFailed => "passkey_failed",
+            AuditKind::PasskeyCloneSuspected => "passkey_clone_suspected",
         }
     }
 

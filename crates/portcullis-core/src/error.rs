@@ -60,6 +60,18 @@ pub enum Error {
     /// factor is over, and the visitor must start again at the password.
     #[error("the login attempt is over")]
     SecondFactorAbandoned,
+    /// A passkey ceremony failed; the reason is one of `expired` (no such
+    /// ceremony: used, timed out, or from another browser), `invalid` (the
+    /// answer is not WebAuthn), `unknown` (no account has that passkey),
+    /// `refused` (the signature, origin or challenge is wrong),
+    /// `clone_suspected` (its counter went backwards) or `registered`
+    /// (registering a passkey that is registered already).
+    #[error("the passkey was not accepted: {0}")]
+    PasskeyFailed(&'static str),
+    /// Passkeys cannot work with this server's public URL (its host is an
+    /// IP address, or it is not a secure context).
+    #[error("passkeys are unavailable: {0}")]
+    PasskeysUnavailable(&'static str),
     /// Signing in with an OpenID provider failed: the provider refused or
     /// was down, or the callback was not the answer to a flow this browser
     /// started. The reason is short and stable (`access_denied`,

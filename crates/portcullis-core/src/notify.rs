@@ -83,6 +83,27 @@ pub enum Notice {
         /// An administrator did it, not the owner.
         by_operator: bool,
     },
+    /// "A passkey was added to your account."
+    PasskeyAdded {
+        /// The recipient's address.
+        to: String,
+        /// The account's username.
+        username: String,
+        /// The passkey's name.
+        name: String,
+    },
+    /// "A passkey was removed from your account" (by the owner or, with
+    /// `by_operator`, an administrator).
+    PasskeyRemoved {
+        /// The recipient's address.
+        to: String,
+        /// The account's username.
+        username: String,
+        /// The passkey's name.
+        name: String,
+        /// An administrator did it, not the owner.
+        by_operator: bool,
+    },
     /// "A recovery code was used to log in."
     RecoveryCodeUsed {
         /// The recipient's address.
@@ -148,6 +169,8 @@ impl Notice {
             | Notice::AddressInUse { to, .. }
             | Notice::TwoFactorEnabled { to, .. }
             | Notice::TwoFactorDisabled { to, .. }
+            | Notice::PasskeyAdded { to, .. }
+            | Notice::PasskeyRemoved { to, .. }
             | Notice::RecoveryCodeUsed { to, .. }
             | Notice::RecoveryCodesRegenerated { to, .. }
             | Notice::IdentityLinked { to, .. }
@@ -167,6 +190,8 @@ impl Notice {
             Notice::AddressInUse { .. } => "address_in_use",
             Notice::TwoFactorEnabled { .. } => "two_factor_enabled",
             Notice::TwoFactorDisabled { .. } => "two_factor_disabled",
+            Notice::PasskeyAdded { .. } => "passkey_added",
+            Notice::PasskeyRemoved { .. } => "passkey_removed",
             Notice::RecoveryCodeUsed { .. } => "recovery_code_used",
             Notice::RecoveryCodesRegenerated { .. } => "recovery_codes_regenerated",
             Notice::IdentityLinked { .. } => "identity_linked",

@@ -14,6 +14,7 @@ pub(crate) mod email_tokens;
 pub(crate) mod identities;
 pub(crate) mod imports;
 pub(crate) mod mail;
+pub(crate) mod passkeys;
 pub(crate) mod rate_limits;
 pub(crate) mod roles;
 pub(crate) mod sessions;

@@ -14,6 +14,7 @@ pub(crate) mod email_tokens;
 pub(crate) mod identities;
 pub(crate) mod imports;
 pub(crate) mod mail;
+pub(crate) mod passkeys;
 pub(crate) mod rate_limits;
 pub(crate) mod roles;
 pub(crate) mod sessions;
@@ -72,6 +73,11 @@ macro_rules! impl_store {
             unique_field_of = $unique
         );
         $crate::store_impl::mail::impl_mail_store!(store = $store, db = $db);
+        $crate::store_impl::passkeys::impl_passkey_store!(
+            store = $store,
+            db = $db,
+            unique_field_of = $unique
+        );
         $crate::store_impl::imports::impl_import_store!(
             store = $store,
             db = $db,

@@ -215,6 +215,19 @@ const MAIL_DRAIN: std::time::Duration = std::time::Duration::from_secs(10);
 /// (no request runs longer) plus this, for their answers to be written.
 const SHUTDOWN_SLACK: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// The URL of a server without `public_url` (development): the address it
+/// listens on, except that loopback is called `localhost`, because
+/// browsers refuse passkeys to a site whose host is an IP address (and
+/// treat `http://localhost` as a secure context).
+fn derived_public_url(addr: SocketAddr) -> anyhow::Result<Url> {
+    let url = if addr.ip().is_loopback() {
+        format!("http://localhost:{}/", addr.port())
+    } else {
+        format!("http://{addr}/")
+    };
+    Url::parse(&url).context("could not derive the public URL")
+}
+
 /// A bound, ready-to-run server.
 pub struct Application {
     listener: TcpListener,
@@ -264,9 +277,7 @@ impl Application {
         let addr = listener.local_addr()?;
         let public_url = match &settings.public_url {
             Some(url) => url.clone(),
-            None => {
-                Url::parse(&format!("http://{addr}/")).context("could not derive the public URL")?
-            }
+            None => derived_public_url(addr)?,
         };
         if settings.allow_insecure_http {
             tracing::warn!(
@@ -300,7 +311,8 @@ impl Application {
             .auth
             .clone()
             .with_notifier(Arc::new(mailer))
-            .with_providers(providers);
+            .with_providers(providers)
+            .with_passkeys(&public_url, &settings.site_name);
         let metrics = match settings.metrics.listen {
             Some(listen) => {
                 Some(crate::metrics_server::MetricsServer::bind(listen, services.clone()).await?)

@@ -6,6 +6,7 @@ pub mod api_token;
 pub mod email;
 pub mod fields;
 pub mod identity;
+pub mod passkey;
 pub mod password;
 pub mod query;
 pub mod role;

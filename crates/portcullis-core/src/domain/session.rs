@@ -17,8 +17,12 @@ pub enum Assurance {
     Password,
     /// An OpenID provider alone (its own factors are its business).
     Provider,
-    /// A password and a second factor (a TOTP or recovery code).
+    /// A password and a second factor (a TOTP or recovery code, or a
+    /// passkey).
     TwoFactor,
+    /// A passkey alone: something held and, by user verification,
+    /// something known or been (two factors in one).
+    Passkey,
 }
 
 impl Assurance {
@@ -29,6 +33,7 @@ impl Assurance {
             Self::Password => "password",
             Self::Provider => "provider",
             Self::TwoFactor => "two_factor",
+            Self::Passkey => "passkey",
         }
     }
 
@@ -39,6 +44,7 @@ impl Assurance {
             "password" => Self::Password,
             "provider" => Self::Provider,
             "two_factor" => Self::TwoFactor,
+            "passkey" => Self::Passkey,
             _ => Self::PendingSecondFactor,
         }
     }

@@ -129,6 +129,7 @@ impl AuthServiceBuilder {
             }),
             providers: std::sync::Arc::new([]),
             mail: super::mail::signal(),
+            passkeys: super::passkeys::Verifier::default(),
         }))
     }
 }

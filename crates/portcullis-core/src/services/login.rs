@@ -119,17 +119,7 @@ impl Sessions<'_> {
         let key = attempt.login.trim().to_lowercase();
         let limits = d.security.rate_limits;
         let mut hits = Vec::with_capacity(2);
-        if let Some(ip) = &ctx.ip {
-            hits.push(
-                d.limit(
-                    limits.login_per_ip,
-                    &format!("login:ip:{}", limits.ip_bucket(ip)),
-                    "login",
-                    &ctx,
-                )
-                .await?,
-            );
-        }
+        hits.push(d.limit_login_ip(&ctx).await?);
         let plausible = plausible_login(&key);
         let account_key = if plausible {
             format!("login:account:{key}")
@@ -327,7 +317,7 @@ impl Sessions<'_> {
         Ok(())
     }
 
-    async fn failed(
+    pub(crate) async fn failed(
         &self,
         ctx: &RequestContext,
         user: Option<&User>,

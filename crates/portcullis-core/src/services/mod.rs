@@ -28,6 +28,7 @@ pub mod identities;
 pub mod import;
 pub mod login;
 pub mod mail;
+pub mod passkeys;
 pub mod password;
 mod plumbing;
 pub mod register;
@@ -67,6 +68,8 @@ pub(crate) struct Deps {
     pub(crate) providers: Arc<[identities::ConfiguredProvider]>,
     /// Wakes the mail worker; shared by every clone of the service.
     pub(crate) mail: Arc<mail::MailSignal>,
+    /// The WebAuthn verifier for the site, or why there is none.
+    pub(crate) passkeys: passkeys::Verifier,
 }
 
 /// The authentication services over one [`Store`]. Cheap to clone.
@@ -114,6 +117,7 @@ impl AuthService {
             sealing: SecretBox::ephemeral(),
             providers: Arc::new([]),
             mail: mail::signal(),
+            passkeys: passkeys::Verifier::default(),
         })
     }
 
@@ -155,6 +159,22 @@ impl AuthService {
     /// Lets accounts sign in with these OpenID providers.
     pub fn with_providers(self, providers: Vec<identities::ConfiguredProvider>) -> Self {
         self.change(|d| d.providers = providers.into())
+    }
+
+    /// Lets accounts register passkeys for the site at `public_url` (its
+    /// host is the WebAuthn relying-party id), named `site_name` in the
+    /// browser's prompts. A URL that cannot serve (an IP address, plain
+    /// http to anything but localhost) leaves passkeys off, and
+    /// [`passkeys::Passkeys::unavailable`] says why.
+    pub fn with_passkeys(self, public_url: &url::Url, site_name: &str) -> Self {
+        let verifier = passkeys::Verifier::for_site(public_url, site_name);
+        self.change(|d| d.passkeys = verifier)
+    }
+
+    /// Passkeys: registering and managing them (signing in with one is in
+    /// [`AuthService::sessions`]).
+    pub fn passkeys(&self) -> passkeys::Passkeys<'_> {
+        passkeys::Passkeys { d: &self.deps }
     }
 
     /// Signing in with OpenID providers, and the identities they link.

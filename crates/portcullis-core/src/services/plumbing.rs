@@ -83,6 +83,44 @@ impl Deps {
         }
     }
 
+    /// Counts a login attempt from `ctx`'s address against the per-address
+    /// login limit (what password logins count against too).
+    pub(crate) async fn limit_login_ip(&self, ctx: &RequestContext) -> Result<Option<Hit>, Error> {
+        let limits = self.security.rate_limits;
+        match &ctx.ip {
+            Some(ip) => {
+                self.limit(
+                    limits.login_per_ip,
+                    &format!("login:ip:{}", limits.ip_bucket(ip)),
+                    "login",
+                    ctx,
+                )
+                .await
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Counts a second step of `user`'s login against both login limits,
+    /// the address's and the account's, as the password step was.
+    pub(crate) async fn limit_login(
+        &self,
+        user: &User,
+        ctx: &RequestContext,
+    ) -> Result<Vec<Option<Hit>>, Error> {
+        let limits = self.security.rate_limits;
+        let by_ip = self.limit_login_ip(ctx).await?;
+        let by_account = self
+            .limit(
+                limits.login_per_account,
+                &format!("login:account:{}", user.username.to_lowercase()),
+                "login",
+                ctx,
+            )
+            .await?;
+        Ok(vec![by_ip, by_account])
+    }
+
     /// Takes back hits that turned out not to be what the limit is about
     /// (a successful login is not a guess). Best effort.
     pub(crate) async fn refund(&self, hits: impl IntoIterator<Item = Option<Hit>>) {

@@ -50,28 +50,7 @@ impl Sessions<'_> {
                 "this session is not waiting for a second factor",
             ));
         }
-        let limits = d.security.rate_limits;
-        let mut hits = Vec::with_capacity(2);
-        if let Some(ip) = &ctx.ip {
-            hits.push(
-                d.limit(
-                    limits.login_per_ip,
-                    &format!("login:ip:{}", limits.ip_bucket(ip)),
-                    "login",
-                    ctx,
-                )
-                .await?,
-            );
-        }
-        hits.push(
-            d.limit(
-                limits.login_per_account,
-                &format!("login:account:{}", user.username.to_lowercase()),
-                "login",
-                ctx,
-            )
-            .await?,
-        );
+        let hits = d.limit_login(user, ctx).await?;
         match d.check_second_factor(user, code, ctx).await? {
             CodeCheck::Locked => {
                 // A locked account gets nowhere, codes included.

@@ -132,8 +132,8 @@ impl Sessions<'_> {
             .await?)
     }
 
-    /// Deletes expired sessions, stale rate-limit counters and emailed links
-    /// past their expiry (used or not, they can never work again); returns
+    /// Deletes expired sessions, stale rate-limit counters, passkey
+    /// ceremonies and emailed links past their expiry (used or not, they can never work again); returns
     /// how many sessions went.
     pub async fn purge_expired(&self) -> Result<u64, Error> {
         let now = self.d.clock.now();
@@ -158,6 +158,7 @@ impl Sessions<'_> {
         self.d.store.purge_rate_limits(now - longest).await?;
         self.d.store.purge_email_tokens(now).await?;
         self.d.store.purge_oidc_state(now).await?;
+        self.d.store.purge_ceremonies(now).await?;
         self.d
             .store
             .purge_api_tokens(now - super::tokens::RETENTION)

@@ -46,7 +46,7 @@ impl std::fmt::Debug for Enrolment {
 /// An account's second factors, as its owner sees them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TwoFactorStatus {
-    /// A TOTP authenticator is confirmed.
+    /// A TOTP authenticator is confirmed (passkeys are counted apart).
     pub enabled: bool,
     /// Unused recovery codes.
     pub recovery_codes_left: i64,
@@ -177,13 +177,19 @@ impl Deps {
             .and_then(|step| i64::try_from(step).ok()))
     }
 
-    /// Whether `user` has a confirmed second factor.
-    pub(crate) async fn has_two_factor(&self, user: UserId) -> Result<bool, Error> {
+    /// Whether `user` has a confirmed TOTP authenticator.
+    pub(crate) async fn has_totp(&self, user: UserId) -> Result<bool, Error> {
         Ok(self
             .store
             .totp_of(user)
             .await?
             .is_some_and(|r| r.confirmed_at.is_some()))
+    }
+
+    /// Whether `user` has a second factor: a confirmed TOTP authenticator
+    /// or a passkey.
+    pub(crate) async fn has_two_factor(&self, user: UserId) -> Result<bool, Error> {
+        Ok(self.has_totp(user).await? || self.has_passkey(user).await?)
     }
 }
 
@@ -192,7 +198,7 @@ impl TwoFactor<'_> {
     pub async fn status(&self, user: UserId) -> Result<TwoFactorStatus, Error> {
         let d = self.d;
         Ok(TwoFactorStatus {
-            enabled: d.has_two_factor(user).await?,
+            enabled: d.has_totp(user).await?,
             recovery_codes_left: d.store.recovery_codes_left(user).await?,
         })
     }
@@ -352,7 +358,7 @@ impl TwoFactor<'_> {
                 crate::FieldErrors::single("password", "Current password is incorrect.").into(),
             );
         }
-        if !d.has_two_factor(user.id).await? {
+        if !d.has_totp(user.id).await? {
             return Err(Error::Forbidden("two-factor authentication is not on"));
         }
         let codes = new_codes();

@@ -9,6 +9,7 @@ mod email_tokens;
 mod identities;
 mod imports;
 mod mail;
+mod passkeys;
 mod sessions;
 mod two_factor;
 
@@ -17,6 +18,7 @@ pub use email_tokens::*;
 pub use identities::{IdentityStore, NewIdentity};
 pub use imports::{ImportStore, LoginHistory};
 pub use mail::*;
+pub use passkeys::PasskeyStore;
 pub use sessions::*;
 pub use two_factor::*;
 
@@ -371,6 +373,7 @@ pub trait Store:
     + IdentityStore
     + MailStore
     + ImportStore
+    + PasskeyStore
 {
     /// Succeeds when the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
@@ -402,6 +405,7 @@ pub trait Transaction:
     + IdentityStore
     + MailStore
     + ImportStore
+    + PasskeyStore
 {
     /// Keeps everything done in the transaction.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;

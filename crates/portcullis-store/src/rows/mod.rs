@@ -5,10 +5,12 @@
 mod api_tokens;
 mod identities;
 mod mail;
+mod passkeys;
 
 pub(crate) use api_tokens::{ApiTokenRow, ResolvedTokenRow, scopes_to};
 pub(crate) use identities::{IdentityRow, OidcFlowRow, PendingIdentityRow};
 pub(crate) use mail::QueuedMailRow;
+pub(crate) use passkeys::{CeremonyRow, PasskeyRow};
 
 use crate::timestamp::Timestamp;
 use portcullis_core::domain::role::RoleInfo;

@@ -26,7 +26,8 @@ pub(crate) const RESOLVE_TOKEN: &str = "SELECT k.id AS token_id, k.user_id, \
      k.kind AS token_kind, k.name AS token_name, k.scopes, \
      k.created_at AS token_created_at, k.expires_at AS token_expires_at, k.last_used_at, \
      k.last_used_ip, k.revoked_at, k.created_by, \
-     t.user_id IS NOT NULL AS two_factor, \
+     (t.user_id IS NOT NULL \
+      OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id)) AS two_factor, \
      u.id, u.username, u.email, u.name, u.is_active, u.confirmed_at, u.created_at, \
      u.last_login_at, u.last_login_ip, u.current_login_at, u.current_login_ip, u.login_count, \
      u.locked_until, u.last_seen_at, u.kind, \

@@ -78,7 +78,8 @@ pub(crate) const RESOLVE_SESSION: &str = "SELECT s.id AS session_id, s.user_id, 
      s.created_at AS session_created_at, s.last_seen_at AS session_last_seen_at, \
      s.expires_at, s.remember, s.ip, s.user_agent, s.assurance, \
      COALESCE(s.authenticated_at, s.created_at) AS session_authenticated_at, \
-     t.user_id IS NOT NULL AS two_factor, \
+     (t.user_id IS NOT NULL \
+      OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id)) AS two_factor, \
      u.id, u.username, u.email, u.name, u.is_active, u.confirmed_at, u.created_at, \
      u.last_login_at, u.last_login_ip, u.current_login_at, u.current_login_ip, u.login_count, \
      u.locked_until, u.last_seen_at, u.kind, \

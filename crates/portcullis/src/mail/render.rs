@@ -150,6 +150,20 @@ impl Renderer {
                 None,
                 self.reset_ttl,
             ),
+            Notice::PasskeyAdded { username, .. } => (
+                "A passkey was added to your account",
+                username,
+                Some(self.link("account/passkeys")?),
+                None,
+                self.reset_ttl,
+            ),
+            Notice::PasskeyRemoved { username, .. } => (
+                "A passkey was removed from your account",
+                username,
+                Some(self.link("account/passkeys")?),
+                None,
+                self.reset_ttl,
+            ),
             Notice::RecoveryCodeUsed { username, .. } => (
                 "A recovery code was used",
                 username,
@@ -190,8 +204,15 @@ impl Renderer {
             }
             _ => None,
         };
+        let passkey = match notice {
+            Notice::PasskeyAdded { name, .. } | Notice::PasskeyRemoved { name, .. } => {
+                Some(name.as_str())
+            }
+            _ => None,
+        };
         let (by_operator, remaining) = match notice {
-            Notice::TwoFactorDisabled { by_operator, .. } => (Some(*by_operator), None),
+            Notice::TwoFactorDisabled { by_operator, .. }
+            | Notice::PasskeyRemoved { by_operator, .. } => (Some(*by_operator), None),
             Notice::RecoveryCodeUsed { remaining, .. } => (None, Some(*remaining)),
             _ => (None, None),
         };
@@ -207,6 +228,7 @@ impl Renderer {
             "by_operator": by_operator,
             "remaining": remaining,
             "provider": provider,
+            "passkey": passkey,
         });
         let kind = notice.kind();
         let text = self

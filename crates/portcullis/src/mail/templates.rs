@@ -92,6 +92,22 @@ pub(super) const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../templates/email/two_factor_enabled.html"),
     ),
     (
+        "email/passkey_added.txt",
+        include_str!("../../templates/email/passkey_added.txt"),
+    ),
+    (
+        "email/passkey_added.html",
+        include_str!("../../templates/email/passkey_added.html"),
+    ),
+    (
+        "email/passkey_removed.txt",
+        include_str!("../../templates/email/passkey_removed.txt"),
+    ),
+    (
+        "email/passkey_removed.html",
+        include_str!("../../templates/email/passkey_removed.html"),
+    ),
+    (
         "email/two_factor_disabled.txt",
         include_str!("../../templates/email/two_factor_disabled.txt"),
     ),

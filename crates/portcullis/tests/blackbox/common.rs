@@ -66,7 +66,11 @@ enum DbHandle {
 
 /// A running server.
 pub struct TestApp {
+    /// The server's public URL without the trailing slash (on loopback,
+    /// `http://localhost:PORT`), where the tests' browsers go.
     pub base: String,
+    /// The address it listens on.
+    pub addr: std::net::SocketAddr,
     /// `http://ADDR` of the metrics listener, when `metrics.listen` is set.
     pub metrics: Option<String>,
     pub clock: Arc<ManualClock>,
@@ -152,13 +156,15 @@ impl TestApp {
         let app = Application::build_with_clock(settings, clock.clone())
             .await
             .expect("the application builds");
-        let base = format!("http://{}", app.local_addr());
+        let base = app.public_url().as_str().trim_end_matches('/').to_owned();
+        let addr = app.local_addr();
         let metrics = app.metrics_addr().map(|addr| format!("http://{addr}"));
         let server = tokio::spawn(async move {
             app.run_until_stopped().await.expect("server runs");
         });
         Self {
             base,
+            addr,
             metrics,
             clock,
             db_url,

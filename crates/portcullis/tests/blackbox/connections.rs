@@ -53,7 +53,7 @@ const HEALTHZ: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
 
 /// The test server's address, for raw sockets.
 fn addr(app: &TestApp) -> String {
-    app.base.trim_start_matches("http://").to_owned()
+    app.addr.to_string()
 }
 
 async fn connect(app: &TestApp) -> TcpStream {

@@ -45,6 +45,7 @@ mod oidc_login;
 mod openapi;
 mod outbox;
 mod pages_ux;
+mod passkeys;
 mod password_policy;
 mod password_reset;
 mod process;

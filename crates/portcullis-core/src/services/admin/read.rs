@@ -30,8 +30,11 @@ pub struct AccountDetail {
     pub permissions: Vec<String>,
     /// Its live sessions, most recently active first.
     pub sessions: Vec<Session>,
-    /// Whether it has a confirmed second factor.
+    /// Whether it has a second factor (a confirmed TOTP authenticator or a
+    /// passkey).
     pub two_factor_enabled: bool,
+    /// Its passkeys, oldest first.
+    pub passkeys: Vec<crate::domain::passkey::PasskeyInfo>,
 }
 
 impl AccountDetail {
@@ -94,6 +97,13 @@ impl Accounts<'_> {
             roles: roles.into_iter().map(|r| r.name).collect(),
             sessions,
             two_factor_enabled: d.has_two_factor(id).await?,
+            passkeys: d
+                .store
+                .passkeys_of(id)
+                .await?
+                .into_iter()
+                .map(|p| p.info)
+                .collect(),
         })
     }
 

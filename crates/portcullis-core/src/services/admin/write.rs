@@ -182,9 +182,9 @@ impl Accounts<'_> {
         Ok(())
     }
 
-    /// Removes every second factor of the account (TOTP and recovery
-    /// codes) and ends its sessions, for an owner who lost their device; the
-    /// owner is told. Returns whether it had any.
+    /// Removes every second factor of the account (TOTP, recovery codes
+    /// and passkeys) and ends its sessions, for an owner who lost their
+    /// device; the owner is told. Returns whether it had any.
     pub async fn reset_two_factor(
         &self,
         by: &Authorized<UsersManage>,
@@ -193,14 +193,17 @@ impl Accounts<'_> {
     ) -> Result<bool, Error> {
         let d = self.d;
         let a = d.begin_on_account(by.actor(), USERS_MANAGE, id).await?;
-        let had = a.tx.delete_totp(id).await?;
+        let had_totp = a.tx.delete_totp(id).await?;
         a.tx.delete_recovery_codes(id).await?;
+        let passkeys = a.tx.delete_passkeys_of(id).await?;
+        let had = had_totp || passkeys > 0;
         let ended = a.tx.delete_sessions_of(id).await?;
         a.tx.commit().await?;
         d.record(acted_by(
             d.event(AuditKind::TwoFactorReset, ctx)
                 .target(id)
-                .detail("sessions_ended", ended),
+                .detail("sessions_ended", ended)
+                .detail("passkeys_removed", passkeys),
             &a.actor,
         ))
         .await;
@@ -213,6 +216,41 @@ impl Accounts<'_> {
             .await;
         }
         Ok(had)
+    }
+
+    /// Removes one passkey of the account, for an owner who lost the
+    /// device; its sessions go on. The owner is told. Unlike the owner, an
+    /// administrator may remove the last way in (the owner can still reset
+    /// the password by email).
+    pub async fn remove_passkey(
+        &self,
+        by: &Authorized<UsersManage>,
+        id: UserId,
+        passkey: crate::domain::passkey::PasskeyId,
+        ctx: &RequestContext,
+    ) -> Result<crate::domain::passkey::PasskeyInfo, Error> {
+        let d = self.d;
+        let a = d.begin_on_account(by.actor(), USERS_MANAGE, id).await?;
+        let removed =
+            a.tx.delete_passkey(id, passkey)
+                .await?
+                .ok_or(Error::NotFound)?;
+        a.tx.commit().await?;
+        d.record(acted_by(
+            d.event(AuditKind::PasskeyRemoved, ctx)
+                .target(id)
+                .detail("passkey", removed.name.as_str()),
+            &a.actor,
+        ))
+        .await;
+        d.tell(&a.target, |to| Notice::PasskeyRemoved {
+            to,
+            username: a.target.username.clone(),
+            name: removed.name.clone(),
+            by_operator: true,
+        })
+        .await;
+        Ok(removed)
     }
 
     /// Applies `action` to the account; returns how many sessions it ended

@@ -187,7 +187,8 @@ impl<'a> Identities<'a> {
     }
 
     /// Unlinks identity `id` from `user`. Refused when it would leave the
-    /// account with no way to sign in: no password and no other identity.
+    /// account with no way to sign in: no password, no other identity and
+    /// no passkey.
     /// Another account's identity is [`Error::NotFound`].
     pub async fn unlink(
         &self,
@@ -209,7 +210,7 @@ impl<'a> Identities<'a> {
             .credential_by_login(&user.username.to_ascii_lowercase())
             .await?
             .is_some_and(|c| c.user.id == user.id && c.password_hash.is_some());
-        if !has_password && linked.len() <= 1 {
+        if !has_password && linked.len() <= 1 && tx.passkeys_of(user.id).await?.is_empty() {
             return Err(Error::Forbidden(
                 "this is the only way to sign in to the account: set a password first",
             ));

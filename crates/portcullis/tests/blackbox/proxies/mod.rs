@@ -82,7 +82,7 @@ impl Stack {
         names.extend(SITES);
         let tls = tls::issue(&dir, &names);
         let port = crate::oidc_support::free_port();
-        let portcullis = app.base.trim_start_matches("http://").parse().unwrap();
+        let portcullis = app.addr;
         let proxy = servers::start(
             kind,
             &servers::Wiring {

@@ -1,0 +1,772 @@
+//! Passkeys (WebAuthn): registering one, signing in with one without a
+//! username, and using one as the second factor after a password.
+//!
+//! The verifier is webauthn-rs, configured from the public URL: its host is
+//! the relying-party id and its origin the only origin accepted. Between
+//! the options a ceremony sends to the browser and the browser's answer,
+//! the verifier's state waits in the database (so any instance can finish
+//! what another began) under the hash of a secret the browser holds in a
+//! cookie: bound to that browser, single-use (the answer takes it, right or
+//! wrong), five minutes long, and capped in number. Every passkey demands
+//! user verification (a PIN or biometric on the device), so a passkey
+//! alone counts as two factors.
+//!
+//! Signature counters only move forward, in one conditional statement: a
+//! counter that goes backwards means two devices hold one key (a clone),
+//! and the sign-in is refused and audited as `passkey_clone_suspected`.
+
+use super::Deps;
+use super::login::LoginSuccess;
+use super::sessions::Sessions;
+use crate::audit::{AuditKind, RequestContext};
+use crate::domain::passkey::{
+    Ceremony, CeremonyPurpose, MAX_NAME_CHARS, NewPasskey, PasskeyId, PasskeyInfo, PasskeyUse,
+    StoredPasskey,
+};
+use crate::domain::session::{Assurance, Session};
+use crate::domain::user::{User, UserId};
+use crate::error::Error;
+use crate::notify::Notice;
+use crate::store::{ResolvedSession, StoreError, UniqueField};
+use crate::token::SecretToken;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use std::sync::Arc;
+use time::Duration;
+use url::Url;
+use webauthn_rs::prelude::{
+    Credential, DiscoverableAuthentication, Passkey, PasskeyAuthentication, PasskeyRegistration,
+    PublicKeyCredential, RegisterPublicKeyCredential, Uuid, WebauthnError,
+};
+use webauthn_rs::{Webauthn, WebauthnBuilder};
+
+/// How long a ceremony waits for the browser's answer.
+pub const CEREMONY_LIFETIME: Duration = Duration::minutes(5);
+/// Ceremonies in flight at most, across every instance: sign-in ceremonies
+/// are anonymous, so this bounds what a flood of them can store.
+const CEREMONY_CAP: i64 = 10_000;
+/// Passkeys one account may have.
+pub const MAX_PASSKEYS: usize = 20;
+
+/// The verifier, or why passkeys cannot work on this server.
+#[derive(Clone)]
+pub(crate) enum Verifier {
+    /// Ready, for this relying party.
+    Ready(Arc<Webauthn>),
+    /// Not possible: a sentence for the pages.
+    Unavailable(&'static str),
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Ready(_) => f.write_str("Verifier::Ready"),
+            Self::Unavailable(why) => write!(f, "Verifier::Unavailable({why:?})"),
+        }
+    }
+}
+
+/// Why passkeys are off when nothing configured them.
+const NOT_CONFIGURED: &str = "passkeys are not configured on this server";
+
+impl Default for Verifier {
+    fn default() -> Self {
+        Self::Unavailable(NOT_CONFIGURED)
+    }
+}
+
+impl Verifier {
+    /// The verifier for a site reached at `public_url`, named `site_name` in
+    /// the browser's prompts. Browsers refuse WebAuthn to a site whose host
+    /// is an IP address, and outside a secure context (https, or
+    /// `http://localhost`).
+    pub(crate) fn for_site(public_url: &Url, site_name: &str) -> Self {
+        let Some(host) = public_url.host() else {
+            return Self::Unavailable("the public URL has no host");
+        };
+        let url::Host::Domain(domain) = host else {
+            return Self::Unavailable(
+                "passkeys need a public_url whose host is a name, not an IP address",
+            );
+        };
+        let local = domain == "localhost" || domain.ends_with(".localhost");
+        if public_url.scheme() != "https" && !local {
+            return Self::Unavailable("passkeys need a public_url over https");
+        }
+        let built = WebauthnBuilder::new(domain, public_url)
+            .map(|b| {
+                b.rp_name(site_name)
+                    .timeout(CEREMONY_LIFETIME.unsigned_abs())
+            })
+            .and_then(|b| b.build());
+        match built {
+            Ok(webauthn) => Self::Ready(Arc::new(webauthn)),
+            Err(err) => {
+                tracing::warn!(error = %err, public_url = %public_url, "passkeys are off");
+                Self::Unavailable("the public URL cannot serve as a WebAuthn relying party")
+            }
+        }
+    }
+}
+
+/// Options to hand to `navigator.credentials`, with the secret that binds
+/// the ceremony to this browser (it goes in a cookie, never in a page).
+#[derive(Debug)]
+pub struct CeremonyStart {
+    /// `{"publicKey": {...}}` in the standard WebAuthn JSON encoding.
+    pub options: serde_json::Value,
+    /// The ceremony's secret.
+    pub secret: SecretToken,
+}
+
+/// Passkeys; see [`crate::AuthService::passkeys`].
+#[derive(Clone, Copy)]
+pub struct Passkeys<'a> {
+    pub(crate) d: &'a Deps,
+}
+
+/// A passkey's name as typed: trimmed, control characters refused.
+fn clean_name(name: &str) -> Result<String, Error> {
+    let name = name.trim();
+    let field = |message| Error::Validation(crate::FieldErrors::single("name", message));
+    if name.is_empty() {
+        return Err(field(
+            "Give the passkey a name, such as the device it is on.",
+        ));
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(field("A passkey's name is at most 64 characters."));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(field("A passkey's name cannot contain control characters."));
+    }
+    Ok(name.to_owned())
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, Error> {
+    serde_json::to_string(value).map_err(Error::internal)
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Error> {
+    serde_json::from_str(text).map_err(Error::internal)
+}
+
+/// The browser's answer as the verifier's type; anything else is
+/// `PasskeyFailed("invalid")`.
+fn answer<T: serde::de::DeserializeOwned>(credential: &serde_json::Value) -> Result<T, Error> {
+    T::deserialize(credential).map_err(|_| Error::PasskeyFailed("invalid"))
+}
+
+impl Deps {
+    fn webauthn(&self) -> Result<&Webauthn, Error> {
+        match &self.passkeys {
+            Verifier::Ready(webauthn) => Ok(webauthn),
+            Verifier::Unavailable(why) => Err(Error::PasskeysUnavailable(why)),
+        }
+    }
+
+    /// Stores `state` as a ceremony for `purpose`; returns its secret.
+    async fn begin_ceremony(
+        &self,
+        purpose: CeremonyPurpose,
+        user_id: Option<UserId>,
+        session: Option<&Session>,
+        state: String,
+    ) -> Result<SecretToken, Error> {
+        let now = self.clock.now();
+        let secret = SecretToken::generate();
+        let ceremony = Ceremony {
+            purpose,
+            user_id,
+            session_id: session.map(|s| s.id),
+            state,
+            created_at: now,
+            expires_at: now + CEREMONY_LIFETIME,
+        };
+        if !self
+            .store
+            .create_ceremony(&secret.hash(), &ceremony, CEREMONY_CAP)
+            .await?
+        {
+            tracing::warn!(cap = CEREMONY_CAP, "too many passkey ceremonies in flight");
+            return Err(Error::RateLimited {
+                retry_after: Duration::minutes(1),
+            });
+        }
+        Ok(secret)
+    }
+
+    /// Takes the ceremony `secret` names if it is for `purpose`, still
+    /// live, and (for a signed-in ceremony) for `user`; gone either way.
+    async fn take_ceremony(
+        &self,
+        secret: Option<&SecretToken>,
+        purpose: CeremonyPurpose,
+        user: Option<UserId>,
+    ) -> Result<Ceremony, Error> {
+        let expired = Error::PasskeyFailed("expired");
+        let Some(secret) = secret else {
+            return Err(expired);
+        };
+        let Some(ceremony) = self.store.take_ceremony(&secret.hash()).await? else {
+            return Err(expired);
+        };
+        if ceremony.purpose != purpose
+            || ceremony.expires_at <= self.clock.now()
+            || (user.is_some() && ceremony.user_id != user)
+        {
+            return Err(expired);
+        }
+        Ok(ceremony)
+    }
+
+    /// Whether `user` has a passkey.
+    pub(crate) async fn has_passkey(&self, user: UserId) -> Result<bool, Error> {
+        Ok(!self.store.passkeys_of(user).await?.is_empty())
+    }
+
+    /// Records a refused answer.
+    async fn passkey_failed(&self, user: Option<UserId>, ctx: &RequestContext, reason: &str) {
+        let mut event = self
+            .event(AuditKind::PasskeyFailed, ctx)
+            .detail("reason", reason);
+        if let Some(user) = user {
+            event = event.target(user);
+        }
+        self.record(event).await;
+    }
+
+    /// Accepts a verified assertion for `stored`: the counter must move
+    /// forward (checked by the verifier against the stored record, and
+    /// again by the store in one statement against parallel uses).
+    async fn accept_assertion(
+        &self,
+        stored: &StoredPasskey,
+        verified: Result<webauthn_rs::prelude::AuthenticationResult, WebauthnError>,
+        ctx: &RequestContext,
+    ) -> Result<(), Error> {
+        let user = stored.info.user_id;
+        let result = match verified {
+            Ok(result) => result,
+            Err(WebauthnError::CredentialPossibleCompromise) => {
+                return Err(self.clone_suspected(stored, ctx).await);
+            }
+            Err(err) => {
+                tracing::info!(error = %err, "a passkey's answer was refused");
+                self.passkey_failed(Some(user), ctx, "refused").await;
+                return Err(Error::PasskeyFailed("refused"));
+            }
+        };
+        let mut passkey: Passkey = from_json(&stored.credential)?;
+        passkey.update_credential(&result);
+        let used = PasskeyUse {
+            id: stored.info.id,
+            sign_count: i64::from(result.counter()),
+            credential: to_json(&passkey)?,
+            backed_up: result.backup_state(),
+            at: self.clock.now(),
+        };
+        if !self.store.record_passkey_use(&used).await? {
+            return Err(self.clone_suspected(stored, ctx).await);
+        }
+        Ok(())
+    }
+
+    async fn clone_suspected(&self, stored: &StoredPasskey, ctx: &RequestContext) -> Error {
+        tracing::warn!(
+            user_id = %stored.info.user_id,
+            passkey_id = stored.info.id.0,
+            "a passkey's signature counter went backwards: the authenticator may be cloned"
+        );
+        self.record(
+            self.event(AuditKind::PasskeyCloneSuspected, ctx)
+                .target(stored.info.user_id)
+                .detail("passkey", stored.info.name.as_str())
+                .detail("stored_counter", stored.sign_count),
+        )
+        .await;
+        Error::PasskeyFailed("clone_suspected")
+    }
+}
+
+impl Passkeys<'_> {
+    /// Why passkeys cannot work here, if they cannot (for the pages to say).
+    pub fn unavailable(&self) -> Option<&'static str> {
+        match &self.d.passkeys {
+            Verifier::Ready(_) => None,
+            Verifier::Unavailable(why) => Some(why),
+        }
+    }
+
+    /// The account's passkeys, oldest first.
+    pub async fn list(&self, user: UserId) -> Result<Vec<PasskeyInfo>, Error> {
+        Ok(self
+            .d
+            .store
+            .passkeys_of(user)
+            .await?
+            .into_iter()
+            .map(|p| p.info)
+            .collect())
+    }
+
+    /// Starts registering a passkey for the signed-in `user`: needs a
+    /// recent login. Passkeys the account has are excluded (the device
+    /// says it holds one already), and discoverable credentials are asked
+    /// for, so the passkey can sign in without a username.
+    pub async fn begin_registration(
+        &self,
+        user: &User,
+        session: &Session,
+    ) -> Result<CeremonyStart, Error> {
+        let d = self.d;
+        let webauthn = d.webauthn()?;
+        d.require_recent(session)?;
+        let existing = d.store.passkeys_of(user.id).await?;
+        if existing.len() >= MAX_PASSKEYS {
+            return Err(Error::Forbidden(
+                "an account has at most 20 passkeys: remove one first",
+            ));
+        }
+        let handle = d
+            .store
+            .webauthn_handle(user.id, &Uuid::new_v4().to_string())
+            .await?;
+        let handle = Uuid::parse_str(&handle).map_err(Error::internal)?;
+        let exclude = existing
+            .iter()
+            .filter_map(|p| URL_SAFE_NO_PAD.decode(&p.credential_id).ok())
+            .map(Into::into)
+            .collect::<Vec<_>>();
+        let display = user.name.as_deref().unwrap_or(&user.username);
+        let (options, state) = webauthn
+            .start_passkey_registration(handle, &user.username, display, Some(exclude))
+            .map_err(Error::internal)?;
+        let mut options = serde_json::to_value(&options).map_err(Error::internal)?;
+        // Ask for a discoverable credential (webauthn-rs says
+        // "discouraged"): sign-in without a username needs one, and
+        // security keys without room for it still register.
+        if let Some(selection) = options
+            .pointer_mut("/publicKey/authenticatorSelection")
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            selection.insert("residentKey".into(), "preferred".into());
+            selection.insert("requireResidentKey".into(), false.into());
+        }
+        let secret = d
+            .begin_ceremony(
+                CeremonyPurpose::Register,
+                Some(user.id),
+                Some(session),
+                to_json(&state)?,
+            )
+            .await?;
+        Ok(CeremonyStart { options, secret })
+    }
+
+    /// Finishes the registration `secret` began with the browser's answer
+    /// `credential` (RegistrationResponseJSON), naming the passkey `name`.
+    /// Needs a recent login; the owner is told by email.
+    pub async fn finish_registration(
+        &self,
+        user: &User,
+        session: &Session,
+        secret: Option<&SecretToken>,
+        name: &str,
+        credential: &serde_json::Value,
+        ctx: &RequestContext,
+    ) -> Result<PasskeyInfo, Error> {
+        let d = self.d;
+        let webauthn = d.webauthn()?;
+        d.require_recent(session)?;
+        let name = clean_name(name)?;
+        let ceremony = d
+            .take_ceremony(secret, CeremonyPurpose::Register, Some(user.id))
+            .await?;
+        let state: PasskeyRegistration = from_json(&ceremony.state)?;
+        let response: RegisterPublicKeyCredential = answer(credential)?;
+        let passkey = match webauthn.finish_passkey_registration(&response, &state) {
+            Ok(passkey) => passkey,
+            Err(err) => {
+                tracing::info!(error = %err, "a passkey registration was refused");
+                d.passkey_failed(Some(user.id), ctx, "registration_refused")
+                    .await;
+                return Err(Error::PasskeyFailed("refused"));
+            }
+        };
+        let record = Credential::from(passkey.clone());
+        let new = NewPasskey {
+            user_id: user.id,
+            credential_id: URL_SAFE_NO_PAD.encode(passkey.cred_id()),
+            name,
+            credential: to_json(&passkey)?,
+            sign_count: i64::from(record.counter),
+            backup_eligible: record.backup_eligible,
+            backed_up: record.backup_state,
+            created_at: d.clock.now(),
+        };
+        let added = match d.store.add_passkey(&new).await {
+            Ok(added) => added,
+            Err(StoreError::Conflict(UniqueField::Other)) => {
+                return Err(Error::PasskeyFailed("registered"));
+            }
+            Err(err) => return Err(err.into()),
+        };
+        d.record(
+            d.event(AuditKind::PasskeyAdded, ctx)
+                .by(user.id)
+                .detail("passkey", added.name.as_str())
+                .detail("backup_eligible", added.backup_eligible),
+        )
+        .await;
+        d.tell(user, |to| Notice::PasskeyAdded {
+            to,
+            username: user.username.clone(),
+            name: added.name.clone(),
+        })
+        .await;
+        Ok(added)
+    }
+
+    /// Renames one of the account's passkeys.
+    pub async fn rename(&self, user: UserId, id: PasskeyId, name: &str) -> Result<(), Error> {
+        let name = clean_name(name)?;
+        if self.d.store.rename_passkey(user, id, &name).await? {
+            Ok(())
+        } else {
+            Err(Error::NotFound)
+        }
+    }
+
+    /// Removes one of the account's passkeys: needs a recent login, and is
+    /// refused when it is the last way to sign in (no password, no other
+    /// passkey, no linked provider). The owner is told by email.
+    pub async fn remove(
+        &self,
+        user: &User,
+        session: &Session,
+        id: PasskeyId,
+        ctx: &RequestContext,
+    ) -> Result<PasskeyInfo, Error> {
+        let d = self.d;
+        d.require_recent(session)?;
+        let tx = d.store.begin().await?;
+        // The account's row lock orders two removals (PostgreSQL; SQLite's
+        // transaction holds the write lock), so neither can leave the other
+        // as the last way in and both go.
+        tx.lock_account(user.id).await?;
+        let passkeys = tx.passkeys_of(user.id).await?;
+        if !passkeys.iter().any(|p| p.info.id == id) {
+            return Err(Error::NotFound);
+        }
+        if passkeys.len() == 1 {
+            let has_password = tx
+                .credential_by_login(&user.username.to_ascii_lowercase())
+                .await?
+                .is_some_and(|c| c.user.id == user.id && c.password_hash.is_some());
+            let linked = !tx.identities_of(user.id).await?.is_empty();
+            if !has_password && !linked {
+                return Err(Error::Forbidden(
+                    "this passkey is the only way to sign in to the account: set a password first",
+                ));
+            }
+        }
+        let removed = tx
+            .delete_passkey(user.id, id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        tx.append_audit(
+            &d.event(AuditKind::PasskeyRemoved, ctx)
+                .by(user.id)
+                .detail("passkey", removed.name.as_str()),
+        )
+        .await?;
+        tx.commit().await?;
+        d.tell(user, |to| Notice::PasskeyRemoved {
+            to,
+            username: user.username.clone(),
+            name: removed.name.clone(),
+            by_operator: false,
+        })
+        .await;
+        Ok(removed)
+    }
+}
+
+impl Sessions<'_> {
+    /// Starts a sign-in with a passkey and no username (the browser offers
+    /// the passkeys it holds for this site). Anonymous, so rate-limited per
+    /// address like password logins.
+    pub async fn begin_passkey_login(&self, ctx: &RequestContext) -> Result<CeremonyStart, Error> {
+        let d = self.d;
+        let webauthn = d.webauthn()?;
+        d.limit_login_ip(ctx).await?;
+        let (mut options, state) = webauthn
+            .start_discoverable_authentication()
+            .map_err(Error::internal)?;
+        // The page decides between the autofill prompt and the modal one.
+        options.mediation = None;
+        let secret = d
+            .begin_ceremony(CeremonyPurpose::Login, None, None, to_json(&state)?)
+            .await?;
+        Ok(CeremonyStart {
+            options: serde_json::to_value(&options).map_err(Error::internal)?,
+            secret,
+        })
+    }
+
+    /// Finishes a sign-in with a passkey: the answer names the credential
+    /// and its account (by the user handle); the signature, origin,
+    /// challenge and counter are checked; the account must be allowed to
+    /// log in. The new session counts as two factors
+    /// ([`Assurance::Passkey`]).
+    pub async fn finish_passkey_login(
+        &self,
+        secret: Option<&SecretToken>,
+        credential: &serde_json::Value,
+        remember: bool,
+        ctx: &RequestContext,
+    ) -> Result<LoginSuccess, Error> {
+        let d = self.d;
+        let webauthn = d.webauthn()?;
+        let ceremony = d
+            .take_ceremony(secret, CeremonyPurpose::Login, None)
+            .await?;
+        let state: DiscoverableAuthentication = from_json(&ceremony.state)?;
+        let response: PublicKeyCredential = answer(credential)?;
+        let Ok((handle, credential_id)) = webauthn.identify_discoverable_authentication(&response)
+        else {
+            d.passkey_failed(None, ctx, "no_user_handle").await;
+            return Err(Error::PasskeyFailed("unknown"));
+        };
+        let stored = d
+            .store
+            .passkey_by_credential(&URL_SAFE_NO_PAD.encode(credential_id))
+            .await?;
+        let owner = match &stored {
+            Some(_) => d.store.user_of_webauthn_handle(&handle.to_string()).await?,
+            None => None,
+        };
+        let (Some(stored), Some(owner)) = (stored, owner) else {
+            d.passkey_failed(None, ctx, "unknown_credential").await;
+            return Err(Error::PasskeyFailed("unknown"));
+        };
+        if owner != stored.info.user_id {
+            d.passkey_failed(Some(stored.info.user_id), ctx, "wrong_user_handle")
+                .await;
+            return Err(Error::PasskeyFailed("unknown"));
+        }
+        let passkey: Passkey = from_json(&stored.credential)?;
+        let verified = webauthn.finish_discoverable_authentication_v2(&response, state, &passkey);
+        d.accept_assertion(&stored, verified, ctx).await?;
+        let user = d
+            .store
+            .user_by_id(owner)
+            .await?
+            .ok_or(Error::PasskeyFailed("unknown"))?;
+        self.may_log_in(&user, ctx).await?;
+        d.record(
+            d.event(AuditKind::PasskeyLogin, ctx)
+                .by(user.id)
+                .detail("passkey", stored.info.name.as_str())
+                .detail("step", "passwordless"),
+        )
+        .await;
+        self.open_session(user, remember, Assurance::Passkey, ctx)
+            .await
+    }
+
+    /// Starts the second step of a login with one of the account's
+    /// passkeys, for the session `pending` waits in.
+    pub async fn begin_passkey_second_factor(
+        &self,
+        pending: &ResolvedSession,
+    ) -> Result<CeremonyStart, Error> {
+        let d = self.d;
+        let webauthn = d.webauthn()?;
+        ensure_pending(&pending.session)?;
+        let passkeys = d
+            .store
+            .passkeys_of(pending.user.id)
+            .await?
+            .iter()
+            .map(|p| from_json::<Passkey>(&p.credential))
+            .collect::<Result<Vec<_>, _>>()?;
+        if passkeys.is_empty() {
+            return Err(Error::Forbidden("this account has no passkey"));
+        }
+        let (options, state) = webauthn
+            .start_passkey_authentication(&passkeys)
+            .map_err(Error::internal)?;
+        let secret = d
+            .begin_ceremony(
+                CeremonyPurpose::SecondFactor,
+                Some(pending.user.id),
+                Some(&pending.session),
+                to_json(&state)?,
+            )
+            .await?;
+        Ok(CeremonyStart {
+            options: serde_json::to_value(&options).map_err(Error::internal)?,
+            secret,
+        })
+    }
+
+    /// Completes the login `pending` waits for with a passkey's answer. A
+    /// refused answer counts as a wrong code does: toward the lockout, and
+    /// enough of them end the pending session.
+    pub async fn finish_passkey_second_factor(
+        &self,
+        pending: &ResolvedSession,
+        secret: Option<&SecretToken>,
+        credential: &serde_json::Value,
+        ctx: &RequestContext,
+    ) -> Result<LoginSuccess, Error> {
+        let d = self.d;
+        let webauthn = d.webauthn()?;
+        let session = &pending.session;
+        let user = &pending.user;
+        ensure_pending(session)?;
+        let ceremony = d
+            .take_ceremony(secret, CeremonyPurpose::SecondFactor, Some(user.id))
+            .await?;
+        if ceremony.session_id != Some(session.id) {
+            return Err(Error::PasskeyFailed("expired"));
+        }
+        let hits = d.limit_login(user, ctx).await?;
+        let state: PasskeyAuthentication = from_json(&ceremony.state)?;
+        let outcome = self
+            .check_passkey_step(webauthn, user, &state, credential, ctx)
+            .await;
+        match outcome {
+            Ok(()) => {}
+            Err(err @ Error::PasskeyFailed(_)) => {
+                let failures = d.store.count_second_factor_failure(session.id).await?;
+                if failures >= d.security.two_factor.max_code_failures {
+                    d.store.delete_session(session.id).await?;
+                    return Err(Error::SecondFactorAbandoned);
+                }
+                return Err(err);
+            }
+            Err(Error::SecondFactorAbandoned) => {
+                // A locked account gets nowhere, passkeys included.
+                d.store.delete_session(session.id).await?;
+                return Err(Error::SecondFactorAbandoned);
+            }
+            Err(err) => return Err(err),
+        }
+        d.store.delete_session(session.id).await?;
+        d.refund(hits).await;
+        self.open_session(user.clone(), session.remember, Assurance::TwoFactor, ctx)
+            .await
+    }
+
+    /// Verifies a second-step answer for `user`, under the lockout as a
+    /// code is.
+    async fn check_passkey_step(
+        &self,
+        webauthn: &Webauthn,
+        user: &User,
+        state: &PasskeyAuthentication,
+        credential: &serde_json::Value,
+        ctx: &RequestContext,
+    ) -> Result<(), Error> {
+        let d = self.d;
+        let now = d.clock.now();
+        let lockout = d.security.lockout;
+        let budget = if lockout.max_failures > 0 {
+            Some(d.store.reserve_login_attempt(user.id, now).await?)
+        } else {
+            None
+        };
+        if let Some(budget) = budget
+            && (lockout.is_locked(budget.locked_until, now) || !lockout.allows(budget.attempts))
+        {
+            d.passkey_failed(Some(user.id), ctx, "locked").await;
+            return Err(Error::SecondFactorAbandoned);
+        }
+        let checked = async {
+            let response: PublicKeyCredential = answer(credential)?;
+            let id = URL_SAFE_NO_PAD.encode(response.get_credential_id());
+            let stored = d
+                .store
+                .passkey_by_credential(&id)
+                .await?
+                .filter(|p| p.info.user_id == user.id)
+                .ok_or(Error::PasskeyFailed("unknown"))?;
+            let verified = webauthn.finish_passkey_authentication(&response, state);
+            d.accept_assertion(&stored, verified, ctx).await?;
+            Ok::<_, Error>(stored)
+        }
+        .await;
+        match checked {
+            Ok(stored) => {
+                d.record(
+                    d.event(AuditKind::PasskeyLogin, ctx)
+                        .by(user.id)
+                        .detail("passkey", stored.info.name.as_str())
+                        .detail("step", "second_factor"),
+                )
+                .await;
+                Ok(())
+            }
+            Err(err) => {
+                if matches!(err, Error::PasskeyFailed("invalid" | "unknown")) {
+                    d.passkey_failed(Some(user.id), ctx, "unknown_credential")
+                        .await;
+                }
+                if matches!(err, Error::PasskeyFailed(_))
+                    && let Some(budget) = budget
+                    && lockout.should_lock(budget.attempts)
+                {
+                    d.store
+                        .lock_user(user.id, now + lockout.duration, now)
+                        .await?;
+                }
+                Err(err)
+            }
+        }
+    }
+}
+
+impl Sessions<'_> {
+    /// Whether `user`, proven by a passkey, may have a session: not locked
+    /// (a lock stops every way in), active, and confirmed when that is
+    /// required. A refusal is recorded as a failed login.
+    async fn may_log_in(&self, user: &User, ctx: &RequestContext) -> Result<(), Error> {
+        let d = self.d;
+        let now = d.clock.now();
+        let lockout = d.security.lockout;
+        let refusal = if lockout.is_locked(user.locked_until, now) {
+            let err = match (lockout.reveal, user.locked_until) {
+                (true, Some(until)) => Error::Locked {
+                    remaining: until - now,
+                },
+                _ => Error::PasskeyFailed("refused"),
+            };
+            Some(("locked", err))
+        } else if !user.is_active {
+            Some(("inactive", Error::Inactive))
+        } else if d.security.email.confirm_required && user.confirmed_at.is_none() {
+            Some(("unconfirmed", Error::Unconfirmed))
+        } else {
+            None
+        };
+        if let Some((reason, err)) = refusal {
+            self.failed(ctx, Some(user), reason, &user.username.to_lowercase())
+                .await;
+            return Err(err);
+        }
+        Ok(())
+    }
+}
+
+fn ensure_pending(session: &Session) -> Result<(), Error> {
+    if session.assurance == Assurance::PendingSecondFactor {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "this session is not waiting for a second factor",
+        ))
+    }
+}
