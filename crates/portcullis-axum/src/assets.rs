@@ -9,6 +9,7 @@ use axum::routing::get;
 const CSS: &str = include_str!("../static/app.css");
 const ADMIN_JS: &str = include_str!("../static/admin.js");
 const PASSWORD_JS: &str = include_str!("../static/password.js");
+const PASSKEYS_JS: &str = include_str!("../static/passkeys.js");
 const TIME_JS: &str = include_str!("../static/time.js");
 const FAVICON: &str = include_str!("../static/favicon.svg");
 
@@ -25,6 +26,10 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route(
             "/static/password.js",
             get(|| async { asset(PASSWORD_JS, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/static/passkeys.js",
+            get(|| async { asset(PASSKEYS_JS, "text/javascript; charset=utf-8") }),
         )
         .route(
             "/static/time.js",

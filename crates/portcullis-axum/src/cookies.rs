@@ -18,6 +18,8 @@ pub(crate) struct CookieNames {
     pub oidc_browser: String,
     /// The provider the session signed in through (for logging out there).
     pub provider: String,
+    /// Binds a passkey ceremony to the browser that began it.
+    pub passkey: String,
     secure: bool,
     /// The parent domain the session cookie is shared with, if any.
     session_domain: Option<String>,
@@ -33,6 +35,7 @@ impl CookieNames {
             sent_to: format!("{prefix}portcullis_sent_to"),
             oidc_browser: format!("{prefix}portcullis_oidc"),
             provider: format!("{prefix}portcullis_provider"),
+            passkey: format!("{prefix}portcullis_passkey"),
             session_domain: None,
             secure,
         }

@@ -13,8 +13,9 @@
 //! cookie (a cross-site page cannot send `application/json` without a CORS
 //! preflight, which Portcullis never grants) and requests authenticated by
 //! an API token (`Authorization: Bearer`): a browser never attaches one by
-//! itself, and such requests ignore cookies. `POST /api/login` with a JSON
-//! body needs no token even with a session cookie: a login replaces the old
+//! itself, and such requests ignore cookies. `POST /api/login` (and the
+//! passkey sign-in, `/api/login/passkey/*`) with a JSON body needs no token
+//! even with a session cookie: a login replaces the old
 //! session, so it cannot be asked for that session's token, and the JSON
 //! content type is what keeps cross-site pages out, as for any anonymous call.
 
@@ -187,7 +188,13 @@ fn needs_check(request: &Request, authenticated: bool) -> bool {
         return false;
     }
     let api = path == "/api" || path.starts_with("/api/");
-    if api && path == "/api/login" && is_json(request.headers()) {
+    if api
+        && matches!(
+            path,
+            "/api/login" | "/api/login/passkey/begin" | "/api/login/passkey/finish"
+        )
+        && is_json(request.headers())
+    {
         // The old session is about to be replaced; a cross-site page cannot
         // send this content type without a preflight Portcullis never grants.
         return false;

@@ -31,6 +31,9 @@ pub(crate) enum Flash {
     TokensRevoked,
     IdentityLinked,
     IdentityUnlinked,
+    PasskeyRenamed,
+    PasskeyRemoved,
+    AccountPasskeyRemoved,
     AccountCreated,
     AccountSaved,
     AccountDeleted,
@@ -55,7 +58,7 @@ pub(crate) struct FlashView {
     pub message: Cow<'static, str>,
 }
 
-const ALL: [Flash; 35] = [
+const ALL: [Flash; 38] = [
     Flash::LoginRequired,
     Flash::LoggedIn,
     Flash::LoggedOut,
@@ -76,6 +79,9 @@ const ALL: [Flash; 35] = [
     Flash::TokensRevoked,
     Flash::IdentityLinked,
     Flash::IdentityUnlinked,
+    Flash::PasskeyRenamed,
+    Flash::PasskeyRemoved,
+    Flash::AccountPasskeyRemoved,
     Flash::AccountCreated,
     Flash::AccountSaved,
     Flash::AccountDeleted,
@@ -117,6 +123,9 @@ impl Flash {
             Flash::TokensRevoked => "tokens_revoked",
             Flash::IdentityLinked => "identity_linked",
             Flash::IdentityUnlinked => "identity_unlinked",
+            Flash::PasskeyRenamed => "passkey_renamed",
+            Flash::PasskeyRemoved => "passkey_removed",
+            Flash::AccountPasskeyRemoved => "account_passkey_removed",
             Flash::AccountCreated => "account_created",
             Flash::AccountSaved => "account_saved",
             Flash::AccountDeleted => "account_deleted",
@@ -177,6 +186,11 @@ impl Flash {
                 "The account at the provider is linked: you can sign in with it now.",
             ),
             Flash::IdentityUnlinked => ("success", "The account at the provider is unlinked."),
+            Flash::PasskeyRenamed => ("success", "The passkey is renamed."),
+            Flash::PasskeyRemoved => ("success", "The passkey is removed."),
+            Flash::AccountPasskeyRemoved => {
+                ("success", "The passkey is removed; its owner is told.")
+            }
             Flash::AccountCreated => ("success", "The account has been created."),
             Flash::AccountSaved => ("success", "The account has been saved."),
             Flash::AccountDeleted => ("success", "The account has been deleted."),

@@ -48,6 +48,7 @@ mod health;
 mod next;
 mod openapi;
 mod pages;
+mod passkey_cookie;
 mod qr;
 mod request_metrics;
 mod sent_to;

@@ -49,6 +49,7 @@ pub(crate) const BEARER: &str = "bearer";
         (name = "email", description = "Confirmation, password reset and email change"),
         (name = "sessions", description = "The caller's sessions"),
         (name = "two-factor", description = "TOTP and recovery codes"),
+        (name = "passkeys", description = "Passkeys (WebAuthn): registering them, signing in with one, and the second factor"),
         (name = "tokens", description = "Login tokens and personal access tokens"),
         (name = "admin", description = "Administration: users, roles, service accounts, tokens and the audit log"),
         (name = "meta", description = "This description"),

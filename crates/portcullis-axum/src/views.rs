@@ -38,6 +38,32 @@ impl SessionView {
     }
 }
 
+/// A passkey as its owner (or an administrator) sees it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub(crate) struct PasskeyView {
+    pub id: i64,
+    pub name: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    /// The passkey may be copied between the owner's devices (synced).
+    pub backup_eligible: bool,
+    /// It was copied when last seen.
+    pub backed_up: bool,
+}
+
+impl PasskeyView {
+    pub fn new(passkey: &portcullis_core::domain::passkey::PasskeyInfo) -> Self {
+        Self {
+            id: passkey.id.0,
+            name: passkey.name.clone(),
+            created_at: rfc3339(passkey.created_at),
+            last_used_at: passkey.last_used_at.map(rfc3339),
+            backup_eligible: passkey.backup_eligible,
+            backed_up: passkey.backed_up,
+        }
+    }
+}
+
 /// A linked provider account as its owner sees it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub(crate) struct IdentityView {

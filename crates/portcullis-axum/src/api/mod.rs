@@ -6,6 +6,7 @@ pub(crate) use admin::audit as admin_audit;
 mod auth;
 mod email;
 mod identities;
+mod passkeys;
 mod sessions;
 pub(crate) mod tokens;
 mod two_factor;
@@ -22,6 +23,7 @@ pub(crate) fn router() -> OpenApiRouter<Portcullis> {
         .merge(email::router())
         .merge(sessions::router())
         .merge(two_factor::router())
+        .merge(passkeys::router())
         .merge(tokens::router())
         .merge(identities::router())
         .merge(admin::router())

@@ -7,6 +7,7 @@ mod auth;
 mod email;
 mod identities;
 mod oidc;
+mod passkeys;
 mod password;
 mod sessions;
 mod tokens;
@@ -38,6 +39,7 @@ pub(crate) fn router() -> Router<Portcullis> {
         .merge(two_factor::router())
         .merge(oidc::router())
         .merge(identities::router())
+        .merge(passkeys::router())
         .route("/auth/verify", axum::routing::any(crate::forward::verify))
 }
 
@@ -170,6 +172,10 @@ impl PageCtx {
             .map(|p| json!({"id": p.id(), "name": p.name()}))
             .collect();
         context.insert("providers".into(), json!(providers));
+        context.insert(
+            "passkeys_available".into(),
+            json!(state.auth().passkeys().unavailable().is_none()),
+        );
         context.insert(
             "current_user".into(),
             match &self.auth {

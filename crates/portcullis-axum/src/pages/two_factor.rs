@@ -70,19 +70,42 @@ async fn login_form(
     page: PageCtx,
 ) -> Response {
     let next = sign_in_next(&state, query.next.as_deref());
-    if pending.is_none() {
+    let Some(pending) = pending else {
         let to = if page.auth.is_some() {
             next
         } else {
             "/auth/login".to_owned()
         };
         return Redirect::to(&to).into_response();
-    }
+    };
+    second_step_page(&state, page, &pending, StatusCode::OK, &next, None).await
+}
+
+/// The second step's page: the code form for an account with an
+/// authenticator app, the passkey button for one with a passkey.
+async fn second_step_page(
+    state: &Portcullis,
+    page: PageCtx,
+    pending: &PendingLogin,
+    status: StatusCode,
+    next: &str,
+    error: Option<&str>,
+) -> Response {
+    let methods = match state
+        .auth()
+        .two_factor()
+        .methods(pending.resolved.user.id)
+        .await
+    {
+        Ok(methods) => methods,
+        Err(err) => return PageError::from(err).into_response(),
+    };
     page.render(
-        &state,
-        StatusCode::OK,
+        state,
+        status,
         "login_2fa.html",
-        json!({"next": next, "error": null}),
+        json!({"next": next, "error": error, "totp": methods.totp,
+               "passkey": methods.passkey && state.auth().passkeys().unavailable().is_none()}),
     )
 }
 
@@ -114,12 +137,15 @@ async fn login(
             ));
             Ok((jar, Redirect::to(&next)).into_response())
         }
-        Err(Error::InvalidCode) => Ok(page.render(
+        Err(Error::InvalidCode) => Ok(second_step_page(
             &state,
+            page,
+            &pending,
             StatusCode::UNAUTHORIZED,
-            "login_2fa.html",
-            json!({"next": next, "error": INVALID_CODE}),
-        )),
+            &next,
+            Some(INVALID_CODE),
+        )
+        .await),
         Err(Error::SecondFactorAbandoned) => {
             let jar = Flash::CodeAttemptsExhausted
                 .set(&state, jar)
@@ -128,12 +154,15 @@ async fn login(
         }
         Err(err @ Error::RateLimited { .. }) => {
             let api = crate::error::ApiError::from(err);
-            let mut response = page.render(
+            let mut response = second_step_page(
                 &state,
+                page,
+                &pending,
                 api.status,
-                "login_2fa.html",
-                json!({"next": next, "error": api.message}),
-            );
+                &next,
+                Some(&api.message),
+            )
+            .await;
             if let Some(seconds) = api.retry_after {
                 response
                     .headers_mut()
@@ -167,10 +196,11 @@ async fn enable_form(
     RequireRecentLogin(auth): RequireRecentLogin,
     page: PageCtx,
 ) -> Result<Response, PageError> {
-    if auth.two_factor {
+    let two_factor = state.auth().two_factor();
+    // A passkey is a second factor too; this page is the authenticator app's.
+    if two_factor.status(auth.user.id).await?.enabled {
         return Ok(Redirect::to("/auth/two-factor").into_response());
     }
-    let two_factor = state.auth().two_factor();
     // A reload shows the same seed, so an app that scanned it still works.
     let enrolment = match two_factor.pending_enrolment(&auth.user).await? {
         Some(enrolment) => enrolment,

@@ -193,7 +193,24 @@ impl Deps {
     }
 }
 
+/// The second factors an account can finish a login with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecondFactors {
+    /// A confirmed TOTP authenticator (and so, recovery codes).
+    pub totp: bool,
+    /// At least one passkey.
+    pub passkey: bool,
+}
+
 impl TwoFactor<'_> {
+    /// Which second factors `user` has, for the second step to offer.
+    pub async fn methods(&self, user: UserId) -> Result<SecondFactors, Error> {
+        Ok(SecondFactors {
+            totp: self.d.has_totp(user).await?,
+            passkey: self.d.has_passkey(user).await?,
+        })
+    }
+
     /// Whether `user` has a second factor, and how many recovery codes are left.
     pub async fn status(&self, user: UserId) -> Result<TwoFactorStatus, Error> {
         let d = self.d;

@@ -25,6 +25,7 @@ pub(super) fn router() -> OpenApiRouter<Portcullis> {
         .routes(routes!(show, update, remove))
         .routes(routes!(grant_role))
         .routes(routes!(reset_two_factor))
+        .routes(routes!(remove_passkey))
         .routes(routes!(action))
         .routes(routes!(revoke_role))
 }
@@ -64,9 +65,11 @@ struct UserDetailBody {
     permissions: Vec<String>,
     /// True for holders of `admin`, who hold every permission.
     all_permissions: bool,
-    /// Whether the account has a confirmed second factor.
+    /// Whether the account has a second factor (TOTP or a passkey).
     two_factor_enabled: bool,
     sessions: Vec<SessionView>,
+    /// Its passkeys, oldest first.
+    passkeys: Vec<crate::views::PasskeyView>,
 }
 
 /// Whether a reset removed anything.
@@ -205,6 +208,11 @@ async fn show(
         permissions: detail.permissions,
         all_permissions,
         two_factor_enabled: detail.two_factor_enabled,
+        passkeys: detail
+            .passkeys
+            .iter()
+            .map(crate::views::PasskeyView::new)
+            .collect(),
     }))
 }
 
@@ -420,6 +428,41 @@ async fn reset_two_factor(
     Ok(Json(Reset {
         two_factor_was_enabled: had,
     }))
+}
+
+/// Removes one passkey of the account; its owner is told by email.
+#[utoipa::path(
+    delete,
+    path = "/admin/users/{id}/passkeys/{passkey}",
+    operation_id = "admin_remove_passkey",
+    tag = "admin",
+    security(("session" = [], "csrf" = []), ("bearer" = ["users:manage"])),
+    params(
+        ("id" = i64, Path, description = "The account's id"),
+        ("passkey" = i64, Path, description = "The passkey's id"),
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+        Refusals,
+    ),
+)]
+async fn remove_passkey(
+    State(state): State<Portcullis>,
+    Admin { granted, .. }: Admin<UsersManage>,
+    client: ClientInfo,
+    ApiPath((id, passkey)): ApiPath<(i64, i64)>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .auth()
+        .accounts()
+        .remove_passkey(
+            &granted,
+            UserId(id),
+            portcullis_core::domain::passkey::PasskeyId(passkey),
+            &client.context(),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Revokes a role.

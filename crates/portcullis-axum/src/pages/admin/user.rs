@@ -31,6 +31,10 @@ pub(super) fn router() -> Router<Portcullis> {
         .route("/admin/users/{id}/delete", get(confirm_delete).post(delete))
         .route("/admin/users/{id}/roles", post(grant_role))
         .route("/admin/users/{id}/reset-2fa", post(reset_two_factor))
+        .route(
+            "/admin/users/{id}/passkeys/{passkey}/remove",
+            post(remove_passkey),
+        )
         .route("/admin/users/{id}/roles/{role}/revoke", post(revoke_role))
         .route("/admin/users/{id}/{action}", post(action))
 }
@@ -68,6 +72,11 @@ async fn show(
     };
     let is_self = user.user.id == caller.user.id;
     let two_factor_enabled = detail.two_factor_enabled;
+    let passkeys: Vec<crate::views::PasskeyView> = detail
+        .passkeys
+        .iter()
+        .map(crate::views::PasskeyView::new)
+        .collect();
     let tokens = super::tokens::section(&state, actor, user.user.id).await?;
     Ok(page.render(
         &state,
@@ -81,6 +90,7 @@ async fn show(
             "can_manage": can_manage,
             "is_self": is_self,
             "two_factor_enabled": two_factor_enabled,
+            "passkeys": passkeys,
             "tokens": tokens,
             "errors": {},
         }),
@@ -226,6 +236,32 @@ async fn reset_two_factor(
         &state,
         jar,
         Flash::AccountTwoFactorReset,
+        &format!("/admin/users/{id}"),
+    ))
+}
+
+/// Removes one passkey of the account (its owner lost the device).
+async fn remove_passkey(
+    State(state): State<Portcullis>,
+    Admin { granted, .. }: Admin<UsersManage>,
+    client: ClientInfo,
+    jar: CookieJar,
+    PagePath((id, passkey)): PagePath<(i64, i64)>,
+) -> Result<Response, PageError> {
+    state
+        .auth()
+        .accounts()
+        .remove_passkey(
+            &granted,
+            UserId(id),
+            portcullis_core::domain::passkey::PasskeyId(passkey),
+            &client.context(),
+        )
+        .await?;
+    Ok(done(
+        &state,
+        jar,
+        Flash::AccountPasskeyRemoved,
         &format!("/admin/users/{id}"),
     ))
 }
