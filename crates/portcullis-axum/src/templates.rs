@@ -82,6 +82,7 @@ const EMBEDDED: &[(&str, &str)] = &[
         "identities.html",
         include_str!("../templates/identities.html"),
     ),
+    ("passkeys.html", include_str!("../templates/passkeys.html")),
     (
         "oidc_continue.html",
         include_str!("../templates/oidc_continue.html"),

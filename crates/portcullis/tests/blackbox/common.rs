@@ -66,8 +66,8 @@ enum DbHandle {
 
 /// A running server.
 pub struct TestApp {
-    /// The server's public URL without the trailing slash (on loopback,
-    /// `http://localhost:PORT`), where the tests' browsers go.
+    /// Where the tests' browsers go: the server's derived public URL
+    /// (`http://localhost:PORT`), or `http://ADDR` when the test set one.
     pub base: String,
     /// The address it listens on.
     pub addr: std::net::SocketAddr,
@@ -152,12 +152,20 @@ impl TestApp {
         mail: MailSink,
     ) -> Self {
         settings.validate().expect("test settings are valid");
+        let configured_url = settings.public_url.is_some();
         let db_url = settings.database.url.clone();
         let app = Application::build_with_clock(settings, clock.clone())
             .await
             .expect("the application builds");
-        let base = app.public_url().as_str().trim_end_matches('/').to_owned();
         let addr = app.local_addr();
+        // Where a browser goes: the derived public URL (localhost, which
+        // passkeys need), or the address itself when a test names a public
+        // URL that does not resolve here.
+        let base = if configured_url {
+            format!("http://{addr}")
+        } else {
+            app.public_url().as_str().trim_end_matches('/').to_owned()
+        };
         let metrics = app.metrics_addr().map(|addr| format!("http://{addr}"));
         let server = tokio::spawn(async move {
             app.run_until_stopped().await.expect("server runs");
