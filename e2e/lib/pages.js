@@ -48,7 +48,9 @@ export function pathOf(page) {
 
 /** The texts of the flash messages shown (`.flash`), in order. */
 export async function flashes(page) {
-  return page.locator('.flash').allInnerTexts();
+  // Visible ones: a page's empty, hidden status box (for a script's
+  // messages) carries the class too.
+  return page.locator('.flash').filter({ visible: true }).allInnerTexts();
 }
 
 /** Whether the page scrolls sideways (wider than the viewport). */

@@ -72,7 +72,9 @@ export class Server {
         const found = /listening on (http:\/\/[0-9.]+:\d+)/.exec(this.log);
         if (found) {
           clearTimeout(timer);
-          resolve(found[1]);
+          // The server calls loopback localhost (its public URL, the only
+          // origin passkeys work from), so the browser goes there too.
+          resolve(found[1].replace('//127.0.0.1:', '//localhost:'));
         }
       };
       this.child.stdout.setEncoding('utf8').on('data', onData);

@@ -4,18 +4,26 @@ import { clickAndLoad, logIn, newUser, pathOf, register } from '../lib/pages.js'
 
 const app = suite();
 
-// Browsers refuse WebAuthn to a site whose host is an IP address, so these
-// pages are visited at http://localhost:PORT (the server's public URL and
-// relying-party id), not at the 127.0.0.1 address it says it listens on.
-function onLocalhost(url) {
-  const local = new URL(url);
-  local.hostname = 'localhost';
-  return local.origin;
-}
+// Browsers refuse WebAuthn to a site whose host is an IP address: these
+// pages are at http://localhost:PORT, the server's public URL and
+// relying-party id (which is what server.url names).
 
-/** A page at http://localhost:PORT in a fresh context. */
-async function localPage(browsing, options = {}) {
-  return browsing.page({ baseURL: onLocalhost(app.server.url), ...options });
+/**
+ * A page at http://localhost:PORT in a fresh context. Chromium's virtual
+ * authenticator answers the login page's background autofill request
+ * (conditional mediation) by itself, with no one picking a passkey, which
+ * would sign in before anything is clicked or typed; unless `autofill` is
+ * set, the page is told the browser offers no passkey autofill, so that the
+ * button and the password form are what sign in.
+ */
+async function localPage(browsing, { autofill = false } = {}) {
+  const context = await browsing.context({ baseURL: app.server.url });
+  if (!autofill) {
+    await context.addInitScript(() => {
+      if (window.PublicKeyCredential) window.PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+    });
+  }
+  return context.newPage();
 }
 
 /**
@@ -37,6 +45,7 @@ async function virtualAuthenticator(page) {
     },
   });
   return {
+    add: (credential) => cdp.send('WebAuthn.addCredential', { authenticatorId, credential }),
     credentials: async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials,
     setUserVerified: (isUserVerified) => cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified }),
     clear: () => cdp.send('WebAuthn.clearCredentials', { authenticatorId }),
@@ -120,6 +129,26 @@ app.test('a passkey added on the account page signs in without a username and se
   assert.equal(await profileName(page), user.username);
 });
 
+app.test('with a passkey on the device, the login page signs in through autofill', async (browsing) => {
+  const user = newUser('pkauto');
+  const setup = await localPage(browsing);
+  const device = await virtualAuthenticator(setup);
+  await withPasskey(setup, user, 'Phone');
+  const [credential] = await device.credentials();
+
+  // Another browser with the same passkey, and passkey autofill: the
+  // background request started by the login page completes (the virtual
+  // authenticator picks the passkey itself) and signs in.
+  const page = await localPage(browsing, { autofill: true });
+  const authenticator = await virtualAuthenticator(page);
+  await authenticator.add(credential);
+  const signedIn = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/login/passkey/finish', { timeout: 15_000 });
+  await page.goto('/auth/login');
+  assert.equal((await signedIn).status(), 200);
+  await page.waitForURL((url) => url.pathname === '/', { timeout: 15_000 });
+  assert.equal(await profileName(page), user.username);
+});
+
 app.test('a passkey prompt that fails shows why and leaves the visitor on the login page', async (browsing) => {
   const user = newUser('pkno');
   const page = await localPage(browsing);
@@ -130,6 +159,8 @@ app.test('a passkey prompt that fails shows why and leaves the visitor on the lo
   // The device cannot verify the person (no fingerprint, wrong PIN).
   await authenticator.setUserVerified(false);
   await page.goto('/auth/login');
+  // (The username field offers passkeys in its autofill, where the browser can.)
+  assert.equal(await page.getByLabel('Username or email').getAttribute('autocomplete'), 'username webauthn');
   assert.ok(await status(page).isHidden(), 'no error before trying');
   await passkeyLogin(page).click();
   await status(page).waitFor({ state: 'visible', timeout: 15_000 });
@@ -154,7 +185,7 @@ app.test('a passkey prompt that fails shows why and leaves the visitor on the lo
 });
 
 app.test('a browser without WebAuthn is told so, and the passkey button is off', async (browsing) => {
-  const context = await browsing.context({ baseURL: onLocalhost(app.server.url) });
+  const context = await browsing.context({ baseURL: app.server.url });
   await context.addInitScript(() => {
     delete window.PublicKeyCredential;
   });

@@ -170,9 +170,9 @@
         offerAutofill.call(window.PublicKeyCredential).then((available) => {
           if (!available) return;
           autofill = new AbortController();
-          signIn("conditional", autofill.signal).catch((error) => {
-            if (error.name !== "AbortError") show(login, explain(error));
-          });
+          // Nobody asked for this one: its failures (a dismissed autofill,
+          // a page reached by another address) are not shown as errors.
+          signIn("conditional", autofill.signal).catch(() => {});
         });
       }
     }

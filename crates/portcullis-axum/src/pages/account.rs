@@ -40,18 +40,15 @@ async fn profile(
     page: PageCtx,
 ) -> Result<Response, PageError> {
     // Roles and the second factor came with the session; only an account
-    // with a second factor costs one more query (its recovery codes).
+    // with a second factor costs more queries (what its factors are).
     let roles = &auth.roles;
     let user = &auth.user;
-    let recovery_codes_left = if auth.two_factor {
-        state
-            .auth()
-            .two_factor()
-            .status(user.id)
-            .await?
-            .recovery_codes_left
+    let (totp, recovery_codes_left, passkeys) = if auth.two_factor {
+        let status = state.auth().two_factor().status(user.id).await?;
+        let passkeys = state.auth().passkeys().list(user.id).await?.len();
+        (status.enabled, status.recovery_codes_left, passkeys)
     } else {
-        0
+        (false, 0, 0)
     };
     let pending_email = state.auth().email().pending_email_change(user).await?;
     Ok(page.render(
@@ -77,7 +74,8 @@ async fn profile(
                 "address": p.new_email,
                 "sent_at": when(Some(p.sent_at)),
             })),
-            "two_factor": {"enabled": auth.two_factor, "recovery_codes_left": recovery_codes_left},
+            "two_factor": {"enabled": auth.two_factor, "totp": totp,
+                           "recovery_codes_left": recovery_codes_left, "passkeys": passkeys},
         }),
     ))
 }

@@ -267,7 +267,15 @@ async fn disable_form(
     RequireRecentLogin(auth): RequireRecentLogin,
     page: PageCtx,
 ) -> Response {
-    if !auth.two_factor {
+    // Authenticator app and recovery codes only: a passkey is managed on
+    // its own page.
+    if !state
+        .auth()
+        .two_factor()
+        .status(auth.user.id)
+        .await
+        .is_ok_and(|s| s.enabled)
+    {
         return Redirect::to("/profile").into_response();
     }
     page.render(
@@ -317,7 +325,15 @@ async fn codes_form(
     RequireRecentLogin(auth): RequireRecentLogin,
     page: PageCtx,
 ) -> Response {
-    if !auth.two_factor {
+    // Authenticator app and recovery codes only: a passkey is managed on
+    // its own page.
+    if !state
+        .auth()
+        .two_factor()
+        .status(auth.user.id)
+        .await
+        .is_ok_and(|s| s.enabled)
+    {
         return Redirect::to("/auth/enable-2fa").into_response();
     }
     page.render(

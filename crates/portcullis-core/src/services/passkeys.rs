@@ -500,7 +500,19 @@ impl Sessions<'_> {
     pub async fn begin_passkey_login(&self, ctx: &RequestContext) -> Result<CeremonyStart, Error> {
         let d = self.d;
         let webauthn = d.webauthn()?;
-        d.limit_login_ip(ctx).await?;
+        // Its own bucket at the login's rate: the login page starts one for
+        // the browser's autofill on every view, which must not spend the
+        // budget of password attempts.
+        let limits = d.security.rate_limits;
+        if let Some(ip) = &ctx.ip {
+            d.limit(
+                limits.login_per_ip,
+                &format!("passkey:ip:{}", limits.ip_bucket(ip)),
+                "passkey_login",
+                ctx,
+            )
+            .await?;
+        }
         let (mut options, state) = webauthn
             .start_discoverable_authentication()
             .map_err(Error::internal)?;
@@ -768,5 +780,54 @@ fn ensure_pending(session: &Session) -> Result<(), Error> {
         Err(Error::Forbidden(
             "this session is not waiting for a second factor",
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verifier(url: &str) -> Verifier {
+        Verifier::for_site(&Url::parse(url).unwrap(), "Site")
+    }
+
+    #[test]
+    fn only_named_hosts_in_a_secure_context_can_have_passkeys() {
+        assert!(matches!(
+            verifier("https://auth.example.com/"),
+            Verifier::Ready(_)
+        ));
+        assert!(matches!(
+            verifier("http://localhost:8080/"),
+            Verifier::Ready(_)
+        ));
+        assert!(matches!(
+            verifier("http://dev.localhost:8080/"),
+            Verifier::Ready(_)
+        ));
+        for url in [
+            "http://127.0.0.1:8080/",
+            "https://[::1]/",
+            "https://10.0.0.1/",
+        ] {
+            let Verifier::Unavailable(why) = verifier(url) else {
+                panic!("{url} cannot be a relying party");
+            };
+            assert!(why.contains("IP address"), "{url}: {why}");
+        }
+        let Verifier::Unavailable(why) = verifier("http://auth.example.com/") else {
+            panic!("plain http to a real host is not a secure context");
+        };
+        assert!(why.contains("https"), "{why}");
+        assert!(matches!(Verifier::default(), Verifier::Unavailable(_)));
+    }
+
+    #[test]
+    fn names_are_trimmed_bounded_and_printable() {
+        assert_eq!(clean_name("  Laptop ").unwrap(), "Laptop");
+        assert!(clean_name("   ").is_err());
+        assert!(clean_name(&"x".repeat(MAX_NAME_CHARS)).is_ok());
+        assert!(clean_name(&"é".repeat(MAX_NAME_CHARS + 1)).is_err());
+        assert!(clean_name("a\u{0}b").is_err());
     }
 }

@@ -65,7 +65,11 @@ fn the_dev_banner_says_what_to_open_where_mail_goes_and_how_to_make_the_first_ad
     assert!(!addr.ends_with(":0"), "{log}");
     let outbox = file.dir().join("outbox");
     for line in [
-        format!("open:     http://{addr}/"),
+        // Loopback is advertised as localhost, which passkeys accept.
+        format!(
+            "open:     http://localhost:{}/",
+            addr.rsplit_once(':').unwrap().1
+        ),
         format!("email:    written to {}/", outbox.display()),
         "admin:    none yet: run `portcullis create-admin`".to_owned(),
     ] {

@@ -161,6 +161,14 @@ async fn a_passkey_registers_and_signs_in_without_a_username(backend: Backend) {
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(page.contains("value=\"Laptop\""), "{page}");
     assert!(page.contains("/static/passkeys.js"));
+    // The profile tells a passkey from an authenticator app: no recovery
+    // codes to warn about, and the app can still be added.
+    let (_, profile) = alice.page("/profile").await;
+    assert!(profile.contains("on: 1 passkey"), "{profile}");
+    assert!(!profile.contains("recovery code"), "{profile}");
+    assert!(profile.contains("Add an authenticator app"), "{profile}");
+    let disable = alice.get("/auth/disable-2fa").await;
+    assert_eq!(crate::common::location(&disable), "/profile");
     let (_, login_page) = app.browser().page("/auth/login").await;
     assert!(login_page.contains("data-passkey-login"));
     assert!(login_page.contains("autocomplete=\"username webauthn\""));
