@@ -336,7 +336,6 @@ impl Passkeys<'_> {
         let exclude = existing
             .iter()
             .filter_map(|p| URL_SAFE_NO_PAD.decode(&p.credential_id).ok())
-            .map(Into::into)
             .collect::<Vec<_>>();
         let display = user.name.as_deref().unwrap_or(&user.username);
         let (options, state) = webauthn
