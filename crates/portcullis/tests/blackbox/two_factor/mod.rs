@@ -162,7 +162,10 @@ async fn enrolling_through_the_pages_shows_a_qr_code_and_turns_on_with_a_current
         .wait_for_subject("alice@example.com", "Two-factor authentication is on", 1)
         .await;
     let (_, profile) = alice.page("/profile").await;
-    assert!(profile.contains("on: an authenticator app, 10 recovery codes left"), "{profile}");
+    assert!(
+        profile.contains("on: an authenticator app, 10 recovery codes left"),
+        "{profile}"
+    );
     let again = alice.get("/auth/enable-2fa").await;
     assert_eq!(location(&again), "/auth/two-factor");
     let (_, body) = me(&alice).await;
