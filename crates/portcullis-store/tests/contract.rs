@@ -22,6 +22,8 @@ mod identities;
 mod mail;
 #[path = "contract/own_sessions.rs"]
 mod own_sessions;
+#[path = "contract/passkeys.rs"]
+mod passkeys;
 #[path = "contract/profiles.rs"]
 mod profiles;
 #[path = "contract/rate_limits.rs"]
@@ -48,6 +50,7 @@ mod cases {
     pub use super::identities::*;
     pub use super::mail::*;
     pub use super::own_sessions::*;
+    pub use super::passkeys::*;
     pub use super::profiles::*;
     pub use super::rate_limits::*;
     pub use super::role_admin::*;
@@ -186,6 +189,10 @@ contract! {
     a_flow_is_taken_once_with_every_field,
     live_flows_are_capped_and_expired_ones_make_room,
     a_pending_identity_is_found_by_its_browser_and_taken_once,
+    // passkeys
+    a_passkey_is_one_accounts_and_its_counter_only_moves_forward,
+    an_account_keeps_its_first_webauthn_handle,
+    a_ceremony_is_taken_once_and_live_ones_are_capped,
     // the mail queue
     a_queued_message_is_claimed_once_per_lease_and_gone_once_delivered,
     a_deferred_message_waits_and_a_failed_one_waits_for_the_operator,
