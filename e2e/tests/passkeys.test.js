@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { suite } from '../lib/harness.js';
-import { clickAndLoad, logIn, newUser, pathOf, register } from '../lib/pages.js';
+import { assertNoHorizontalScroll, clickAndLoad, logIn, newUser, pathOf, register } from '../lib/pages.js';
 
 const app = suite();
 
@@ -107,6 +107,11 @@ app.test('a passkey added on the account page signs in without a username and se
   assert.equal(held[0].isResidentCredential, true, 'a discoverable one, so it signs in without a username');
   assert.equal(held[0].rpId, 'localhost');
   await browsing.shot(page, 'passkeys-added');
+  // On a phone the list stacks its cells rather than widening the page.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await assertNoHorizontalScroll(page);
+  await browsing.shot(page, 'passkeys-phone');
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   // Without a username: the button alone.
   await logOut(page);
