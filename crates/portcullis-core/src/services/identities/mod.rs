@@ -206,10 +206,7 @@ impl<'a> Identities<'a> {
         if !linked.iter().any(|i| i.id == id) {
             return Err(Error::NotFound);
         }
-        let has_password = tx
-            .credential_by_login(&user.username.to_ascii_lowercase())
-            .await?
-            .is_some_and(|c| c.user.id == user.id && c.password_hash.is_some());
+        let has_password = has_password_on(tx.as_ref(), user).await?;
         if !has_password && linked.len() <= 1 && tx.passkeys_of(user.id).await?.is_empty() {
             return Err(Error::Forbidden(
                 "this is the only way to sign in to the account: set a password first",
@@ -245,10 +242,18 @@ impl<'a> Identities<'a> {
 impl Deps {
     /// Whether `user` has a password.
     pub(crate) async fn has_password(&self, user: &User) -> Result<bool, Error> {
-        Ok(self
-            .store
-            .credential_by_login(&user.username.to_ascii_lowercase())
-            .await?
-            .is_some_and(|c| c.user.id == user.id && c.password_hash.is_some()))
+        has_password_on(self.store.as_ref(), user).await
     }
+}
+
+/// Whether `user` has a password, read on `on` (the store, or a transaction
+/// that decides whether a way in may go).
+pub(crate) async fn has_password_on(
+    on: &dyn crate::store::UserStore,
+    user: &User,
+) -> Result<bool, Error> {
+    Ok(on
+        .credential_by_login(&user.username.to_ascii_lowercase())
+        .await?
+        .is_some_and(|c| c.user.id == user.id && c.password_hash.is_some()))
 }

@@ -461,10 +461,7 @@ impl Passkeys<'_> {
             return Err(Error::NotFound);
         }
         if passkeys.len() == 1 {
-            let has_password = tx
-                .credential_by_login(&user.username.to_ascii_lowercase())
-                .await?
-                .is_some_and(|c| c.user.id == user.id && c.password_hash.is_some());
+            let has_password = super::identities::has_password_on(tx.as_ref(), user).await?;
             let linked = !tx.identities_of(user.id).await?.is_empty();
             if !has_password && !linked {
                 return Err(Error::Forbidden(
